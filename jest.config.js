@@ -1,0 +1,16 @@
+// Jest runs the compiled tests in dist/ (tsc is the only TypeScript compiler
+// in the build, so type errors fail the build before any test starts).
+const common = { testEnvironment: "node", moduleFileExtensions: ["js", "json"] };
+
+export default {
+  projects: [
+    { ...common, displayName: "unit", testMatch: ["<rootDir>/dist/test/unit/**/*.test.js"] },
+    {
+      ...common,
+      displayName: "integration",
+      testMatch: ["<rootDir>/dist/test/integration/**/*.test.js"],
+      globalSetup: "<rootDir>/dist/test/harness/global-setup.js",
+      globalTeardown: "<rootDir>/dist/test/harness/global-teardown.js",
+    },
+  ],
+};

@@ -1,0 +1,471 @@
+import { z } from "zod";
+import {
+  annotationMap,
+  cronSchedule,
+  kubernetesObject,
+  labelMap,
+  objectName,
+  positiveQuantity,
+  promDuration,
+  resourceRequirements,
+} from "./schema-helpers.js";
+
+/**
+ * The desired state of a MaieDeployment (SPEC section 2). This zod schema is
+ * the single source of truth: the CRD's OpenAPI schema is generated from it,
+ * and the operator parses every object through it to get defaults and types.
+ */
+
+const PULL_POLICY = z.enum(["Always", "IfNotPresent", "Never"]);
+const TRI_STATE = z
+  .enum(["auto", "true", "false"])
+  .describe(
+    "auto: on when the cluster serves the API, skipped with a status reason otherwise; true: required (a missing API is reported as CRDNotInstalled); false: off.",
+  );
+
+export const ImageSpec = z
+  .object({
+    repository: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .describe("Image repository. Default: the operator's own image (the embedded sidecar image)."),
+    tag: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe("Image tag or digest suffix. Default: the operator's own tag."),
+    pullPolicy: PULL_POLICY.default("IfNotPresent").describe("When the kubelet pulls the image."),
+  })
+  .strict()
+  .describe("Container image for the scorer, pipeline and backup containers.");
+
+export const AppContainerSpec = z
+  .object({
+    image: z
+      .string()
+      .min(1)
+      .max(512)
+      .describe("Image of the main application container (e.g. an existing MAIE Python API)."),
+    command: z.array(z.string().max(4096)).max(64).optional().describe("Entrypoint override."),
+    args: z.array(z.string().max(4096)).max(256).optional().describe("Arguments."),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe("Container port the app listens on, exposed by the Service as port 'app'."),
+    env: z
+      .array(kubernetesObject("A core/v1 EnvVar."))
+      .max(256)
+      .default([])
+      .describe("Environment variables (core/v1 EnvVar)."),
+    resources: resourceRequirements("Compute resources for the app container.").optional(),
+  })
+  .strict()
+  .describe("Optional main container running beside the scorer and sharing the data volume at /data.");
+
+export const ScorerSpec = z
+  .object({
+    port: z
+      .number()
+      .int()
+      .min(1024)
+      .max(65535)
+      .default(8000)
+      .describe("Port the scorer listens on; the Service names it 'http'."),
+    resources: resourceRequirements("Compute resources for the scorer container.").prefault({
+      requests: { cpu: "100m", memory: "256Mi" },
+      limits: { memory: "1Gi" },
+    }),
+    readinessRequiresModel: z
+      .boolean()
+      .default(true)
+      .describe("If true, /ready needs a loaded model; if false, a loaded expected panel alone is enough."),
+    auth: z
+      .object({
+        tokenSecretRef: z
+          .object({
+            name: objectName("Name of a Secret in the same namespace."),
+            key: z
+              .string()
+              .min(1)
+              .max(253)
+              .default("token")
+              .describe("Key in the Secret holding the bearer token."),
+          })
+          .strict()
+          .describe(
+            "Secret holding the bearer token required on every route except /health, /ready and /metrics.",
+          ),
+      })
+      .strict()
+      .optional()
+      .describe("Optional bearer-token authentication."),
+    logLevel: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Scorer log level."),
+  })
+  .strict()
+  .describe("The scorer sidecar: the MAIE scoring API with SHAP explanations.");
+
+export const ModelSpec = z
+  .object({
+    format: z
+      .enum(["lightgbm", "xgboost", "auto"])
+      .default("auto")
+      .describe("Model file format; auto decides from the file's content."),
+    path: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(
+        /^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/,
+        "must be a relative path inside the data volume without '..'",
+      )
+      .default("models/model.txt")
+      .describe("Model file, relative to the data volume."),
+  })
+  .strict()
+  .meta({
+    description: "Where the model lives on the data volume.",
+    "x-kubernetes-validations": [
+      {
+        rule: "self.format != 'xgboost' || self.path.endsWith('.json')",
+        message: "an xgboost model must be a .json file (XGBoost JSON model format)",
+      },
+    ],
+  });
+
+const ACCESS_MODE = z.enum(["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany", "ReadOnlyMany"]);
+
+export const StorageSpec = z
+  .object({
+    data: z
+      .object({
+        size: positiveQuantity(
+          "Requested size of the data volume (models/, expected/, reports/, prices/). Increases are applied; decreases are refused by Kubernetes.",
+        ).default("10Gi"),
+        storageClassName: z
+          .string()
+          .max(253)
+          .optional()
+          .describe("StorageClass; empty uses the cluster default."),
+        accessModes: z
+          .array(ACCESS_MODE)
+          .min(1)
+          .max(4)
+          .default(["ReadWriteOnce"])
+          .describe("Access modes of the data volume. Use ReadWriteMany when replicas run on several nodes."),
+      })
+      .strict()
+      .prefault({})
+      .describe("The data volume shared by the scorer, the pipeline and the backup job."),
+    backups: z
+      .object({
+        size: positiveQuantity("Requested size of the backups volume.").default("20Gi"),
+        storageClassName: z
+          .string()
+          .max(253)
+          .optional()
+          .describe("StorageClass; empty uses the cluster default."),
+      })
+      .strict()
+      .prefault({})
+      .describe("The volume backups are written to."),
+    retainOnDelete: z
+      .boolean()
+      .default(true)
+      .describe("If true, the PVCs have no owner reference and survive deletion of the MaieDeployment."),
+  })
+  .strict()
+  .describe("Persistent volumes.");
+
+const jobCommon = {
+  resources: resourceRequirements("Compute resources for the job's container.").optional(),
+  activeDeadlineSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(604800)
+    .default(3600)
+    .describe("Seconds a run may take before it is stopped."),
+  backoffLimit: z.number().int().min(0).max(10).default(2).describe("Retries of a failed run."),
+  successfulJobsHistoryLimit: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(3)
+    .describe("Finished successful Jobs kept."),
+  failedJobsHistoryLimit: z.number().int().min(0).max(100).default(3).describe("Finished failed Jobs kept."),
+};
+
+export const PipelineSpec = z
+  .object({
+    schedule: cronSchedule("When the daily pipeline runs (cron, in timeZone).", "15 22 * * *"),
+    timeZone: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_+\-/]+$/, "must be an IANA time zone such as UTC or America/New_York")
+      .default("UTC")
+      .describe("IANA time zone of the schedule."),
+    suspend: z.boolean().default(false).describe("If true, no new pipeline runs start."),
+    image: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .describe("Image override for the pipeline container. Default: the scorer image."),
+    command: z
+      .array(z.string().max(4096))
+      .max(64)
+      .optional()
+      .describe("Command override. Default: maie pipeline run."),
+    args: z.array(z.string().max(4096)).max(256).optional().describe("Arguments override."),
+    env: z
+      .array(kubernetesObject("A core/v1 EnvVar."))
+      .max(256)
+      .default([])
+      .describe("Extra environment variables (core/v1 EnvVar)."),
+    envFrom: z
+      .array(kubernetesObject("A core/v1 EnvFromSource."))
+      .max(64)
+      .default([])
+      .describe("Extra environment sources (core/v1 EnvFromSource)."),
+    ...jobCommon,
+  })
+  .strict()
+  .describe("The daily pipeline CronJob: prices → features → scores → expected panel + SHAP → HTML report.");
+
+export const BackupSpec = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe("If true, a CronJob archives models/, expected/ and reports/ to the backups volume."),
+    schedule: cronSchedule("When backups run (cron, in the pipeline's timeZone).", "0 23 * * *"),
+    retentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(30)
+      .describe("Archives older than this many days are pruned."),
+    reportsRetentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(90)
+      .describe("Reports older than this many days are left out of new archives and pruned."),
+    verify: z
+      .boolean()
+      .default(true)
+      .describe("If true, each new archive is re-read and its checksums verified."),
+    ...jobCommon,
+  })
+  .strict()
+  .describe("The backup CronJob.");
+
+export const MonitoringSpec = z
+  .object({
+    serviceMonitor: z
+      .object({
+        enabled: TRI_STATE.default("auto"),
+        interval: promDuration("Scrape interval.", "30s"),
+        labels: labelMap("Extra labels on the ServiceMonitor (e.g. release: prometheus)."),
+      })
+      .strict()
+      .prefault({})
+      .describe("A ServiceMonitor (monitoring.coreos.com/v1) scraping /metrics on port http."),
+    alerts: z
+      .object({
+        enabled: TRI_STATE.default("auto"),
+        latencyP95Seconds: z
+          .number()
+          .positive()
+          .max(60)
+          .default(0.2)
+          .describe("p95 latency of /score_expected above which MaieHighLatencyScoreExpected fires."),
+        explainLatencyP95Seconds: z
+          .number()
+          .positive()
+          .max(60)
+          .default(0.4)
+          .describe("p95 latency of /explain_local above which MaieHighLatencyExplainLocal fires."),
+        errorRatio: z
+          .number()
+          .positive()
+          .max(1)
+          .default(0.01)
+          .describe("Ratio of 5xx responses above which MaieHighErrorRate fires."),
+        panelMaxAge: promDuration("Age of the expected panel above which MaieNoNewExpected fires.", "36h"),
+        labels: labelMap("Extra labels on the PrometheusRule (e.g. release: prometheus)."),
+      })
+      .strict()
+      .prefault({})
+      .describe("A PrometheusRule with the MAIE alerts, thresholds from here."),
+    dashboards: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'If true, a ConfigMap with Grafana dashboards (label grafana_dashboard: "1") is created.',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe("Grafana dashboards."),
+  })
+  .strict()
+  .describe("Prometheus Operator objects and dashboards.");
+
+export const AutoscalingSpec = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe("If true, a HorizontalPodAutoscaler (autoscaling/v2) drives the replica count."),
+    minReplicas: z.number().int().min(1).max(1000).default(2).describe("Lower bound of the autoscaler."),
+    maxReplicas: z.number().int().min(1).max(1000).default(6).describe("Upper bound of the autoscaler."),
+    targetCPUUtilizationPercentage: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(70)
+      .describe("Average CPU utilisation the autoscaler aims for."),
+  })
+  .strict()
+  .meta({
+    description: "Horizontal pod autoscaling.",
+    "x-kubernetes-validations": [
+      {
+        rule: "self.minReplicas <= self.maxReplicas",
+        message: "autoscaling.minReplicas must be <= autoscaling.maxReplicas",
+      },
+    ],
+  });
+
+export const PodDisruptionBudgetSpec = z
+  .object({
+    enabled: TRI_STATE.default("auto").describe(
+      "auto: a PodDisruptionBudget when more than one replica runs; true: always; false: never.",
+    ),
+    minAvailable: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(1)
+      .describe("Pods that must stay available during voluntary disruptions."),
+  })
+  .strict()
+  .describe("PodDisruptionBudget.");
+
+export const IngressSpec = z
+  .object({
+    enabled: z.boolean().default(false).describe("If true, an Ingress routes host/path to the scorer."),
+    className: z.string().max(253).optional().describe("IngressClass name."),
+    host: z
+      .string()
+      .max(253)
+      .regex(
+        /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+        "must be a lowercase DNS host such as maie.example.com",
+      )
+      .optional()
+      .describe("Host name. Required when enabled."),
+    path: z.string().max(1024).regex(/^\//, "must start with /").default("/").describe("Path prefix."),
+    tls: z
+      .object({ secretName: objectName("Secret with the TLS certificate.") })
+      .strict()
+      .optional()
+      .describe("TLS termination."),
+    annotations: annotationMap("Annotations on the Ingress (controller-specific settings)."),
+  })
+  .strict()
+  .meta({
+    description: "Ingress to the scorer.",
+    "x-kubernetes-validations": [
+      {
+        rule: "!self.enabled || (has(self.host) && size(self.host) > 0)",
+        message: "ingress.host is required when ingress.enabled is true",
+      },
+    ],
+  });
+
+export const NetworkPolicySpec = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        "If true, a NetworkPolicy admits traffic to the scorer port only from the same namespace and the listed peers.",
+      ),
+    allowFrom: z
+      .array(
+        kubernetesObject("A networking.k8s.io/v1 NetworkPolicyPeer (namespaceSelector and/or podSelector)."),
+      )
+      .max(32)
+      .default([])
+      .describe("Extra peers allowed to reach the scorer (ingress controller, Prometheus)."),
+  })
+  .strict()
+  .describe("NetworkPolicy for the scorer pods.");
+
+export const MaieDeploymentSpec = z
+  .object({
+    image: ImageSpec.prefault({}),
+    imagePullSecrets: z
+      .array(z.object({ name: objectName("Secret name.") }).strict())
+      .max(16)
+      .default([])
+      .describe("Secrets for pulling the images."),
+    replicas: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(2)
+      .describe("Number of scorer pods (driven by the scale subresource and the HPA)."),
+    app: AppContainerSpec.optional(),
+    scorer: ScorerSpec.prefault({}),
+    model: ModelSpec.prefault({}),
+    storage: StorageSpec.prefault({}),
+    pipeline: PipelineSpec.prefault({}),
+    backup: BackupSpec.prefault({}),
+    monitoring: MonitoringSpec.prefault({}),
+    autoscaling: AutoscalingSpec.prefault({}),
+    podDisruptionBudget: PodDisruptionBudgetSpec.prefault({}),
+    ingress: IngressSpec.prefault({}),
+    networkPolicy: NetworkPolicySpec.prefault({}),
+    nodeSelector: z
+      .record(z.string().max(317), z.string().max(63))
+      .optional()
+      .describe("Node labels the pods must match."),
+    tolerations: z
+      .array(kubernetesObject("A core/v1 Toleration."))
+      .max(64)
+      .optional()
+      .describe("Tolerations of the pods (core/v1 Toleration)."),
+    affinity: kubernetesObject("Affinity of the pods (core/v1 Affinity).").optional(),
+    topologySpreadConstraints: z
+      .array(kubernetesObject("A core/v1 TopologySpreadConstraint."))
+      .max(16)
+      .optional()
+      .describe("How pods spread across zones and nodes."),
+    podLabels: labelMap("Extra labels on the pods."),
+    podAnnotations: annotationMap("Extra annotations on the pods."),
+  })
+  .strict()
+  .describe(
+    "Desired state of a MAIE deployment: the scorer Deployment, its daily pipeline and backups, storage, monitoring and network exposure.",
+  );
+
+export type MaieDeploymentSpec = z.output<typeof MaieDeploymentSpec>;
+export type MaieDeploymentSpecInput = z.input<typeof MaieDeploymentSpec>;

@@ -1,0 +1,69 @@
+/**
+ * Turns the JSON Schema that zod emits (OpenAPI 3.0 flavour) into a
+ * Kubernetes *structural* schema: every node typed, no `anyOf` outside the
+ * int-or-string idiom, no `additionalProperties: false` (Kubernetes prunes
+ * unknown fields instead), free-form objects marked
+ * `x-kubernetes-preserve-unknown-fields`, and JavaScript's safe-integer
+ * bounds dropped because they only add noise to `kubectl explain`.
+ */
+
+export type JsonSchema = { [key: string]: unknown };
+
+const SAFE_INT_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]);
+
+function isSchema(value: unknown): value is JsonSchema {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function toStructural(node: JsonSchema): JsonSchema {
+  const out: JsonSchema = {};
+  const intOrString = node["x-kubernetes-int-or-string"] === true;
+  const preserve = node["x-kubernetes-preserve-unknown-fields"] === true;
+
+  for (const [key, value] of Object.entries(node)) {
+    switch (key) {
+      case "$schema":
+      case "id":
+      case "$id":
+        continue;
+      case "anyOf":
+        if (intOrString) continue;
+        throw new Error(
+          `anyOf is not structural; use a tagged field instead (at ${JSON.stringify(node).slice(0, 120)})`,
+        );
+      case "minimum":
+      case "maximum":
+        if (typeof value === "number" && SAFE_INT_BOUNDS.has(value)) continue;
+        out[key] = value;
+        continue;
+      case "additionalProperties":
+        if (value === false || preserve) continue;
+        if (isSchema(value) && Object.keys(value).length === 0) {
+          out["x-kubernetes-preserve-unknown-fields"] = true;
+          continue;
+        }
+        out[key] = isSchema(value) ? toStructural(value) : value;
+        continue;
+      case "propertyNames":
+        // Kubernetes has no propertyNames; key bounds are enforced by the operator's parse.
+        continue;
+      case "properties": {
+        const props: JsonSchema = {};
+        for (const [name, child] of Object.entries(value as JsonSchema))
+          props[name] = toStructural(child as JsonSchema);
+        out[key] = props;
+        continue;
+      }
+      case "items":
+        out[key] = toStructural(value as JsonSchema);
+        continue;
+      default:
+        out[key] = value;
+    }
+  }
+  if (preserve && out["type"] === undefined) out["type"] = "object";
+  if (!intOrString && !preserve && out["type"] === undefined) {
+    throw new Error(`schema node without a type is not structural: ${JSON.stringify(node).slice(0, 160)}`);
+  }
+  return out;
+}

@@ -1,0 +1,5 @@
+import type { Command } from "../command.js";
+import { generateCommand } from "./generate.js";
+
+/** Every `maie` subcommand. Each lives in its own module; add it here once it really works. */
+export const COMMANDS: readonly Command[] = [generateCommand];
