@@ -1,0 +1,91 @@
+import { API_VERSION, KIND } from "../api/group.js";
+import type { MaieDeployment } from "../api/resource.js";
+
+/**
+ * Names, labels and owner references shared by every child builder. Children
+ * are a pure function of the resource plus the cluster's capabilities, so
+ * nothing here touches a client.
+ */
+
+export type Component =
+  "scorer" | "pipeline" | "backup" | "storage" | "monitoring" | "network" | "dashboards";
+
+/** What the cluster serves, discovered by the operator (never guessed). */
+export interface Capabilities {
+  /** monitoring.coreos.com/v1 ServiceMonitor and PrometheusRule are served. */
+  readonly prometheusOperator: boolean;
+}
+
+/** Inputs other than the resource itself. */
+export interface DesiredContext {
+  readonly capabilities: Capabilities;
+  /** The operator's own image, used for the sidecar unless spec.image overrides it. */
+  readonly defaultImage: { readonly repository: string; readonly tag: string };
+}
+
+export const MANAGED_BY = "maie-operator";
+
+export function selectorLabels(cr: MaieDeployment, component: Component): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": "maie",
+    "app.kubernetes.io/instance": cr.metadata.name,
+    "app.kubernetes.io/component": component,
+  };
+}
+
+export function commonLabels(cr: MaieDeployment, component: Component): Record<string, string> {
+  return {
+    ...selectorLabels(cr, component),
+    "app.kubernetes.io/managed-by": MANAGED_BY,
+    "app.kubernetes.io/part-of": "maie",
+  };
+}
+
+/** Label selector that finds every child of every MaieDeployment (used by the operator's informers). */
+export const MANAGED_SELECTOR = `app.kubernetes.io/managed-by=${MANAGED_BY},app.kubernetes.io/name=maie`;
+
+export function ownerReference(cr: MaieDeployment) {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    name: cr.metadata.name,
+    uid: cr.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+export function childMeta(
+  cr: MaieDeployment,
+  name: string,
+  component: Component,
+  extraLabels: Record<string, string> = {},
+) {
+  return {
+    name,
+    namespace: cr.metadata.namespace,
+    labels: { ...extraLabels, ...commonLabels(cr, component) },
+    ownerReferences: [ownerReference(cr)],
+  };
+}
+
+export const names = {
+  serviceAccount: (cr: MaieDeployment) => cr.metadata.name,
+  deployment: (cr: MaieDeployment) => cr.metadata.name,
+  service: (cr: MaieDeployment) => cr.metadata.name,
+  ingress: (cr: MaieDeployment) => cr.metadata.name,
+  dataPvc: (cr: MaieDeployment) => `${cr.metadata.name}-data`,
+  backupsPvc: (cr: MaieDeployment) => `${cr.metadata.name}-backups`,
+  pipelineCronJob: (cr: MaieDeployment) => `${cr.metadata.name}-pipeline`,
+  backupCronJob: (cr: MaieDeployment) => `${cr.metadata.name}-backup`,
+  serviceMonitor: (cr: MaieDeployment) => cr.metadata.name,
+  prometheusRule: (cr: MaieDeployment) => cr.metadata.name,
+  dashboards: (cr: MaieDeployment) => `${cr.metadata.name}-dashboards`,
+  hpa: (cr: MaieDeployment) => cr.metadata.name,
+  pdb: (cr: MaieDeployment) => cr.metadata.name,
+  networkPolicy: (cr: MaieDeployment) => cr.metadata.name,
+};
+
+/** Where the data volume is mounted in every container. */
+export const DATA_MOUNT = "/data";
+export const BACKUPS_MOUNT = "/backups";
