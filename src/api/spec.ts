@@ -20,7 +20,7 @@ const PULL_POLICY = z.enum(["Always", "IfNotPresent", "Never"]);
 const TRI_STATE = z
   .enum(["auto", "true", "false"])
   .describe(
-    "auto: on when the cluster serves the API, skipped with a status reason otherwise; true: required (a missing API is reported as CRDNotInstalled); false: off.",
+    'Quote the value in YAML ("true", not true). auto: on when the cluster serves the API, skipped with a status reason otherwise; true: required (a missing API is reported as CRDNotInstalled); false: off.',
   );
 
 export const ImageSpec = z
@@ -49,8 +49,12 @@ export const AppContainerSpec = z
       .min(1)
       .max(512)
       .describe("Image of the main application container (e.g. an existing MAIE Python API)."),
-    command: z.array(z.string().max(4096)).max(64).optional().describe("Entrypoint override."),
-    args: z.array(z.string().max(4096)).max(256).optional().describe("Arguments."),
+    command: z
+      .array(z.string().max(4096).describe("One element of the command."))
+      .max(64)
+      .optional()
+      .describe("Entrypoint override."),
+    args: z.array(z.string().max(4096).describe("One argument.")).max(256).optional().describe("Arguments."),
     port: z
       .number()
       .int()
@@ -120,10 +124,8 @@ export const ModelSpec = z
       .string()
       .min(1)
       .max(1024)
-      .regex(
-        /^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/,
-        "must be a relative path inside the data volume without '..'",
-      )
+      .regex(/^[^/]/, "must be a relative path inside the data volume")
+      .refine((p) => !/(^|\/)\.\.(\/|$)/.test(p), "must not contain '..'")
       .default("models/model.txt")
       .describe("Model file, relative to the data volume."),
   })
@@ -134,6 +136,10 @@ export const ModelSpec = z
       {
         rule: "self.format != 'xgboost' || self.path.endsWith('.json')",
         message: "an xgboost model must be a .json file (XGBoost JSON model format)",
+      },
+      {
+        rule: "!self.path.matches('(^|/)[.][.](/|$)')",
+        message: "model.path must stay inside the data volume (no '..')",
       },
     ],
   });
@@ -153,7 +159,7 @@ export const StorageSpec = z
           .optional()
           .describe("StorageClass; empty uses the cluster default."),
         accessModes: z
-          .array(ACCESS_MODE)
+          .array(ACCESS_MODE.describe("A PersistentVolume access mode."))
           .min(1)
           .max(4)
           .default(["ReadWriteOnce"])
@@ -220,11 +226,15 @@ export const PipelineSpec = z
       .optional()
       .describe("Image override for the pipeline container. Default: the scorer image."),
     command: z
-      .array(z.string().max(4096))
+      .array(z.string().max(4096).describe("One element of the command."))
       .max(64)
       .optional()
       .describe("Command override. Default: maie pipeline run."),
-    args: z.array(z.string().max(4096)).max(256).optional().describe("Arguments override."),
+    args: z
+      .array(z.string().max(4096).describe("One argument."))
+      .max(256)
+      .optional()
+      .describe("Arguments override."),
     env: z
       .array(kubernetesObject("A core/v1 EnvVar."))
       .max(256)
@@ -422,7 +432,12 @@ export const MaieDeploymentSpec = z
   .object({
     image: ImageSpec.prefault({}),
     imagePullSecrets: z
-      .array(z.object({ name: objectName("Secret name.") }).strict())
+      .array(
+        z
+          .object({ name: objectName("Secret name.") })
+          .strict()
+          .describe("A reference to a docker-registry Secret."),
+      )
       .max(16)
       .default([])
       .describe("Secrets for pulling the images."),

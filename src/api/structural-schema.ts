@@ -62,8 +62,26 @@ export function toStructural(node: JsonSchema): JsonSchema {
     }
   }
   if (preserve && out["type"] === undefined) out["type"] = "object";
+  materializeEmptyDefault(out);
   if (!intOrString && !preserve && out["type"] === undefined) {
     throw new Error(`schema node without a type is not structural: ${JSON.stringify(node).slice(0, 160)}`);
   }
   return out;
+}
+
+/**
+ * zod writes `default: {}` for an object whose fields all have defaults. The
+ * apiserver checks CEL rules against declared defaults *before* nested
+ * defaulting, so `{}` would fail `self.minReplicas <= self.maxReplicas`.
+ * Spelling the nested defaults out also makes `kubectl explain` show them.
+ */
+function materializeEmptyDefault(node: JsonSchema): void {
+  const def = node["default"];
+  const props = node["properties"];
+  if (!isSchema(def) || Object.keys(def).length !== 0 || !isSchema(props)) return;
+  const filled: JsonSchema = {};
+  for (const [name, child] of Object.entries(props)) {
+    if (isSchema(child) && child["default"] !== undefined) filled[name] = child["default"];
+  }
+  node["default"] = filled;
 }

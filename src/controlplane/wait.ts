@@ -1,0 +1,66 @@
+import { readFileSync } from "node:fs";
+import { request } from "node:https";
+
+export interface TlsClient {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+function get(url: string, tls: TlsClient): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(
+      url,
+      { ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key), timeout: 2000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on("error", () => resolve(0));
+    req.on("timeout", () => req.destroy());
+    req.end();
+  });
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls an HTTPS health endpoint until it answers 200, the process dies, or the deadline passes. */
+export async function waitHealthy(
+  url: string,
+  tls: TlsClient,
+  timeoutMs: number,
+  alive: () => boolean,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error(`${what} exited before it became healthy; see its log`);
+    if ((await get(url, tls)) === 200) return;
+    await delay(200);
+  }
+  throw new Error(`${what} did not become healthy at ${url} within ${timeoutMs} ms; see its log`);
+}
+
+/** Polls a plain-HTTP endpoint (etcd's /health) until it answers 200. */
+export async function waitHttpHealthy(
+  url: string,
+  timeoutMs: number,
+  alive: () => boolean,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error(`${what} exited before it became healthy; see its log`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await delay(200);
+  }
+  throw new Error(`${what} did not become healthy at ${url} within ${timeoutMs} ms`);
+}

@@ -1,0 +1,226 @@
+import { Agent, request as httpsRequest } from "node:https";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import type { KubeConfig } from "@kubernetes/client-node";
+
+/**
+ * A small Kubernetes REST client over node:https. The operator needs raw JSON
+ * (client-node's serializer turns timestamps into Dates and drops fields it
+ * does not model, which breaks "did anything change" comparisons),
+ * server-side apply on subresources, and full control of watches (bookmarks,
+ * 410 Gone, idle timeouts). Authentication still comes from client-node's
+ * KubeConfig, so kubeconfig files, in-cluster tokens and exec plugins work.
+ */
+
+export class KubeApiError extends Error {
+  override readonly name = "KubeApiError";
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    readonly body?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 404;
+}
+export function isConflict(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 409;
+}
+export function isGone(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 410;
+}
+
+export interface RequestOptions {
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
+  readonly timeoutMs?: number;
+}
+
+export interface WatchHandlers {
+  onEvent(line: unknown): void;
+}
+
+export interface RequestCounter {
+  (method: string, path: string, status: number): void;
+}
+
+export const APPLY_PATCH = "application/apply-patch+yaml";
+export const MERGE_PATCH = "application/merge-patch+json";
+
+export class RestClient {
+  private readonly agent: Agent | undefined;
+  private readonly server: URL;
+  /** Observers of every completed request (metrics, the zero-writes-on-idle test). */
+  private readonly counters: RequestCounter[] = [];
+
+  private constructor(
+    private readonly kc: KubeConfig,
+    server: string,
+    tls: {
+      ca?: Buffer | string;
+      cert?: Buffer | string;
+      key?: Buffer | string;
+      rejectUnauthorized?: boolean;
+    },
+  ) {
+    this.server = new URL(server);
+    this.agent =
+      this.server.protocol === "https:" ? new Agent({ keepAlive: true, maxSockets: 32, ...tls }) : undefined;
+  }
+
+  static async fromKubeConfig(kc: KubeConfig): Promise<RestClient> {
+    const cluster = kc.getCurrentCluster();
+    if (cluster === null)
+      throw new Error("the kubeconfig has no current cluster; set a context or KUBECONFIG");
+    const opts: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } = {};
+    await kc.applyToHTTPSOptions(opts);
+    return new RestClient(kc, cluster.server, {
+      ...(opts.ca !== undefined && { ca: opts.ca }),
+      ...(opts.cert !== undefined && { cert: opts.cert }),
+      ...(opts.key !== undefined && { key: opts.key }),
+      ...(opts.rejectUnauthorized !== undefined && { rejectUnauthorized: opts.rejectUnauthorized }),
+    });
+  }
+
+  onRequest(counter: RequestCounter): void {
+    this.counters.push(counter);
+  }
+
+  private async headers(): Promise<Record<string, string>> {
+    // Re-read on every call: in-cluster tokens rotate, exec plugins refresh.
+    const opts: { headers?: Record<string, string | number | string[]> } = {};
+    await this.kc.applyToHTTPSOptions(opts);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {}))
+      out[k] = Array.isArray(v) ? v.join(", ") : String(v);
+    return out;
+  }
+
+  private url(path: string, query?: RequestOptions["query"]): URL {
+    const u = new URL(path, this.server);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u;
+  }
+
+  private open(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string | undefined,
+    timeoutMs: number,
+  ): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+      const req = send(url, { method, headers, agent: this.agent, timeout: timeoutMs }, resolve);
+      req.on("timeout", () =>
+        req.destroy(new Error(`${method} ${url.pathname} timed out after ${timeoutMs} ms`)),
+      );
+      req.on("error", reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { ...(await this.headers()), Accept: "application/json" };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+      headers["Content-Type"] = options.contentType ?? "application/json";
+    }
+    const url = this.url(path, options.query);
+    const res = await this.open(method, url, headers, body, options.timeoutMs ?? 30_000);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    const status = res.statusCode ?? 0;
+    for (const c of this.counters) c(method, url.pathname, status);
+    let parsed: unknown;
+    try {
+      parsed = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+    if (status < 200 || status >= 300) {
+      const s = parsed as { reason?: string; message?: string } | undefined;
+      throw new KubeApiError(
+        status,
+        s?.reason ?? "Unknown",
+        `${method} ${url.pathname}: ${status} ${s?.message ?? text.slice(0, 300)}`,
+        parsed,
+      );
+    }
+    return parsed as T;
+  }
+
+  /**
+   * Streams a watch until the server closes it, the signal aborts, or no
+   * byte (events or bookmarks) arrives for idleTimeoutMs: a silent watch is
+   * the failure mode that stalls informers, so it is treated as an error.
+   */
+  async watch(
+    path: string,
+    query: RequestOptions["query"],
+    handlers: WatchHandlers,
+    signal: AbortSignal,
+    idleTimeoutMs: number,
+  ): Promise<void> {
+    const headers = { ...(await this.headers()), Accept: "application/json" };
+    const url = this.url(path, { ...query, watch: "true" });
+    const res = await this.open("GET", url, headers, undefined, idleTimeoutMs);
+    const status = res.statusCode ?? 0;
+    for (const c of this.counters) c("WATCH", url.pathname, status);
+    if (status !== 200) {
+      res.resume();
+      throw new KubeApiError(status, "WatchFailed", `watch ${url.pathname}: ${status}`);
+    }
+    await new Promise<void>((resolve, reject) => {
+      let buffer = "";
+      let idle: NodeJS.Timeout = setTimeout(() => undefined, 0);
+      const arm = () => {
+        clearTimeout(idle);
+        idle = setTimeout(
+          () => res.destroy(new Error(`watch ${url.pathname} idle for ${idleTimeoutMs} ms`)),
+          idleTimeoutMs,
+        );
+      };
+      const onAbort = () => res.destroy();
+      signal.addEventListener("abort", onAbort, { once: true });
+      const done = (err?: Error) => {
+        clearTimeout(idle);
+        signal.removeEventListener("abort", onAbort);
+        if (err !== undefined && !signal.aborted) reject(err);
+        else resolve();
+      };
+      arm();
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        arm();
+        buffer += chunk;
+        let nl: number;
+        while ((nl = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (line === "") continue;
+          try {
+            handlers.onEvent(JSON.parse(line));
+          } catch (err) {
+            res.destroy(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
+        }
+      });
+      res.on("end", () => done());
+      res.on("error", (err) => done(err));
+      res.on("close", () => done());
+    });
+  }
+
+  close(): void {
+    this.agent?.destroy();
+  }
+}

@@ -1,0 +1,101 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import { RestClient } from "../../src/kube/rest.js";
+import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
+import { ControlPlane, type ControlPlaneOptions } from "../../src/controlplane/controlplane.js";
+import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../src/controlplane/install-crds.js";
+import { CRD_FILE } from "../../src/api/group.js";
+
+const run = promisify(execFile);
+
+/** The kubeconfig of the control plane started by the integration project's global setup. */
+export const SHARED_KUBECONFIG_ENV = "MAIE_TEST_KUBECONFIG";
+
+export function sharedKubeconfig(): string {
+  const path = process.env[SHARED_KUBECONFIG_ENV];
+  if (path === undefined)
+    throw new Error(
+      `${SHARED_KUBECONFIG_ENV} is not set: run integration tests through 'npm run test:integration' (jest global setup starts the control plane)`,
+    );
+  return path;
+}
+
+export async function restClient(kubeconfigPath: string): Promise<RestClient> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  return RestClient.fromKubeConfig(kc);
+}
+
+export interface KubectlResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real kubectl against a control plane; never throws on a non-zero exit (tests assert on it). */
+export async function kubectl(
+  kubeconfigPath: string,
+  args: readonly string[],
+  input?: string,
+): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      "kubectl",
+      ["--kubeconfig", kubeconfigPath, ...args],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code =
+          err === null
+            ? 0
+            : typeof (err as { code?: unknown }).code === "number"
+              ? (err as { code: number }).code
+              : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** A fresh namespace per test file keeps tests on the shared control plane apart. */
+export async function createNamespace(
+  client: RestClient,
+  prefix: string,
+  labels: Record<string, string> = {},
+): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString("hex")}`;
+  await client.request("POST", resourcePath(RESOURCE_TYPES.Namespace), {
+    body: { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } },
+  });
+  return name;
+}
+
+export interface TestCluster {
+  readonly controlPlane: ControlPlane;
+  readonly kubeconfigPath: string;
+  readonly client: RestClient;
+  stop(): Promise<void>;
+}
+
+/** A private control plane for tests that break or reshape the cluster (faults, CRDs appearing later). */
+export async function startPrivateCluster(
+  options: ControlPlaneOptions & { prometheusCrds?: boolean } = {},
+): Promise<TestCluster> {
+  const controlPlane = await ControlPlane.start(options);
+  const client = await restClient(controlPlane.kubeconfigPath);
+  await installCrds(client, await readYamlObjects(CRD_FILE));
+  if (options.prometheusCrds === true) await installCrds(client, await prometheusOperatorCrds());
+  return {
+    controlPlane,
+    kubeconfigPath: controlPlane.kubeconfigPath,
+    client,
+    async stop() {
+      client.close();
+      await controlPlane.stop({ removeDir: true });
+    },
+  };
+}
+
+export { run as execFileAsync };

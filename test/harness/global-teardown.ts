@@ -1,0 +1,6 @@
+import type { ControlPlane } from "../../src/controlplane/controlplane.js";
+
+export default async function globalTeardown(): Promise<void> {
+  const controlPlane = (globalThis as { __maieControlPlane?: ControlPlane }).__maieControlPlane;
+  await controlPlane?.stop({ removeDir: true });
+}
