@@ -1,5 +1,6 @@
 import type { Command } from "../command.js";
+import { controlplaneCommand } from "./controlplane.js";
 import { generateCommand } from "./generate.js";
 
 /** Every `maie` subcommand. Each lives in its own module; add it here once it really works. */
-export const COMMANDS: readonly Command[] = [generateCommand];
+export const COMMANDS: readonly Command[] = [generateCommand, controlplaneCommand];

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The full test suite, as CI runs it: build the upstream binaries (cached),
+# build the project, lint, type-check, then every Jest project. Ends with one
+# line "N passed, N failed[, N skipped]" summing every test that ran.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+
+step "upstream binaries (kube-apiserver, etcd, kube-controller-manager, tools) into ${MAIE_CACHE:-$HOME/.cache/maie}/bin"
+t0=$(date +%s)
+tools/build-binaries.sh
+echo "binaries ready in $(( $(date +%s) - t0 ))s" >&2
+
+step "build (WebAssembly core + TypeScript)"
+npm run --silent build
+
+step "lint and format"
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --check . ; exit 1; }
+
+step "generated files are current"
+node dist/src/cli/main.js generate crd --out - | diff -u crds/maie.io_maiedeployments.yaml - >&2 || { echo "crds/ is stale: run npm run generate" >&2; exit 1; }
+
+status=0
+for project in unit integration; do
+  step "jest: $project"
+  node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects "$project" --json --outputFile "$results/$project.json" "$@" || status=1
+done
+
+node -e '
+const fs = require("fs");
+let passed = 0, failed = 0, skipped = 0, suitesFailed = 0;
+for (const f of fs.readdirSync(process.argv[1])) {
+  const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + f, "utf8"));
+  passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
+  suitesFailed += r.numFailedTestSuites + (r.numRuntimeErrorTestSuites || 0);
+}
+if (passed + failed === 0) { console.error("no test ran: that is a failure"); process.exitCode = 1; }
+if (suitesFailed > 0 && failed === 0) failed = suitesFailed;
+console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+if (failed > 0) process.exitCode = 1;
+' "$results" || status=1
+exit $status
