@@ -83,7 +83,11 @@ export function crossSectionalRank(values: Float64Array): Float64Array {
 export function crossSectionalZscore(values: Float64Array): Float64Array {
   let n = 0;
   let s = 0;
-  for (const v of values) if (Number.isFinite(v)) (n++, (s += v));
+  for (const v of values)
+    if (Number.isFinite(v)) {
+      n++;
+      s += v;
+    }
   const m = s / n;
   let ss = 0;
   for (const v of values) if (Number.isFinite(v)) ss += (v - m) * (v - m);
