@@ -1,0 +1,105 @@
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+
+/**
+ * Scorer configuration: from `MAIE_*` environment variables, overridden by
+ * command-line flags, validated once at start. Every variable is documented
+ * in `.env.example`.
+ */
+
+const boolFromString = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
+  .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+export const ScorerConfigSchema = z.object({
+  /** Root of the data volume (models/, expected/, runs/). */
+  dataDir: z.string().min(1, "must not be empty"),
+  /** @default "0.0.0.0" */
+  host: z.string().min(1).default("0.0.0.0"),
+  /** @default 8000 (0 picks a free port) */
+  port: intFrom(0, 65535).default(8000),
+  /** Model file, relative to dataDir unless absolute. @default "models/model.txt" */
+  modelPath: z.string().min(1).default("models/model.txt"),
+  /** @default "auto" */
+  modelFormat: z.enum(["lightgbm", "xgboost", "auto"]).default("auto"),
+  /** @default "expected/expected_latest.parquet" */
+  expectedPath: z.string().min(1).default("expected/expected_latest.parquet"),
+  /** @default "expected/features_latest.parquet" */
+  featuresPath: z.string().min(1).default("expected/features_latest.parquet"),
+  /** When false, a loaded expected panel alone makes the scorer ready. @default true */
+  readinessRequiresModel: boolFromString.default(true),
+  /** File holding the bearer token (a mounted Secret); unset disables auth. */
+  tokenFile: z.string().min(1).optional(),
+  /** @default "info" */
+  logLevel: z.enum(LOG_LEVELS).default("info"),
+  /** Largest accepted request body in bytes. @default 1048576 */
+  bodyLimitBytes: intFrom(1, 256 * 1024 * 1024).default(1024 * 1024),
+  /** Budget for one request, body included. @default 10000 */
+  requestTimeoutMs: intFrom(1, 600_000).default(10_000),
+  /** Stat poll interval, the fallback for fs.watch. @default 2000 */
+  watchPollMs: intFrom(10, 3_600_000).default(2000),
+  /** How long SIGTERM waits for in-flight requests. @default 10000 */
+  shutdownGraceMs: intFrom(0, 600_000).default(10_000),
+});
+
+export type ScorerConfigInput = z.input<typeof ScorerConfigSchema>;
+export type ScorerConfig = z.output<typeof ScorerConfigSchema>;
+
+/** Environment variable for each config key. */
+export const ENV_VARS = {
+  dataDir: "MAIE_DATA_DIR",
+  host: "MAIE_SCORER_HOST",
+  port: "MAIE_SCORER_PORT",
+  modelPath: "MAIE_MODEL_PATH",
+  modelFormat: "MAIE_MODEL_FORMAT",
+  expectedPath: "MAIE_EXPECTED_PATH",
+  featuresPath: "MAIE_FEATURES_PATH",
+  readinessRequiresModel: "MAIE_READINESS_REQUIRES_MODEL",
+  tokenFile: "MAIE_AUTH_TOKEN_FILE",
+  logLevel: "MAIE_LOG_LEVEL",
+  bodyLimitBytes: "MAIE_BODY_LIMIT_BYTES",
+  requestTimeoutMs: "MAIE_REQUEST_TIMEOUT_MS",
+  watchPollMs: "MAIE_WATCH_POLL_MS",
+  shutdownGraceMs: "MAIE_SHUTDOWN_GRACE_MS",
+} as const satisfies Record<keyof ScorerConfig, string>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/**
+ * Merges env and flags (flags win; empty strings count as unset) and
+ * validates. Throws `ConfigError` naming every bad key and its variable.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  flags: Readonly<Partial<Record<keyof ScorerConfig, string | boolean>>> = {},
+): ScorerConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [key, envName] of Object.entries(ENV_VARS)) {
+    const value = env[envName];
+    if (value !== undefined && value !== "") raw[key] = value;
+  }
+  for (const [key, value] of Object.entries(flags)) {
+    if (value !== undefined && value !== "") raw[key] = value;
+  }
+  const parsed = ScorerConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? "");
+      const envName = key in ENV_VARS ? ENV_VARS[key as keyof ScorerConfig] : key;
+      return `  ${key} (${envName}): ${issue.message}`;
+    });
+    throw new ConfigError(`invalid scorer configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+/** A path from the config, resolved against the data directory unless absolute. */
+export function dataPath(config: Pick<ScorerConfig, "dataDir">, path: string): string {
+  return isAbsolute(path) ? path : resolve(config.dataDir, path);
+}

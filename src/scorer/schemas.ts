@@ -1,0 +1,119 @@
+import { z } from "zod";
+import { ERROR_STATUS } from "./errors.js";
+
+/**
+ * Request and response shapes of the scorer API: the validators for input
+ * and, through `z.toJSONSchema`, the source of `/openapi.json`. Field names
+ * are the original MAIE API's (snake_case).
+ */
+
+export const MAX_TICKERS = 20_000;
+export const MAX_PRICES_PER_TICKER = 10_000;
+export const MAX_TOP_K = 10_000;
+
+export const Ticker = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[^\s\p{Cc}]+$/u, "no whitespace or control characters")
+  .refine((t) => t !== "__proto__", "reserved name")
+  .meta({ description: "Ticker symbol", example: "AAPL" });
+
+const Price = z.number().positive().meta({ description: "A positive closing price" });
+
+export const Prices = z
+  .record(Ticker, z.array(Price).min(1).max(MAX_PRICES_PER_TICKER))
+  .refine((p) => Object.keys(p).length >= 1, "at least one ticker")
+  .refine((p) => Object.keys(p).length <= MAX_TICKERS, `at most ${MAX_TICKERS} tickers`)
+  .meta({ description: "Closing prices per ticker, oldest first, equally spaced trading days" });
+
+export const ScoreRequest = z.object({ prices: Prices });
+
+export const ScoreExpectedRequest = z.object({
+  tickers: z
+    .array(Ticker)
+    .max(MAX_TICKERS)
+    .nullish()
+    .meta({ description: "Tickers to return; all when omitted" }),
+});
+
+export const TopK = z.coerce.number().int().min(1).max(MAX_TOP_K);
+
+export const ExplainLocalRequest = z.object({
+  ticker: Ticker,
+  top_k: z.number().int().min(1).max(MAX_TOP_K).default(10),
+  prices: Prices.nullish().meta({
+    description: "Explain features built from these prices instead of the stored panel row",
+  }),
+});
+
+export const ScoreExpectedQuery = z.object({
+  tickers: z
+    .string()
+    .max(MAX_TICKERS * 65)
+    .optional()
+    .meta({ description: "Comma-separated tickers; all when omitted" }),
+});
+
+export const ExplainQuery = z.object({
+  top_k: TopK.optional().meta({ description: "Return only the k most important features" }),
+  type: z
+    .enum(["shap", "gain", "split"])
+    .default("shap")
+    .meta({ description: "shap: mean |SHAP| over the panel; gain/split: from the model file" }),
+});
+
+const NullableNumber = z.number().nullable();
+
+export const HealthResponse = z.object({ status: z.literal("ok") });
+
+export const ReadyResponse = z.object({
+  status: z.enum(["ready", "not_ready"]),
+  model_loaded: z.enum(["true", "false"]),
+  expected_available: z.enum(["true", "false"]),
+  features_available: z.enum(["true", "false"]),
+  reason: z.string().optional(),
+  as_of: z.string().nullable(),
+  model_sha256: z.string().nullable(),
+  feature_skew: z.array(z.string()).optional(),
+});
+
+export const ScoreResponse = z.object({ alpha: z.record(z.string(), NullableNumber) });
+
+export const ScoreExpectedResponse = z.object({
+  alpha: z.record(z.string(), NullableNumber),
+  as_of: z.string().meta({ description: "ISO date of the panel" }),
+});
+
+export const ExplainLocalResponse = z.object({
+  ticker: z.string(),
+  top_features: z.array(z.tuple([z.string(), z.number()])),
+  base_value: z.number(),
+  prediction: z.number(),
+  feature_values: z.record(z.string(), NullableNumber),
+  other_shap: z.number().meta({ description: "Sum of the SHAP values not in top_features" }),
+  source: z.enum(["panel", "prices"]),
+  as_of: z.string().nullable(),
+});
+
+export const ExplainResponse = z.object({
+  feature_importance: z.record(z.string(), z.number()),
+  method: z.enum(["mean_abs_shap", "gain", "split"]),
+  as_of: z.string().nullable(),
+  rows: z.number().int(),
+});
+
+export const ErrorResponse = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]]),
+    message: z.string(),
+    details: z.unknown(),
+  }),
+});
+
+export type ScoreRequest = z.output<typeof ScoreRequest>;
+export type ExplainLocalRequest = z.output<typeof ExplainLocalRequest>;
+export type PricesInput = z.output<typeof Prices>;
+export type ReadyResponse = z.output<typeof ReadyResponse>;
+export type ExplainLocalResponse = z.output<typeof ExplainLocalResponse>;
+export type ExplainResponse = z.output<typeof ExplainResponse>;

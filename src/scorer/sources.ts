@@ -1,0 +1,69 @@
+/**
+ * The small interfaces the scorer consumes: a scoring model (the WASM
+ * TreeSHAP core behind an adapter), the expected/features panel (the
+ * pipeline's Parquet files behind an adapter) and the feature builder (the
+ * pipeline's feature set). Injected, so the server is tested with small
+ * fakes and wired to the real modules in one place (`wiring.ts`).
+ */
+
+export type ModelFormat = "lightgbm" | "xgboost" | "auto";
+
+/** A loaded model. `shap` layout: nRows × numOutputs × (numFeatures + 1), bias last; margin space. */
+export interface ScoringModel {
+  readonly format: string;
+  readonly numTrees: number;
+  readonly featureNames: readonly string[];
+  readonly numOutputs: number;
+  predict(rows: Float64Array, nRows: number): Float64Array;
+  shap(rows: Float64Array, nRows: number): Float64Array;
+  importance(type: "gain" | "split"): Record<string, number>;
+  dispose(): void;
+}
+
+/** Parses model bytes; throws (any error) on an invalid file. */
+export type ModelLoader = (bytes: Uint8Array, format: ModelFormat) => Promise<ScoringModel>;
+
+/** A dense row-major matrix with named rows (tickers) and columns (features). */
+export interface FeatureMatrix {
+  readonly featureNames: readonly string[];
+  readonly tickers: readonly string[];
+  /** tickers.length × featureNames.length, row-major; NaN for missing. */
+  readonly values: Float64Array;
+}
+
+/** The expected panel: one date, one alpha per ticker. */
+export interface ExpectedPanel {
+  /** ISO date (YYYY-MM-DD) of the panel row. */
+  readonly asOf: string;
+  readonly alpha: ReadonlyMap<string, number>;
+}
+
+/** Parses `expected_latest.parquet` bytes; throws on an invalid file. */
+export type ExpectedLoader = (bytes: Uint8Array) => Promise<ExpectedPanel>;
+/** Parses `features_latest.parquet` bytes; throws on an invalid file. */
+export type FeaturesLoader = (bytes: Uint8Array) => Promise<FeatureMatrix>;
+
+/** Thrown by a feature builder when the prices cannot yield features (too short, bad values). */
+export class FeatureInputError extends Error {
+  override readonly name = "FeatureInputError";
+  constructor(
+    message: string,
+    readonly details: unknown = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Builds the feature set's values at the last date of each ticker's prices. */
+export interface FeatureBuilder {
+  readonly version: string;
+  readonly featureNames: readonly string[];
+  build(prices: Readonly<Record<string, readonly number[]>>): FeatureMatrix;
+}
+
+export interface ScorerSources {
+  readonly loadModel: ModelLoader;
+  readonly loadExpected: ExpectedLoader;
+  readonly loadFeatures: FeaturesLoader;
+  readonly features: FeatureBuilder;
+}

@@ -1,0 +1,266 @@
+import { readFile } from "node:fs/promises";
+import type { Logger } from "pino";
+import { dataPath, type ScorerConfig } from "./config.js";
+import type { ScorerMetrics } from "./metrics.js";
+import { WatchedFile, type Lease, type Loaded } from "./reload.js";
+import type { ExpectedPanel, FeatureMatrix, ScorerSources, ScoringModel } from "./sources.js";
+
+/**
+ * What the scorer serves: the model, the expected panel and the stored
+ * features, each a watched file swapped atomically, plus what is derived
+ * from them (feature alignment, skew) and readiness.
+ */
+
+/** Where each model feature comes from in a feature source, or the names it lacks. */
+export interface Alignment {
+  /** For model feature j, the column index in the source. Empty when `missing` is not. */
+  readonly columns: Int32Array;
+  readonly missing: readonly string[];
+}
+
+export function alignFeatures(modelNames: readonly string[], sourceNames: readonly string[]): Alignment {
+  const index = new Map(sourceNames.map((n, i) => [n, i]));
+  const missing = modelNames.filter((n) => !index.has(n));
+  if (missing.length > 0) return { columns: new Int32Array(0), missing };
+  return { columns: Int32Array.from(modelNames, (n) => index.get(n)!), missing };
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly reason: string | null;
+}
+
+/** Seconds since the epoch of an ISO date (midnight UTC), or 0 when unparseable. */
+export function isoDateToUnix(iso: string): number {
+  const t = Date.parse(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
+  return Number.isFinite(t) ? t / 1000 : 0;
+}
+
+export class ScorerState {
+  readonly model: WatchedFile<ScoringModel>;
+  readonly expected: WatchedFile<ExpectedPanel>;
+  readonly features: WatchedFile<FeatureMatrix>;
+  draining = false;
+  /** Bumped on every swap: caches compare it to know they are stale. */
+  generation = 0;
+  #builderAlignment: Alignment | null = null;
+  #panelAlignment: Alignment | null = null;
+  #runsPoll: NodeJS.Timeout | null = null;
+  readonly #onSwap = new Set<() => void>();
+
+  constructor(
+    readonly config: ScorerConfig,
+    readonly sources: ScorerSources,
+    readonly metrics: ScorerMetrics,
+    readonly log: Logger,
+  ) {
+    const pollMs = config.watchPollMs;
+    this.model = new WatchedFile<ScoringModel>({
+      path: dataPath(config, config.modelPath),
+      pollMs,
+      load: (bytes) => sources.loadModel(bytes, config.modelFormat),
+      dispose: (m) => m.dispose(),
+      onSwap: (next) => {
+        const m = next.value;
+        metrics.setModel({
+          format: m.format,
+          sha256: next.sha256,
+          trees: m.numTrees,
+          features: m.featureNames.length,
+        });
+        log.info(
+          { path: this.model.path, sha256: next.sha256, trees: m.numTrees, format: m.format },
+          "model loaded",
+        );
+        this.#changed();
+      },
+      onFailure: (err, sha256) => {
+        metrics.modelReloadFailures.inc();
+        log.error(
+          {
+            path: this.model.path,
+            sha256,
+            err: errMessage(err),
+            serving: this.model.current?.sha256 ?? null,
+          },
+          "model file rejected; keeping the last good model",
+        );
+      },
+      onMissing: () => log.warn({ path: this.model.path }, "model file not found"),
+    });
+    this.expected = new WatchedFile<ExpectedPanel>({
+      path: dataPath(config, config.expectedPath),
+      pollMs,
+      load: sources.loadExpected,
+      onSwap: (next) => {
+        metrics.expectedLatestTimestamp.set(isoDateToUnix(next.value.asOf));
+        log.info(
+          { path: this.expected.path, as_of: next.value.asOf, tickers: next.value.alpha.size },
+          "panel loaded",
+        );
+        this.#changed();
+      },
+      onFailure: (err, sha256) => {
+        metrics.panelReloadFailures.inc({ file: "expected" });
+        log.error(
+          { path: this.expected.path, sha256, err: errMessage(err) },
+          "expected panel rejected; keeping the last good one",
+        );
+      },
+      onMissing: () => log.warn({ path: this.expected.path }, "expected panel not found"),
+    });
+    this.features = new WatchedFile<FeatureMatrix>({
+      path: dataPath(config, config.featuresPath),
+      pollMs,
+      load: sources.loadFeatures,
+      onSwap: (next) => {
+        log.info(
+          {
+            path: this.features.path,
+            tickers: next.value.tickers.length,
+            features: next.value.featureNames.length,
+          },
+          "features panel loaded",
+        );
+        this.#changed();
+      },
+      onFailure: (err, sha256) => {
+        metrics.panelReloadFailures.inc({ file: "features" });
+        log.error(
+          { path: this.features.path, sha256, err: errMessage(err) },
+          "features panel rejected; keeping the last good one",
+        );
+      },
+      onMissing: () => log.warn({ path: this.features.path }, "features panel not found"),
+    });
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.model.start(), this.expected.start(), this.features.start()]);
+    await this.refreshRunSummaries();
+    this.#runsPoll = setInterval(
+      () => void this.refreshRunSummaries(),
+      Math.max(this.config.watchPollMs, 1000),
+    );
+    this.#runsPoll.unref();
+  }
+
+  close(): void {
+    if (this.#runsPoll !== null) clearInterval(this.#runsPoll);
+    this.model.close();
+    this.expected.close();
+    this.features.close();
+  }
+
+  /** Registers a callback run after any swap (cache invalidation). */
+  onSwap(fn: () => void): void {
+    this.#onSwap.add(fn);
+  }
+
+  readiness(): Readiness {
+    if (this.draining) return { ready: false, reason: "shutting down" };
+    if (this.expected.current === null)
+      return { ready: false, reason: `expected panel not loaded (${this.expected.path})` };
+    if (this.config.readinessRequiresModel && this.model.current === null)
+      return { ready: false, reason: `model not loaded (${this.model.path})` };
+    return { ready: true, reason: null };
+  }
+
+  /** Alignment of the model to the feature builder (for posted prices). */
+  builderAlignment(): Alignment | null {
+    return this.#builderAlignment;
+  }
+
+  /** Alignment of the model to the stored features panel. */
+  panelAlignment(): Alignment | null {
+    return this.#panelAlignment;
+  }
+
+  acquireModel(): Lease<ScoringModel> | null {
+    return this.model.acquire();
+  }
+
+  currentModel(): Loaded<ScoringModel> | null {
+    return this.model.current;
+  }
+
+  async refreshRunSummaries(): Promise<void> {
+    const read = async (file: string): Promise<number | null> => {
+      try {
+        return lastSuccessSeconds(JSON.parse(await readFile(dataPath(this.config, file), "utf8")));
+      } catch {
+        return null;
+      }
+    };
+    const [pipeline, backup] = await Promise.all([
+      read("runs/pipeline-last.json"),
+      read("runs/backup-last.json"),
+    ]);
+    if (pipeline !== null) this.metrics.pipelineLastSuccess.set(pipeline);
+    if (backup !== null) this.metrics.backupLastSuccess.set(backup);
+  }
+
+  #changed(): void {
+    this.generation++;
+    const model = this.model.current?.value ?? null;
+    const features = this.features.current?.value ?? null;
+    const before = [this.#builderAlignment?.missing.length ?? 0, this.#panelAlignment?.missing.length ?? 0];
+    this.#builderAlignment =
+      model === null ? null : alignFeatures(model.featureNames, this.sources.features.featureNames);
+    this.#panelAlignment =
+      model === null || features === null ? null : alignFeatures(model.featureNames, features.featureNames);
+    for (const [which, alignment, was] of [
+      ["feature set " + this.sources.features.version, this.#builderAlignment, before[0]],
+      ["features panel", this.#panelAlignment, before[1]],
+    ] as const) {
+      if (alignment !== null && alignment.missing.length > 0) {
+        this.metrics.featureSkew.inc();
+        this.log.error(
+          {
+            missing: alignment.missing.slice(0, 20),
+            missingCount: alignment.missing.length,
+            source: which,
+            previouslyMissing: was,
+          },
+          `feature skew: the model needs features the ${which} does not provide`,
+        );
+      }
+    }
+    for (const fn of this.#onSwap) fn();
+  }
+}
+
+/**
+ * The last-success time from a run summary. Accepts the fields a summary is
+ * likely to carry: `lastSuccess`/`last_success`/`finishedAt` (ISO or epoch
+ * seconds), counted only when `ok`/`status` does not say it failed.
+ */
+export function lastSuccessSeconds(summary: unknown): number | null {
+  if (typeof summary !== "object" || summary === null) return null;
+  const s = summary as Record<string, unknown>;
+  for (const key of ["lastSuccess", "last_success", "lastSuccessAt", "last_success_at"]) {
+    const t = toSeconds(s[key]);
+    if (t !== null) return t;
+  }
+  const failed =
+    s.ok === false || (typeof s.status === "string" && !/^(ok|success|succeeded)$/i.test(s.status));
+  if (failed) return null;
+  for (const key of ["finishedAt", "finished_at", "endedAt", "ended_at", "timestamp"]) {
+    const t = toSeconds(s[key]);
+    if (t !== null) return t;
+  }
+  return null;
+}
+
+function toSeconds(v: unknown): number | null {
+  if (typeof v === "number" && Number.isFinite(v) && v > 0) return v > 1e12 ? v / 1000 : v;
+  if (typeof v === "string") {
+    const t = Date.parse(v);
+    if (Number.isFinite(t)) return t / 1000;
+  }
+  return null;
+}
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
