@@ -227,7 +227,7 @@ export class Scorer {
           "unhandled error",
         );
       if (!res.headersSent && !res.writableEnded) {
-        if (apiError.status === 413) res.setHeader("Connection", "close");
+        if (apiError.status === 413 || this.state.draining) res.setHeader("Connection", "close");
         sendJson(res, apiError.status, apiError.toBody(), apiError.headers);
       }
     });
@@ -258,6 +258,7 @@ export class Scorer {
     const url = new URL(req.url ?? "/", "http://scorer");
     const result: RouteResponse = await op.handler({ query: url.searchParams, body, headers: req.headers });
     if (res.headersSent || res.writableEnded) return;
+    if (this.state.draining) res.setHeader("Connection", "close");
     const headers = result.headers ?? {};
     if (result.status === 304) {
       res.writeHead(304, headers);
