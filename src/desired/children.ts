@@ -1,0 +1,105 @@
+import type { MaieDeployment } from "../api/resource.js";
+import type { KubeObject } from "../kube/object.js";
+import { type KindName, RESOURCE_TYPES } from "../kube/resources.js";
+import { buildBackupCronJob, buildPipelineCronJob } from "./cronjob.js";
+import { buildDeployment } from "./deployment.js";
+import { buildHorizontalPodAutoscaler } from "./hpa.js";
+import { buildIngress } from "./ingress.js";
+import type { DesiredContext } from "./meta.js";
+import { buildNetworkPolicy } from "./network-policy.js";
+import { buildPodDisruptionBudget } from "./pdb.js";
+import { buildBackupsPvc, buildDataPvc } from "./pvc.js";
+import { buildService } from "./service.js";
+import { buildServiceAccount } from "./service-account.js";
+
+/**
+ * Every child a MaieDeployment wants, as a pure function of the resource and
+ * the cluster's capabilities. The operator applies what is listed and prunes
+ * what it manages but is no longer listed.
+ */
+
+/** A child builder: `null` means "not desired" (the operator deletes it if present). */
+export type ChildBuilder = (cr: MaieDeployment, ctx: DesiredContext) => KubeObject | null;
+
+/**
+ * The core children in apply order: identity and storage first, then what
+ * mounts and exposes them, then what depends on the Deployment.
+ */
+export const CORE_BUILDERS: readonly ChildBuilder[] = [
+  buildServiceAccount,
+  buildDataPvc,
+  buildBackupsPvc,
+  buildService,
+  buildDeployment,
+  buildPipelineCronJob,
+  buildBackupCronJob,
+  buildIngress,
+  buildHorizontalPodAutoscaler,
+  buildPodDisruptionBudget,
+  buildNetworkPolicy,
+];
+
+function run(builders: readonly ChildBuilder[], cr: MaieDeployment, ctx: DesiredContext): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const build of builders) {
+    const child = build(cr, ctx);
+    if (child !== null) out.push(child);
+  }
+  return out;
+}
+
+/** The core (non-monitoring) children, in apply order. */
+export function coreChildren(cr: MaieDeployment, ctx: DesiredContext): KubeObject[] {
+  return run(CORE_BUILDERS, cr, ctx);
+}
+
+/** The monitoring children (ServiceMonitor, PrometheusRule, dashboards ConfigMap), in apply order. */
+export const MONITORING_BUILDERS: readonly ChildBuilder[] = [];
+
+/**
+ * All desired children in a stable order: the core ones, then the
+ * monitoring ones, then `extraBuilders` (for tests or add-ons).
+ */
+export function desiredChildren(
+  cr: MaieDeployment,
+  ctx: DesiredContext,
+  extraBuilders: readonly ChildBuilder[] = [],
+): KubeObject[] {
+  return [...coreChildren(cr, ctx), ...run(MONITORING_BUILDERS, cr, ctx), ...run(extraBuilders, cr, ctx)];
+}
+
+export interface ManagedKind {
+  readonly kind: KindName;
+  readonly apiVersion: string;
+  readonly plural: string;
+  /** The kind may be absent from the desired set (turned off in the spec), so pruning must look for it. */
+  readonly optional: boolean;
+  /** Served only when a CRD is installed (Prometheus Operator): list it only when the API is served. */
+  readonly crdBacked: boolean;
+}
+
+function managed(kind: KindName, optional: boolean, crdBacked = false): ManagedKind {
+  const t = RESOURCE_TYPES[kind];
+  return { kind, apiVersion: t.apiVersion, plural: t.plural, optional, crdBacked };
+}
+
+/**
+ * Every kind `desiredChildren` can emit, for the operator's informers and
+ * prune step. A kind is `optional` when some spec turns it off (the backups
+ * PVC and backup CronJob are, but their kinds also have an always-desired
+ * member, so the kind itself is not optional).
+ */
+export const MANAGED_KINDS: readonly ManagedKind[] = [
+  managed("ServiceAccount", false),
+  managed("PersistentVolumeClaim", false),
+  managed("Service", false),
+  managed("Deployment", false),
+  managed("CronJob", false),
+  managed("Ingress", true),
+  managed("HorizontalPodAutoscaler", true),
+  managed("PodDisruptionBudget", true),
+  managed("NetworkPolicy", true),
+  managed("ServiceMonitor", true, true),
+  managed("PrometheusRule", true, true),
+  managed("ConfigMap", true),
+];

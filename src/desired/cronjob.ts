@@ -1,0 +1,160 @@
+import type { V1Container, V1CronJob, V1EnvFromSource, V1EnvVar, V1PodSpec } from "@kubernetes/client-node";
+import type { MaieDeployment } from "../api/resource.js";
+import type { KubeObject } from "../kube/object.js";
+import { BACKUP_ENV, PIPELINE_ENV } from "./env-names.js";
+import {
+  BACKUPS_MOUNT,
+  childMeta,
+  commonLabels,
+  type Component,
+  DATA_MOUNT,
+  type DesiredContext,
+  names,
+} from "./meta.js";
+import { passThroughList, toKubeObject } from "./plain.js";
+import {
+  backupsMount,
+  backupsVolume,
+  commonPodSpec,
+  containerSecurityContext,
+  dataMount,
+  dataVolume,
+  envVar,
+  mergeEnv,
+  resourceRequirements,
+  scorerImage,
+  tmpMount,
+  tmpVolume,
+} from "./pod.js";
+
+/**
+ * The two CronJobs over the data volume: the daily pipeline
+ * (`maie pipeline run`) and the backup (`maie backup run`). Both forbid
+ * overlapping runs, keep a bounded history, stop a run at its deadline and
+ * run with the same restricted security context as the scorer.
+ */
+
+export const PIPELINE_CONTAINER = "pipeline";
+export const BACKUP_CONTAINER = "backup";
+/** The image's entrypoint is `maie`; these are its sub-commands. */
+export const PIPELINE_ARGS = ["pipeline", "run"] as const;
+export const BACKUP_ARGS = ["backup", "run"] as const;
+
+interface JobSettings {
+  readonly schedule: string;
+  readonly timeZone: string;
+  readonly suspend: boolean;
+  readonly activeDeadlineSeconds: number;
+  readonly backoffLimit: number;
+  readonly successfulJobsHistoryLimit: number;
+  readonly failedJobsHistoryLimit: number;
+}
+
+function cronJob(
+  cr: MaieDeployment,
+  name: string,
+  component: Component,
+  settings: JobSettings,
+  podSpec: V1PodSpec,
+): KubeObject {
+  const labels = commonLabels(cr, component);
+  const cj: V1CronJob = {
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: childMeta(cr, name, component),
+    spec: {
+      schedule: settings.schedule,
+      timeZone: settings.timeZone,
+      suspend: settings.suspend,
+      concurrencyPolicy: "Forbid",
+      successfulJobsHistoryLimit: settings.successfulJobsHistoryLimit,
+      failedJobsHistoryLimit: settings.failedJobsHistoryLimit,
+      jobTemplate: {
+        metadata: { labels },
+        spec: {
+          activeDeadlineSeconds: settings.activeDeadlineSeconds,
+          backoffLimit: settings.backoffLimit,
+          template: {
+            metadata: { labels },
+            spec: { ...podSpec, restartPolicy: "Never" },
+          },
+        },
+      },
+    },
+  };
+  return toKubeObject(cj);
+}
+
+/**
+ * `<cr>-pipeline`. Image, command, args, env and envFrom can be overridden
+ * from `spec.pipeline`; a command override without args gets no default
+ * args (they belong to the default `maie` entrypoint). User env entries
+ * replace ours of the same name.
+ */
+export function buildPipelineCronJob(cr: MaieDeployment, ctx: DesiredContext): KubeObject {
+  const { pipeline, model } = cr.spec;
+  const container: V1Container = {
+    name: PIPELINE_CONTAINER,
+    image: pipeline.image ?? scorerImage(cr, ctx),
+    imagePullPolicy: cr.spec.image.pullPolicy,
+    command: pipeline.command !== undefined ? [...pipeline.command] : undefined,
+    args:
+      pipeline.args !== undefined
+        ? [...pipeline.args]
+        : pipeline.command === undefined
+          ? [...PIPELINE_ARGS]
+          : undefined,
+    env: mergeEnv(
+      [
+        envVar(PIPELINE_ENV.dataDir, DATA_MOUNT),
+        envVar(PIPELINE_ENV.modelPath, model.path),
+        envVar(PIPELINE_ENV.modelFormat, model.format),
+      ],
+      passThroughList<V1EnvVar>(pipeline.env) ?? [],
+    ),
+    envFrom: passThroughList<V1EnvFromSource>(pipeline.envFrom),
+    resources: resourceRequirements(pipeline.resources),
+    securityContext: containerSecurityContext(),
+    volumeMounts: [dataMount, tmpMount()],
+  };
+  return cronJob(
+    cr,
+    names.pipelineCronJob(cr),
+    "pipeline",
+    pipeline,
+    commonPodSpec(cr, [container], [dataVolume(cr), tmpVolume()]),
+  );
+}
+
+/**
+ * `<cr>-backup`, only while `backup.enabled`: archives the data volume to
+ * the backups volume, prunes by retention and verifies the new archive.
+ * Runs in the pipeline's time zone; has no suspend switch of its own.
+ */
+export function buildBackupCronJob(cr: MaieDeployment, ctx: DesiredContext): KubeObject | null {
+  const { backup, pipeline } = cr.spec;
+  if (!backup.enabled) return null;
+  const container: V1Container = {
+    name: BACKUP_CONTAINER,
+    image: scorerImage(cr, ctx),
+    imagePullPolicy: cr.spec.image.pullPolicy,
+    args: [...BACKUP_ARGS],
+    env: [
+      envVar(BACKUP_ENV.dataDir, DATA_MOUNT),
+      envVar(BACKUP_ENV.backupsDir, BACKUPS_MOUNT),
+      envVar(BACKUP_ENV.retentionDays, backup.retentionDays),
+      envVar(BACKUP_ENV.reportsRetentionDays, backup.reportsRetentionDays),
+      envVar(BACKUP_ENV.verify, backup.verify),
+    ],
+    resources: resourceRequirements(backup.resources),
+    securityContext: containerSecurityContext(),
+    volumeMounts: [dataMount, backupsMount, tmpMount()],
+  };
+  return cronJob(
+    cr,
+    names.backupCronJob(cr),
+    "backup",
+    { ...backup, timeZone: pipeline.timeZone, suspend: false },
+    commonPodSpec(cr, [container], [dataVolume(cr), backupsVolume(cr), tmpVolume()]),
+  );
+}

@@ -1,0 +1,189 @@
+import type {
+  V1Container,
+  V1Deployment,
+  V1EnvVar,
+  V1PodTemplateSpec,
+  V1Probe,
+  V1TopologySpreadConstraint,
+  V1Affinity,
+  V1Volume,
+  V1VolumeMount,
+} from "@kubernetes/client-node";
+import type { MaieDeployment } from "../api/resource.js";
+import type { KubeObject } from "../kube/object.js";
+import { SCORER_ENV } from "./env-names.js";
+import { InvalidSpecError } from "./errors.js";
+import { childMeta, commonLabels, DATA_MOUNT, type DesiredContext, names, selectorLabels } from "./meta.js";
+import { nonEmpty, passThrough, passThroughList, sha256Of, toKubeObject } from "./plain.js";
+import {
+  commonPodSpec,
+  containerSecurityContext,
+  dataMount,
+  dataVolume,
+  envVar,
+  resourceRequirements,
+  scorerImage,
+  tmpMount,
+  tmpVolume,
+  VOLUMES,
+} from "./pod.js";
+import { APP_PORT_NAME, HTTP_PORT_NAME } from "./service.js";
+
+/**
+ * The scorer Deployment: `maie scorer` (plus the optional app container)
+ * over the data volume, hardened to the Pod Security "restricted" profile.
+ *
+ * - The selector is `selectorLabels(cr, "scorer")` and never changes (it is
+ *   immutable in apps/v1).
+ * - `replicas` is left out while autoscaling is on, so the HPA owns it.
+ * - The pod template carries `maie.io/config-hash`, the sha256 of the
+ *   template itself: any change that needs new pods changes the hash, and
+ *   nothing else does.
+ */
+
+export const SCORER_CONTAINER = "scorer";
+export const APP_CONTAINER = "app";
+export const CONFIG_HASH_ANNOTATION = "maie.io/config-hash";
+/** Where the auth Secret is mounted, and the file the scorer reads the token from. */
+export const AUTH_MOUNT = "/etc/maie/auth";
+export const AUTH_TOKEN_FILE = `${AUTH_MOUNT}/token`;
+/** 0440: readable by the owner and the pod's fsGroup only. */
+const AUTH_FILE_MODE = 0o440;
+
+const livenessProbe: V1Probe = {
+  httpGet: { path: "/health", port: HTTP_PORT_NAME },
+  periodSeconds: 10,
+  timeoutSeconds: 2,
+  failureThreshold: 3,
+};
+const readinessProbe: V1Probe = {
+  httpGet: { path: "/ready", port: HTTP_PORT_NAME },
+  periodSeconds: 5,
+  timeoutSeconds: 2,
+  failureThreshold: 3,
+};
+/** Up to 5 minutes for the first /health (WASM core compile, model load) before liveness takes over. */
+const startupProbe: V1Probe = {
+  httpGet: { path: "/health", port: HTTP_PORT_NAME },
+  periodSeconds: 5,
+  timeoutSeconds: 2,
+  failureThreshold: 60,
+};
+
+function scorerContainer(cr: MaieDeployment, ctx: DesiredContext): V1Container {
+  const { scorer, model, image } = cr.spec;
+  const env: V1EnvVar[] = [
+    envVar(SCORER_ENV.dataDir, DATA_MOUNT),
+    envVar(SCORER_ENV.port, scorer.port),
+    envVar(SCORER_ENV.modelPath, model.path),
+    envVar(SCORER_ENV.modelFormat, model.format),
+    envVar(SCORER_ENV.readinessRequiresModel, scorer.readinessRequiresModel),
+    envVar(SCORER_ENV.logLevel, scorer.logLevel),
+  ];
+  const volumeMounts: V1VolumeMount[] = [dataMount, tmpMount()];
+  if (scorer.auth !== undefined) {
+    env.push(envVar(SCORER_ENV.tokenFile, AUTH_TOKEN_FILE));
+    volumeMounts.push({ name: VOLUMES.auth, mountPath: AUTH_MOUNT, readOnly: true });
+  }
+  return {
+    name: SCORER_CONTAINER,
+    image: scorerImage(cr, ctx),
+    imagePullPolicy: image.pullPolicy,
+    args: ["scorer"],
+    ports: [{ name: HTTP_PORT_NAME, containerPort: scorer.port, protocol: "TCP" }],
+    env,
+    resources: resourceRequirements(scorer.resources),
+    livenessProbe,
+    readinessProbe,
+    startupProbe,
+    securityContext: containerSecurityContext(),
+    volumeMounts,
+  };
+}
+
+function appContainer(cr: MaieDeployment): V1Container | undefined {
+  const { app } = cr.spec;
+  if (app === undefined) return undefined;
+  if (app.port === cr.spec.scorer.port) {
+    throw new InvalidSpecError(
+      "spec.app.port",
+      `${app.port} is already the scorer's port (spec.scorer.port)`,
+    );
+  }
+  return {
+    name: APP_CONTAINER,
+    image: app.image,
+    imagePullPolicy: cr.spec.image.pullPolicy,
+    command: app.command,
+    args: app.args,
+    ports:
+      app.port !== undefined
+        ? [{ name: APP_PORT_NAME, containerPort: app.port, protocol: "TCP" }]
+        : undefined,
+    env: passThroughList<V1EnvVar>(app.env),
+    resources: resourceRequirements(app.resources),
+    securityContext: containerSecurityContext(),
+    volumeMounts: [dataMount, tmpMount(VOLUMES.appTmp)],
+  };
+}
+
+function podTemplate(cr: MaieDeployment, ctx: DesiredContext): V1PodTemplateSpec {
+  const { spec } = cr;
+  const containers = [scorerContainer(cr, ctx)];
+  const volumes: V1Volume[] = [dataVolume(cr), tmpVolume()];
+  const app = appContainer(cr);
+  if (app !== undefined) {
+    containers.push(app);
+    volumes.push(tmpVolume(VOLUMES.appTmp));
+  }
+  if (spec.scorer.auth !== undefined) {
+    const ref = spec.scorer.auth.tokenSecretRef;
+    volumes.push({
+      name: VOLUMES.auth,
+      secret: { secretName: ref.name, items: [{ key: ref.key, path: "token" }], defaultMode: AUTH_FILE_MODE },
+    });
+  }
+  return {
+    metadata: {
+      // Our labels win: the selector labels must stay on every pod.
+      labels: { ...spec.podLabels, ...commonLabels(cr, "scorer") },
+      annotations: {
+        ...spec.podAnnotations,
+        "kubectl.kubernetes.io/default-container": SCORER_CONTAINER,
+      },
+    },
+    spec: {
+      ...commonPodSpec(cr, containers, volumes),
+      affinity: spec.affinity !== undefined ? passThrough<V1Affinity>(spec.affinity) : undefined,
+      topologySpreadConstraints: passThroughList<V1TopologySpreadConstraint>(spec.topologySpreadConstraints),
+    },
+  };
+}
+
+/** The hash of everything that, when changed, needs new pods: the pod template itself. */
+export function configHash(template: V1PodTemplateSpec): string {
+  return sha256Of(template);
+}
+
+export function buildDeployment(cr: MaieDeployment, ctx: DesiredContext): KubeObject {
+  const template = podTemplate(cr, ctx);
+  const hash = configHash(template);
+  const deployment: V1Deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: childMeta(cr, names.deployment(cr), "scorer"),
+    spec: {
+      replicas: cr.spec.autoscaling.enabled ? undefined : cr.spec.replicas,
+      selector: { matchLabels: selectorLabels(cr, "scorer") },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        ...template,
+        metadata: {
+          ...template.metadata,
+          annotations: nonEmpty({ ...template.metadata?.annotations, [CONFIG_HASH_ANNOTATION]: hash }),
+        },
+      },
+    },
+  };
+  return toKubeObject(deployment);
+}

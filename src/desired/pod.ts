@@ -1,0 +1,144 @@
+import type {
+  V1Container,
+  V1EnvVar,
+  V1LocalObjectReference,
+  V1PodSecurityContext,
+  V1PodSpec,
+  V1ResourceRequirements,
+  V1SecurityContext,
+  V1Toleration,
+  V1Volume,
+  V1VolumeMount,
+} from "@kubernetes/client-node";
+import type { MaieDeployment } from "../api/resource.js";
+import { BACKUPS_MOUNT, DATA_MOUNT, type DesiredContext, names } from "./meta.js";
+import { nonEmpty, nonEmptyList, passThroughList } from "./plain.js";
+
+/**
+ * Pod pieces shared by the scorer Deployment and the two CronJobs: the image,
+ * the Pod Security "restricted" security contexts, the volumes and the
+ * scheduling fields every MAIE pod gets.
+ */
+
+/** Numeric user and group every MAIE container runs as (the image's non-root user). */
+export const RUN_AS_USER = 10001;
+export const RUN_AS_GROUP = 10001;
+
+/** Volume names inside the pods. */
+export const VOLUMES = {
+  data: "data",
+  backups: "backups",
+  tmp: "tmp",
+  appTmp: "app-tmp",
+  auth: "auth",
+} as const;
+
+/** Upper bound of the scratch space at /tmp (an emptyDir; the root filesystem is read-only). */
+export const TMP_SIZE_LIMIT = "1Gi";
+export const TMP_MOUNT = "/tmp";
+
+/**
+ * `repository:tag`, or `repository@sha256:…` when the tag is a digest. The
+ * spec's image overrides the operator's own image field by field.
+ */
+export function scorerImage(cr: MaieDeployment, ctx: DesiredContext): string {
+  const repository = cr.spec.image.repository ?? ctx.defaultImage.repository;
+  const tag = cr.spec.image.tag ?? ctx.defaultImage.tag;
+  return /^sha256:[0-9a-f]{64}$/.test(tag) ? `${repository}@${tag}` : `${repository}:${tag}`;
+}
+
+/** Pod-level settings of the Pod Security "restricted" profile. */
+export function podSecurityContext(): V1PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: RUN_AS_USER,
+    runAsGroup: RUN_AS_GROUP,
+    fsGroup: RUN_AS_GROUP,
+    fsGroupChangePolicy: "OnRootMismatch",
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** Container-level settings of the Pod Security "restricted" profile, plus a read-only root filesystem. */
+export function containerSecurityContext(): V1SecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: RUN_AS_USER,
+    runAsGroup: RUN_AS_GROUP,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+export function dataVolume(cr: MaieDeployment): V1Volume {
+  return { name: VOLUMES.data, persistentVolumeClaim: { claimName: names.dataPvc(cr) } };
+}
+
+export function backupsVolume(cr: MaieDeployment): V1Volume {
+  return { name: VOLUMES.backups, persistentVolumeClaim: { claimName: names.backupsPvc(cr) } };
+}
+
+export function tmpVolume(name: string = VOLUMES.tmp): V1Volume {
+  return { name, emptyDir: { sizeLimit: TMP_SIZE_LIMIT } };
+}
+
+export const dataMount: V1VolumeMount = { name: VOLUMES.data, mountPath: DATA_MOUNT };
+export const backupsMount: V1VolumeMount = { name: VOLUMES.backups, mountPath: BACKUPS_MOUNT };
+export function tmpMount(name: string = VOLUMES.tmp): V1VolumeMount {
+  return { name, mountPath: TMP_MOUNT };
+}
+
+/** A literal environment variable. */
+export function envVar(name: string, value: string | number | boolean): V1EnvVar {
+  return { name, value: String(value) };
+}
+
+/**
+ * Our variables followed by the user's, a user entry replacing ours of the
+ * same name in place. Names stay unique: `env` is a list map keyed by name,
+ * and server-side apply rejects duplicates.
+ */
+export function mergeEnv(ours: readonly V1EnvVar[], theirs: readonly V1EnvVar[]): V1EnvVar[] {
+  const byName = new Map<string, V1EnvVar>();
+  for (const e of ours) byName.set(e.name, e);
+  for (const e of theirs) byName.set(e.name, e);
+  return [...byName.values()];
+}
+
+/**
+ * Fields every MAIE pod shares: service account without a mounted token,
+ * restricted security context, pull secrets and node placement. `affinity`
+ * and `topologySpreadConstraints` are about spreading scorer replicas, so
+ * only the Deployment adds them.
+ */
+export function commonPodSpec(cr: MaieDeployment, containers: V1Container[], volumes: V1Volume[]): V1PodSpec {
+  const { spec } = cr;
+  return {
+    serviceAccountName: names.serviceAccount(cr),
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: podSecurityContext(),
+    imagePullSecrets: nonEmptyList<V1LocalObjectReference>(spec.imagePullSecrets),
+    nodeSelector: nonEmpty(spec.nodeSelector),
+    tolerations: passThroughList<V1Toleration>(spec.tolerations),
+    containers,
+    volumes,
+  };
+}
+
+type Quantities = Readonly<Record<string, string | number>>;
+
+/**
+ * Compute resources as Kubernetes serialises them: quantities are strings
+ * (a number such as `2` in the spec becomes `"2"`).
+ */
+export function resourceRequirements(
+  r: { readonly requests?: Quantities; readonly limits?: Quantities } | undefined,
+): V1ResourceRequirements | undefined {
+  if (r === undefined) return undefined;
+  const strings = (q: Quantities | undefined) =>
+    q === undefined ? undefined : Object.fromEntries(Object.entries(q).map(([k, v]) => [k, String(v)]));
+  return { requests: nonEmpty(strings(r.requests)), limits: nonEmpty(strings(r.limits)) };
+}
