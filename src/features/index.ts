@@ -22,3 +22,10 @@ export {
 } from "./compute.js";
 export { crossSectionalRank, crossSectionalZscore, timeSeriesFeature } from "./series.js";
 export { panelFromCloseArrays, tickerSeries, type PricePanel } from "../prices/panel.js";
+export {
+  buildFeatureExport,
+  featureExportToCsv,
+  featureExportToParquet,
+  type FeatureExport,
+  type ExportOptions,
+} from "./export.js";

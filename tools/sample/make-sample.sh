@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Re-creates the committed sample data under config/samples/data/:
+#   prices.csv                       synthetic closes with a planted signal (make_prices.py)
+#   models/lightgbm/model.txt        LightGBM, trained on `maie features` output (train_models.py)
+#   models/xgboost/model.xgb.json    XGBoost, same features
+#   models/*/model.json              metadata: feature set, names, holdout rank IC
+# Needs the TypeScript build (npx tsc -p .) and Python from tools/sample/python-env.sh.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+out=config/samples/data
+py="$(bash tools/sample/python-env.sh)"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+"$py" tools/sample/make_prices.py "$out/prices.csv"
+npx node dist/src/cli/main.js features --prices "$out/prices.csv" --out "$tmp/features.parquet" --target-horizon 21
+"$py" tools/sample/train_models.py "$tmp/features.parquet" "$out/models"
