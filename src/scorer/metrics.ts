@@ -1,4 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import {
+  ALPHA_QUANTILES,
+  METRIC_CATALOGUE,
+  REQUEST_DURATION_BUCKETS,
+  SCORER_METRICS,
+} from "../monitoring/metric-names.js";
 
 /**
  * The scorer's Prometheus metrics, names kept from the original MAIE API
@@ -6,105 +12,107 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
  * several servers in one process.
  */
 
-export const SCORER_METRIC_NAMES = {
-  requests: "maie_api_requests_total",
-  requestDuration: "maie_api_request_duration_seconds",
-  expectedLatestTimestamp: "maie_expected_latest_timestamp",
-  modelLoaded: "maie_model_loaded",
-  modelInfo: "maie_model_info",
-  modelReloadFailures: "maie_model_reload_failures_total",
-  panelReloadFailures: "maie_panel_reload_failures_total",
-  explainLocalFallback: "maie_explain_local_fallback_total",
-  featureSkew: "maie_feature_skew_total",
-  pipelineLastSuccess: "maie_pipeline_last_success_timestamp",
-  backupLastSuccess: "maie_backup_last_success_timestamp",
-} as const;
+const n = SCORER_METRICS;
 
-/** Buckets around the SPEC 9 targets (10 ms explain_local) and alert thresholds (200/400 ms). */
-const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 1, 2.5, 5, 10];
+/** Help text from the monitoring catalogue, so dashboards, alerts and the exporter agree. */
+function help(name: string): string {
+  const doc = METRIC_CATALOGUE.find((m) => m.name === name);
+  if (doc === undefined) throw new Error(`metric ${name} is not in the monitoring catalogue`);
+  return doc.help;
+}
+
+/** Extras of the scorer, not in the SPEC 6 list: a breakdown of reload failures by panel file. */
+export const PANEL_RELOAD_FAILURES = "maie_panel_reload_failures_total";
+
+/** The quantile (linear interpolation) of sorted finite values; NaN when empty. */
+export function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
 
 export class ScorerMetrics {
   readonly registry = new Registry();
   readonly requests: Counter<"endpoint" | "method" | "code">;
   readonly requestDuration: Histogram<"endpoint">;
   readonly expectedLatestTimestamp: Gauge;
+  readonly expectedTickers: Gauge;
+  readonly expectedAlphaQuantile: Gauge<"quantile">;
   readonly modelLoaded: Gauge;
   readonly modelInfo: Gauge<"format" | "sha256" | "trees" | "features">;
   readonly modelReloadFailures: Counter;
   readonly panelReloadFailures: Counter<"file">;
   readonly explainLocalFallback: Counter<"kind">;
   readonly featureSkew: Counter;
-  readonly pipelineLastSuccess: Gauge;
-  readonly backupLastSuccess: Gauge;
+  /** Registered on the first success only: absent before it (the catalogue's contract). */
+  readonly #pipelineLastSuccess = new Gauge({
+    name: n.pipelineLastSuccessTimestamp,
+    help: help(n.pipelineLastSuccessTimestamp),
+    registers: [],
+  });
+  readonly #backupLastSuccess = new Gauge({
+    name: n.backupLastSuccessTimestamp,
+    help: help(n.backupLastSuccessTimestamp),
+    registers: [],
+  });
 
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    const n = SCORER_METRIC_NAMES;
     this.requests = new Counter({
-      name: n.requests,
-      help: "API requests by endpoint, method and status code",
+      name: n.apiRequestsTotal,
+      help: help(n.apiRequestsTotal),
       labelNames: ["endpoint", "method", "code"],
       registers,
     });
     this.requestDuration = new Histogram({
-      name: n.requestDuration,
-      help: "API request duration in seconds",
+      name: n.apiRequestDurationSeconds,
+      help: help(n.apiRequestDurationSeconds),
       labelNames: ["endpoint"],
-      buckets: DURATION_BUCKETS,
+      buckets: [...REQUEST_DURATION_BUCKETS],
       registers,
     });
     this.expectedLatestTimestamp = new Gauge({
       name: n.expectedLatestTimestamp,
-      help: "Unix time of the date of the expected panel being served (0 when none)",
+      help: help(n.expectedLatestTimestamp),
       registers,
     });
-    this.modelLoaded = new Gauge({
-      name: n.modelLoaded,
-      help: "1 when a model is loaded and serving, else 0",
+    this.expectedTickers = new Gauge({ name: n.expectedTickers, help: help(n.expectedTickers), registers });
+    this.expectedAlphaQuantile = new Gauge({
+      name: n.expectedAlphaQuantile,
+      help: help(n.expectedAlphaQuantile),
+      labelNames: ["quantile"],
       registers,
     });
+    this.modelLoaded = new Gauge({ name: n.modelLoaded, help: help(n.modelLoaded), registers });
     this.modelInfo = new Gauge({
       name: n.modelInfo,
-      help: "The model being served (value 1)",
+      help: help(n.modelInfo),
       labelNames: ["format", "sha256", "trees", "features"],
       registers,
     });
     this.modelReloadFailures = new Counter({
-      name: n.modelReloadFailures,
-      help: "Model files that failed to load; the last good model kept serving",
+      name: n.modelReloadFailuresTotal,
+      help: help(n.modelReloadFailuresTotal),
       registers,
     });
     this.panelReloadFailures = new Counter({
-      name: n.panelReloadFailures,
-      help: "Expected/features panel files that failed to load; the last good panel kept serving",
+      name: PANEL_RELOAD_FAILURES,
+      help: "Panel files (expected, features) that failed to load, by file; also counted in maie_model_reload_failures_total.",
       labelNames: ["file"],
       registers,
     });
     this.explainLocalFallback = new Counter({
-      name: n.explainLocalFallback,
-      help: "explain_local requests that could not take the stored-panel path, by kind",
+      name: n.explainLocalFallbackTotal,
+      help: help(n.explainLocalFallbackTotal),
       labelNames: ["kind"],
       registers,
     });
-    this.featureSkew = new Counter({
-      name: n.featureSkew,
-      help: "Times the model's feature names did not match the available features",
-      registers,
-    });
-    this.pipelineLastSuccess = new Gauge({
-      name: n.pipelineLastSuccess,
-      help: "Unix time of the last successful pipeline run (from runs/pipeline-last.json; 0 when unknown)",
-      registers,
-    });
-    this.backupLastSuccess = new Gauge({
-      name: n.backupLastSuccess,
-      help: "Unix time of the last successful backup (from runs/backup-last.json; 0 when unknown)",
-      registers,
-    });
+    this.featureSkew = new Counter({ name: n.featureSkewTotal, help: help(n.featureSkewTotal), registers });
     this.modelLoaded.set(0);
     this.expectedLatestTimestamp.set(0);
-    this.pipelineLastSuccess.set(0);
-    this.backupLastSuccess.set(0);
+    this.expectedTickers.set(0);
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -114,15 +122,37 @@ export class ScorerMetrics {
       this.modelLoaded.set(0);
       return;
     }
-    this.modelInfo.set(
-      {
-        format: info.format,
-        sha256: info.sha256,
-        trees: String(info.trees),
-        features: String(info.features),
-      },
-      1,
-    );
+    const labels = {
+      format: info.format,
+      sha256: info.sha256,
+      trees: String(info.trees),
+      features: String(info.features),
+    };
+    this.modelInfo.set(labels, 1);
     this.modelLoaded.set(1);
+  }
+
+  /** The panel being served: when it was written, its size and its alpha distribution. */
+  setExpected(writtenAtSeconds: number, alphas: Iterable<number>): void {
+    this.expectedLatestTimestamp.set(writtenAtSeconds);
+    const finite = Float64Array.from([...alphas].filter(Number.isFinite)).sort();
+    this.expectedTickers.set(finite.length);
+    this.expectedAlphaQuantile.reset();
+    if (finite.length > 0)
+      for (const q of ALPHA_QUANTILES)
+        this.expectedAlphaQuantile.set({ quantile: q }, quantile(finite, Number(q)));
+  }
+
+  setPipelineLastSuccess(seconds: number): void {
+    this.#setLazy(n.pipelineLastSuccessTimestamp, this.#pipelineLastSuccess, seconds);
+  }
+
+  setBackupLastSuccess(seconds: number): void {
+    this.#setLazy(n.backupLastSuccessTimestamp, this.#backupLastSuccess, seconds);
+  }
+
+  #setLazy(name: string, gauge: Gauge, value: number): void {
+    if (this.registry.getSingleMetric(name) === undefined) this.registry.registerMetric(gauge);
+    gauge.set(value);
   }
 }

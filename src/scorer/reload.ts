@@ -28,6 +28,8 @@ export interface Loaded<T> {
   readonly value: T;
   readonly sha256: string;
   readonly loadedAt: Date;
+  /** The file's mtime when it was read (ms since the epoch). */
+  readonly mtimeMs: number;
 }
 
 export interface Lease<T> {
@@ -139,9 +141,11 @@ export class WatchedFile<T> {
   async #checkOnce(): Promise<void> {
     if (this.#watcher === null && this.#poll !== null && !this.#stopped) this.#startWatcher();
     let signature: string;
+    let mtimeMs: number;
     try {
       const st = await stat(this.path);
       signature = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      mtimeMs = st.mtimeMs;
     } catch {
       if (!this.#missingReported) {
         this.#missingReported = true;
@@ -170,7 +174,11 @@ export class WatchedFile<T> {
       return;
     }
     const previous = this.#slot;
-    const next: Slot<T> = { loaded: { value, sha256, loadedAt: new Date() }, leases: 0, retired: false };
+    const next: Slot<T> = {
+      loaded: { value, sha256, loadedAt: new Date(), mtimeMs },
+      leases: 0,
+      retired: false,
+    };
     this.#slot = next;
     this.options.onSwap?.(next.loaded, previous?.loaded ?? null);
     if (previous !== null) {

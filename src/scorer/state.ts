@@ -30,12 +30,6 @@ export interface Readiness {
   readonly reason: string | null;
 }
 
-/** Seconds since the epoch of an ISO date (midnight UTC), or 0 when unparseable. */
-export function isoDateToUnix(iso: string): number {
-  const t = Date.parse(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
-  return Number.isFinite(t) ? t / 1000 : 0;
-}
-
 export class ScorerState {
   readonly model: WatchedFile<ScoringModel>;
   readonly expected: WatchedFile<ExpectedPanel>;
@@ -93,7 +87,7 @@ export class ScorerState {
       pollMs,
       load: sources.loadExpected,
       onSwap: (next) => {
-        metrics.expectedLatestTimestamp.set(isoDateToUnix(next.value.asOf));
+        metrics.setExpected(next.mtimeMs / 1000, next.value.alpha.values());
         log.info(
           { path: this.expected.path, as_of: next.value.asOf, tickers: next.value.alpha.size },
           "panel loaded",
@@ -101,6 +95,7 @@ export class ScorerState {
         this.#changed();
       },
       onFailure: (err, sha256) => {
+        metrics.modelReloadFailures.inc();
         metrics.panelReloadFailures.inc({ file: "expected" });
         log.error(
           { path: this.expected.path, sha256, err: errMessage(err) },
@@ -125,6 +120,7 @@ export class ScorerState {
         this.#changed();
       },
       onFailure: (err, sha256) => {
+        metrics.modelReloadFailures.inc();
         metrics.panelReloadFailures.inc({ file: "features" });
         log.error(
           { path: this.features.path, sha256, err: errMessage(err) },
@@ -196,8 +192,8 @@ export class ScorerState {
       read("runs/pipeline-last.json"),
       read("runs/backup-last.json"),
     ]);
-    if (pipeline !== null) this.metrics.pipelineLastSuccess.set(pipeline);
-    if (backup !== null) this.metrics.backupLastSuccess.set(backup);
+    if (pipeline !== null) this.metrics.setPipelineLastSuccess(pipeline);
+    if (backup !== null) this.metrics.setBackupLastSuccess(backup);
   }
 
   #changed(): void {

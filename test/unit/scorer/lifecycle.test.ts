@@ -47,6 +47,10 @@ describe("readiness", () => {
         expected_available: "false",
       });
       expect(r.body.reason).toMatch(/expected panel not loaded/);
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      expect(metrics).toContain("maie_expected_latest_timestamp 0");
+      expect(metrics).not.toContain("maie_pipeline_last_success_timestamp");
+      expect(metrics).not.toContain("maie_backup_last_success_timestamp");
       const scored = await fetch(`${s.url}/score_expected`);
       expect(scored.status).toBe(503);
       expect(((await scored.json()) as { error: { code: string } }).error.code).toBe("not_ready");

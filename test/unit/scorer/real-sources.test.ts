@@ -53,7 +53,8 @@ test("serves the pandas-written expected panel: alphas, date, ETag", async () =>
         .status,
     ).toBe(304);
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
-    expect(metrics).toContain(`maie_expected_latest_timestamp ${Date.parse("2026-11-27T00:00:00Z") / 1000}`);
+    expect(metrics).toContain("maie_expected_tickers 5");
+    expect(metrics).toContain('maie_expected_alpha_quantile{quantile="0"} -0.25');
   } finally {
     await s.stop();
   }

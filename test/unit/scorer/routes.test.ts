@@ -1,4 +1,7 @@
+import { stat } from "node:fs/promises";
 import { connect } from "node:net";
+import { join } from "node:path";
+import { METRIC_CATALOGUE, seriesNames } from "../../../src/monitoring/metric-names.js";
 import {
   FEATURES,
   MODEL_A,
@@ -20,6 +23,8 @@ let s: Running;
 beforeAll(async () => {
   data = await makeDataDir();
   await writeStandardData(data);
+  await data.write("runs/pipeline-last.json", { ok: true, finishedAt: "2026-11-27T22:30:00Z" });
+  await data.write("runs/backup-last.json", { status: "success", lastSuccess: "2026-11-27T23:05:00Z" });
   s = await startScorer(data.dir);
 });
 
@@ -319,27 +324,24 @@ describe("GET /explain", () => {
 });
 
 describe("GET /metrics", () => {
-  test("exposes the SPEC 6 scorer metrics in Prometheus text", async () => {
+  test("exposes every scorer metric of the monitoring catalogue (SPEC 6) in Prometheus text", async () => {
     await fetch(`${s.url}/health`);
     const res = await fetch(`${s.url}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await res.text();
-    for (const name of [
-      "maie_api_requests_total",
-      "maie_api_request_duration_seconds_bucket",
-      "maie_expected_latest_timestamp",
-      "maie_model_loaded 1",
-      "maie_model_info{",
-      "maie_model_reload_failures_total",
-      "maie_explain_local_fallback_total",
-      "maie_feature_skew_total",
-      "maie_pipeline_last_success_timestamp",
-      "maie_backup_last_success_timestamp",
-    ])
-      expect(text).toContain(name);
+    for (const doc of METRIC_CATALOGUE.filter((m) => m.exporter === "scorer"))
+      for (const series of seriesNames(doc)) expect(text).toMatch(new RegExp(`^${series}[ {]`, "m"));
+    expect(text).toContain("maie_model_loaded 1");
+    expect(text).toContain("maie_expected_tickers 3");
+    expect(text).toContain('maie_expected_alpha_quantile{quantile="0.5"} 0.05');
+    expect(text).toContain(
+      `maie_pipeline_last_success_timestamp ${Date.parse("2026-11-27T22:30:00Z") / 1000}`,
+    );
+    expect(text).toContain(`maie_backup_last_success_timestamp ${Date.parse("2026-11-27T23:05:00Z") / 1000}`);
+    const written = (await stat(join(data.dir, "expected/expected_latest.parquet"))).mtimeMs / 1000;
+    expect(text).toContain(`maie_expected_latest_timestamp ${written}`);
     expect(text).toMatch(/maie_api_requests_total\{endpoint="\/health",method="GET",code="200"\} \d+/);
-    expect(text).toContain(`maie_expected_latest_timestamp ${Date.parse("2026-11-27T00:00:00Z") / 1000}`);
     expect(text).toMatch(/maie_model_info\{format="fake",sha256="[0-9a-f]{64}",trees="3",features="2"\} 1/);
   });
 });
