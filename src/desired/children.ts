@@ -2,15 +2,19 @@ import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
 import { type KindName, RESOURCE_TYPES } from "../kube/resources.js";
 import { buildBackupCronJob, buildPipelineCronJob } from "./cronjob.js";
+import { buildDashboardsConfigMap } from "./dashboards.js";
 import { buildDeployment } from "./deployment.js";
 import { buildHorizontalPodAutoscaler } from "./hpa.js";
 import { buildIngress } from "./ingress.js";
 import type { DesiredContext } from "./meta.js";
 import { buildNetworkPolicy } from "./network-policy.js";
 import { buildPodDisruptionBudget } from "./pdb.js";
+import { toKubeObject } from "./plain.js";
+import { buildPrometheusRule } from "./prometheus-rule.js";
 import { buildBackupsPvc, buildDataPvc } from "./pvc.js";
 import { buildService } from "./service.js";
 import { buildServiceAccount } from "./service-account.js";
+import { buildServiceMonitor } from "./service-monitor.js";
 
 /**
  * Every child a MaieDeployment wants, as a pure function of the resource and
@@ -39,11 +43,16 @@ export const CORE_BUILDERS: readonly ChildBuilder[] = [
   buildNetworkPolicy,
 ];
 
+/**
+ * Runs the builders in order, keeping the non-null results. Every result goes
+ * through `toKubeObject`, so whatever a builder returns, the operator gets
+ * plain JSON that shares nothing with the resource.
+ */
 function run(builders: readonly ChildBuilder[], cr: MaieDeployment, ctx: DesiredContext): KubeObject[] {
   const out: KubeObject[] = [];
   for (const build of builders) {
     const child = build(cr, ctx);
-    if (child !== null) out.push(child);
+    if (child !== null) out.push(toKubeObject(child));
   }
   return out;
 }
@@ -53,8 +62,18 @@ export function coreChildren(cr: MaieDeployment, ctx: DesiredContext): KubeObjec
   return run(CORE_BUILDERS, cr, ctx);
 }
 
-/** The monitoring children (ServiceMonitor, PrometheusRule, dashboards ConfigMap), in apply order. */
-export const MONITORING_BUILDERS: readonly ChildBuilder[] = [];
+/**
+ * The monitoring children, in apply order. The ServiceMonitor and the
+ * PrometheusRule follow their `auto`/`true`/`false` setting and
+ * `ctx.capabilities.prometheusOperator` (a required but missing API yields
+ * null here; the operator reports it as CRDNotInstalled from
+ * `monitoringDecision`); the dashboards ConfigMap needs no CRD.
+ */
+export const MONITORING_BUILDERS: readonly ChildBuilder[] = [
+  buildServiceMonitor,
+  buildPrometheusRule,
+  buildDashboardsConfigMap,
+];
 
 /**
  * All desired children in a stable order: the core ones, then the

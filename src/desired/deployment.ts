@@ -112,8 +112,8 @@ function appContainer(cr: MaieDeployment): V1Container | undefined {
   }
   return {
     name: APP_CONTAINER,
+    // spec.image (and its pullPolicy) is about the MAIE image; the app's pull policy is Kubernetes' default.
     image: app.image,
-    imagePullPolicy: cr.spec.image.pullPolicy,
     command: app.command,
     args: app.args,
     ports:
