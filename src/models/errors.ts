@@ -1,0 +1,23 @@
+/** Why a model file was refused. */
+export type ModelFormatCode =
+  "unknown_format" | "syntax" | "truncated" | "invalid" | "unsupported" | "too_large";
+
+/** A model file that cannot be loaded; the message names the problem (and the tree when there is one). */
+export class ModelFormatError extends Error {
+  override readonly name = "ModelFormatError";
+  constructor(
+    readonly code: ModelFormatCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Limits that keep a hostile or corrupt file from exhausting memory before validation fails. */
+export const LIMITS = {
+  maxTrees: 1_000_000,
+  maxNodes: 50_000_000,
+  maxFeatures: 10_000_000,
+  maxOutputs: 100_000,
+  maxDepth: 256,
+} as const;

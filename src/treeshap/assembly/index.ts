@@ -1,0 +1,263 @@
+// Exact path-dependent TreeSHAP and raw-margin prediction over a flat tree
+// ensemble in linear memory. Only scalars and byte offsets cross the boundary;
+// the host (src/treeshap/explainer.ts) lays out memory and grows it.
+//
+// Memory layout (all offsets in bytes, written by the host):
+//   nodes   NODE_BYTES per node, trees in depth-first preorder, so the left
+//           child of internal node i is i + 1:
+//             +0  f64 threshold (categorical: index of the bitset)
+//             +8  f64 leaf value (0 for internal nodes)
+//             +16 f64 zero fraction: cover(node) / (cover(node) + cover(sibling)); 1 for a root
+//             +24 i32 right child (absolute node index), -1 for a leaf
+//             +28 i32 (feature << 8) | decision flags (src/models/ensemble.ts DecisionFlag)
+//   trees   8 bytes per tree: i32 root node, i32 output
+//   cats    i32 catBoundaries[], then u32 catBits[] at catBitsPtr
+//   bias    f64 per output: expected value (SHAP bias) per output
+//   base    f64 per output: raw-margin intercept
+//   rows    f64 [nRows × numFeatures], NaN = missing
+//   out     predict: f64 [nRows × numOutputs]
+//           shap:    f64 [nRows × numOutputs × (numFeatures + 1)], bias last
+//   scratch shap only: PATH_BYTES × (maxDepth + 2) × (maxDepth + 3) / 2
+
+const NODE_BYTES: usize = 32;
+const PATH_BYTES: usize = 32;
+const CATEGORICAL: i32 = 1;
+const DEFAULT_LEFT: i32 = 2;
+const FLOAT32_LESS: i32 = 16;
+const MISSING_ZERO: i32 = 1;
+const MISSING_NAN: i32 = 2;
+// LightGBM's kZeroThreshold (1e-35f) as a double.
+const ZERO_THRESHOLD: f64 = 1.0000000180025095e-35;
+
+let nodes: usize = 0;
+let trees: usize = 0;
+let numTrees: i32 = 0;
+let catBounds: usize = 0;
+let catBits: usize = 0;
+let numFeatures: i32 = 0;
+let numOutputs: i32 = 0;
+let biasPtr: usize = 0;
+let basePtr: usize = 0;
+
+/** Lowest byte offset the host may use. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export function setModel(
+  nodesPtr: usize,
+  treesPtr: usize,
+  nTrees: i32,
+  catBoundsPtr: usize,
+  catBitsPtr: usize,
+  nFeatures: i32,
+  nOutputs: i32,
+  bias: usize,
+  base: usize,
+): void {
+  nodes = nodesPtr;
+  trees = treesPtr;
+  numTrees = nTrees;
+  catBounds = catBoundsPtr;
+  catBits = catBitsPtr;
+  numFeatures = nFeatures;
+  numOutputs = nOutputs;
+  biasPtr = bias;
+  basePtr = base;
+}
+
+function categoryIn(x: f64, setIndex: i32): bool {
+  if (!(x > -1.0 && x < 2147483648.0)) return false;
+  const c = i32(x);
+  const begin = load<i32>(catBounds + (usize(setIndex) << 2));
+  const end = load<i32>(catBounds + (usize(setIndex) << 2), 4);
+  const word = c >>> 5;
+  if (word >= end - begin) return false;
+  return ((load<u32>(catBits + (usize(begin + word) << 2)) >>> (u32(c) & 31)) & 1) != 0;
+}
+
+/** Whether a row with value `x` at node `node` (a byte offset) goes to the left child. */
+function goesLeft(node: usize, x: f64): bool {
+  const flags = load<i32>(node, 28) & 0xff;
+  const missing = (flags >> 2) & 3;
+  const threshold = load<f64>(node);
+  if (isNaN(x)) {
+    if (missing == MISSING_NAN) return (flags & DEFAULT_LEFT) != 0;
+    x = 0.0;
+  }
+  if (flags & CATEGORICAL) {
+    if (flags & FLOAT32_LESS) {
+      x = f64(f32(x));
+      if (x < 0.0) return false;
+    }
+    return categoryIn(x, i32(threshold));
+  }
+  if (flags & FLOAT32_LESS) return f32(x) < f32(threshold);
+  // LightGBM reads |x| ≤ kZeroThreshold as 0 (its row parser drops such values).
+  if (x >= -ZERO_THRESHOLD && x <= ZERO_THRESHOLD) {
+    if (missing == MISSING_ZERO) return (flags & DEFAULT_LEFT) != 0;
+    x = 0.0;
+  }
+  return x <= threshold;
+}
+
+/** Raw margin for `nRows` rows. */
+export function predict(rows: usize, nRows: i32, out: usize): void {
+  const rowBytes = usize(numFeatures) << 3;
+  for (let r = 0; r < nRows; r++) {
+    const row = rows + usize(r) * rowBytes;
+    const o = out + ((usize(r) * usize(numOutputs)) << 3);
+    for (let k = 0; k < numOutputs; k++)
+      store<f64>(o + (usize(k) << 3), load<f64>(basePtr + (usize(k) << 3)));
+    for (let t = 0; t < numTrees; t++) {
+      let i = load<i32>(trees + (usize(t) << 3));
+      const output = load<i32>(trees + (usize(t) << 3), 4);
+      let node = nodes + usize(i) * NODE_BYTES;
+      let right = load<i32>(node, 24);
+      while (right >= 0) {
+        const f = load<i32>(node, 28) >> 8;
+        const x = load<f64>(row + (usize(f) << 3));
+        i = goesLeft(node, x) ? i + 1 : right;
+        node = nodes + usize(i) * NODE_BYTES;
+        right = load<i32>(node, 24);
+      }
+      const p = o + (usize(output) << 3);
+      store<f64>(p, load<f64>(p) + load<f64>(node, 8));
+    }
+  }
+}
+
+// Path element: +0 f64 zero fraction, +8 f64 one fraction, +16 f64 weight, +24 i32 feature.
+
+function extendPath(path: usize, depth: i32, zf: f64, oneF: f64, fi: i32): void {
+  const e = path + usize(depth) * PATH_BYTES;
+  store<f64>(e, zf);
+  store<f64>(e, oneF, 8);
+  store<f64>(e, depth == 0 ? 1.0 : 0.0, 16);
+  store<i32>(e, fi, 24);
+  const inv = 1.0 / f64(depth + 1);
+  for (let i = depth - 1; i >= 0; i--) {
+    const p = path + usize(i) * PATH_BYTES;
+    const w = load<f64>(p, 16);
+    store<f64>(p, load<f64>(p, 16 + PATH_BYTES) + oneF * w * f64(i + 1) * inv, 16 + PATH_BYTES);
+    store<f64>(p, zf * w * f64(depth - i) * inv, 16);
+  }
+}
+
+function unwindPath(path: usize, depth: i32, index: i32): void {
+  const e = path + usize(index) * PATH_BYTES;
+  const zf = load<f64>(e);
+  const oneF = load<f64>(e, 8);
+  let next = load<f64>(path + usize(depth) * PATH_BYTES, 16);
+  const d1 = f64(depth + 1);
+  for (let i = depth - 1; i >= 0; i--) {
+    const p = path + usize(i) * PATH_BYTES;
+    if (oneF != 0) {
+      const tmp = load<f64>(p, 16);
+      const w = (next * d1) / (f64(i + 1) * oneF);
+      store<f64>(p, w, 16);
+      next = tmp - (w * zf * f64(depth - i)) / d1;
+    } else {
+      store<f64>(p, (load<f64>(p, 16) * d1) / (zf * f64(depth - i)), 16);
+    }
+  }
+  for (let i = index; i < depth; i++) {
+    const p = path + usize(i) * PATH_BYTES;
+    store<f64>(p, load<f64>(p, PATH_BYTES));
+    store<f64>(p, load<f64>(p, 8 + PATH_BYTES), 8);
+    store<i32>(p, load<i32>(p, 24 + PATH_BYTES), 24);
+  }
+}
+
+function unwoundPathSum(path: usize, depth: i32, index: i32): f64 {
+  const e = path + usize(index) * PATH_BYTES;
+  const zf = load<f64>(e);
+  const oneF = load<f64>(e, 8);
+  let next = load<f64>(path + usize(depth) * PATH_BYTES, 16);
+  let total: f64 = 0;
+  if (oneF != 0) {
+    const inv = 1.0 / oneF;
+    for (let i = depth - 1; i >= 0; i--) {
+      const tmp = (next * inv) / f64(i + 1);
+      total += tmp;
+      next = load<f64>(path + usize(i) * PATH_BYTES, 16) - tmp * zf * f64(depth - i);
+    }
+  } else {
+    for (let i = depth - 1; i >= 0; i--) {
+      total += load<f64>(path + usize(i) * PATH_BYTES, 16) / (zf * f64(depth - i));
+    }
+  }
+  return total * f64(depth + 1);
+}
+
+function treeShap(
+  row: usize,
+  phi: usize,
+  i: i32,
+  depth: i32,
+  parentPath: usize,
+  pz: f64,
+  po: f64,
+  pfi: i32,
+): void {
+  const path = parentPath + usize(depth) * PATH_BYTES;
+  if (depth > 0) memory.copy(path, parentPath, usize(depth) * PATH_BYTES);
+  extendPath(path, depth, pz, po, pfi);
+  const node = nodes + usize(i) * NODE_BYTES;
+  const right = load<i32>(node, 24);
+  if (right < 0) {
+    const v = load<f64>(node, 8);
+    for (let k = 1; k <= depth; k++) {
+      const e = path + usize(k) * PATH_BYTES;
+      const w = unwoundPathSum(path, depth, k);
+      const p = phi + (usize(load<i32>(e, 24)) << 3);
+      store<f64>(p, load<f64>(p) + w * (load<f64>(e, 8) - load<f64>(e)) * v);
+    }
+    return;
+  }
+  const f = load<i32>(node, 28) >> 8;
+  const left = i + 1;
+  let hot = right;
+  let cold = left;
+  if (goesLeft(node, load<f64>(row + (usize(f) << 3)))) {
+    hot = left;
+    cold = right;
+  }
+  const hotZ = load<f64>(nodes + usize(hot) * NODE_BYTES, 16);
+  const coldZ = load<f64>(nodes + usize(cold) * NODE_BYTES, 16);
+  let inZ: f64 = 1;
+  let inO: f64 = 1;
+  let k = 0;
+  for (; k <= depth; k++) {
+    if (load<i32>(path + usize(k) * PATH_BYTES, 24) == f) break;
+  }
+  if (k != depth + 1) {
+    const e = path + usize(k) * PATH_BYTES;
+    inZ = load<f64>(e);
+    inO = load<f64>(e, 8);
+    unwindPath(path, depth, k);
+    depth -= 1;
+  }
+  treeShap(row, phi, hot, depth + 1, path, hotZ * inZ, inO, f);
+  treeShap(row, phi, cold, depth + 1, path, coldZ * inZ, 0, f);
+}
+
+/** SHAP values for `nRows` rows: per row, per output, numFeatures values then the bias. */
+export function shap(rows: usize, nRows: i32, out: usize, scratch: usize): void {
+  const rowBytes = usize(numFeatures) << 3;
+  const width = usize(numFeatures + 1);
+  const total = usize(nRows) * usize(numOutputs) * width;
+  memory.fill(out, 0, total << 3);
+  for (let r = 0; r < nRows; r++) {
+    const row = rows + usize(r) * rowBytes;
+    const o = out + ((usize(r) * usize(numOutputs) * width) << 3);
+    for (let k = 0; k < numOutputs; k++) {
+      store<f64>(o + ((usize(k) * width + usize(numFeatures)) << 3), load<f64>(biasPtr + (usize(k) << 3)));
+    }
+    for (let t = 0; t < numTrees; t++) {
+      const root = load<i32>(trees + (usize(t) << 3));
+      const output = load<i32>(trees + (usize(t) << 3), 4);
+      treeShap(row, o + ((usize(output) * width) << 3), root, 0, scratch, 1, 1, -1);
+    }
+  }
+}
