@@ -4,6 +4,7 @@
 #   models/lightgbm/model.txt        LightGBM, trained on `maie features` output (train_models.py)
 #   models/xgboost/model.xgb.json    XGBoost, same features
 #   models/*/model.json              metadata: feature set, names, holdout rank IC
+# and test/fixtures/pipeline/sample_predictions.json (both models' predictions and SHAP on the latest date).
 # Needs the TypeScript build (npx tsc -p .) and Python from tools/sample/python-env.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -13,4 +14,5 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 "$py" tools/sample/make_prices.py "$out/prices.csv"
 npx node dist/src/cli/main.js features --prices "$out/prices.csv" --out "$tmp/features.parquet" --target-horizon 21
-"$py" tools/sample/train_models.py "$tmp/features.parquet" "$out/models"
+mkdir -p test/fixtures/pipeline
+"$py" tools/sample/train_models.py "$tmp/features.parquet" "$out/models" test/fixtures/pipeline/sample_predictions.json

@@ -1,7 +1,7 @@
 """Trains the sample LightGBM and XGBoost models on features exported by
 `maie features` (so training sees exactly the values the scorer computes).
 
-  python train_models.py FEATURES.parquet OUT_DIR
+  python train_models.py FEATURES.parquet OUT_DIR [PREDICTIONS.json]
 
 FEATURES.parquet: `maie features --target-horizon 21` output (date, ticker,
 feature set v1 columns, target_fwd_ret_21d). Writes
@@ -9,6 +9,9 @@ feature set v1 columns, target_fwd_ret_21d). Writes
   OUT_DIR/xgboost/model.xgb.json + model.json
 model.json records the format, feature set, feature names, training window,
 library versions and the out-of-sample rank IC on the last 40 dates.
+PREDICTIONS.json (optional): both models' raw predictions and pred_contrib
+SHAP for every ticker on the latest date, which the pipeline test compares
+with what `maie pipeline run` scores.
 """
 
 import json
@@ -32,12 +35,13 @@ def rank_ic(frame: pd.DataFrame, pred: np.ndarray) -> float:
     return float(per_date.mean())
 
 
-def main(features_path: str, out_dir: str) -> None:
+def main(features_path: str, out_dir: str, predictions_path: str | None) -> None:
     meta = pq.read_metadata(features_path).metadata or {}
     feature_set = meta.get(b"maie.feature_set", b"").decode()
     if feature_set != "v1":
         sys.exit(f"{features_path}: feature set {feature_set!r}, this script trains on v1")
     df = pd.read_parquet(features_path)
+    full = df
     feature_names = [c for c in df.columns if c not in ("date", "ticker") and not c.startswith("target_")]
     # Dates with a full lookback (every feature defined) and a known target.
     df = df[df["mom_12_1"].notna() & df[TARGET].notna()].sort_values(["date", "ticker"]).reset_index(drop=True)
@@ -80,11 +84,23 @@ def main(features_path: str, out_dir: str) -> None:
     (out / "xgboost" / "model.json").write_text(json.dumps(
         {"format": "xgboost", "path": "model.xgb.json", "library": f"xgboost {xgb.__version__}", "trees": 100,
          "holdout_rank_ic": round(xgb_ic, 4), **common}, indent=2) + "\n")
+    if predictions_path is not None:
+        last = full[full["date"] == full["date"].max()].sort_values("ticker")
+        XL = last[feature_names].to_numpy()
+        dm = xgb.DMatrix(pd.DataFrame(XL, columns=feature_names))
+        Path(predictions_path).write_text(json.dumps({
+            "as_of": str(last["date"].iloc[0]),
+            "tickers": last["ticker"].tolist(),
+            "lightgbm": {"prediction": booster.predict(XL, raw_score=True).tolist(),
+                         "shap": booster.predict(XL, pred_contrib=True).tolist()},
+            "xgboost": {"prediction": model.get_booster().predict(dm, output_margin=True).astype(float).tolist(),
+                        "shap": model.get_booster().predict(dm, pred_contribs=True).astype(float).tolist()},
+        }) + "\n")
     print(json.dumps({"train_rows": len(train), "test_rows": len(test), "lightgbm_holdout_rank_ic": round(lgb_ic, 4),
                       "xgboost_holdout_rank_ic": round(xgb_ic, 4)}))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else None)
