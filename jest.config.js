@@ -3,6 +3,8 @@
 const common = { testEnvironment: "node", moduleFileExtensions: ["js", "json"] };
 
 export default {
+  // Integration tests wait on real controllers and processes.
+  testTimeout: 180_000,
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/dist/test/unit/**/*.test.js"] },
     {

@@ -165,7 +165,7 @@ export class ControlPlane {
         `--service-account-private-key-file=${c.saKey}`,
         `--root-ca-file=${c.caCert}`,
         "--use-service-account-credentials=false",
-        "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route,-persistentvolume-binder,-attachdetach,-persistentvolume-expander,-ttl,-bootstrapsigner,-tokencleaner",
+        "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route,-attachdetach,-persistentvolume-expander,-ttl,-bootstrapsigner,-tokencleaner",
         "--concurrent-gc-syncs=5",
         "--v=0",
       ],

@@ -45,7 +45,7 @@ export interface WatchHandlers {
 }
 
 export interface RequestCounter {
-  (method: string, path: string, status: number): void;
+  (method: string, path: string, status: number, query: URLSearchParams): void;
 }
 
 export const APPLY_PATCH = "application/apply-patch+yaml";
@@ -138,7 +138,7 @@ export class RestClient {
     for await (const c of res) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
     const status = res.statusCode ?? 0;
-    for (const c of this.counters) c(method, url.pathname, status);
+    for (const c of this.counters) c(method, url.pathname, status, url.searchParams);
     let parsed: unknown;
     try {
       parsed = text === "" ? undefined : JSON.parse(text);
@@ -173,7 +173,7 @@ export class RestClient {
     const url = this.url(path, { ...query, watch: "true" });
     const res = await this.open("GET", url, headers, undefined, idleTimeoutMs);
     const status = res.statusCode ?? 0;
-    for (const c of this.counters) c("WATCH", url.pathname, status);
+    for (const c of this.counters) c("WATCH", url.pathname, status, url.searchParams);
     if (status !== 200) {
       res.resume();
       throw new KubeApiError(status, "WatchFailed", `watch ${url.pathname}: ${status}`);

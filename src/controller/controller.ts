@@ -1,0 +1,68 @@
+import type { Logger } from "pino";
+import type { Action } from "./action.js";
+import { WorkQueue } from "./workqueue.js";
+
+/**
+ * Runs `reconcile(key)` from a work queue on N workers. Level-based: the key
+ * is all a reconcile gets, it reads the world from caches. Errors go to a
+ * separate `errorPolicy`, which returns the retry delay (or undefined for
+ * the queue's exponential backoff).
+ */
+export interface ControllerOptions {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  readonly concurrency: number;
+  readonly reconcile: (key: string) => Promise<Action>;
+  readonly errorPolicy?: (key: string, error: unknown, retries: number) => number | undefined;
+  readonly logger: Logger;
+  readonly observe?: (result: "success" | "error", seconds: number) => void;
+}
+
+export class Controller {
+  private workers: Promise<void>[] = [];
+  private inFlight = 0;
+
+  constructor(private readonly options: ControllerOptions) {}
+
+  start(): void {
+    for (let i = 0; i < this.options.concurrency; i += 1) this.workers.push(this.work());
+  }
+
+  get busy(): number {
+    return this.inFlight;
+  }
+
+  /** Stops taking work and resolves once every in-flight reconcile has finished. */
+  async stop(): Promise<void> {
+    this.options.queue.shutDown();
+    await Promise.all(this.workers);
+  }
+
+  private async work(): Promise<void> {
+    const { queue, reconcile, logger } = this.options;
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      this.inFlight += 1;
+      const started = performance.now();
+      try {
+        const action = await reconcile(key);
+        queue.forget(key);
+        this.options.observe?.("success", (performance.now() - started) / 1000);
+        if (action.kind === "requeue") queue.addAfter(key, action.afterMs);
+      } catch (err) {
+        this.options.observe?.("error", (performance.now() - started) / 1000);
+        const retries = queue.retries(key);
+        const delay = this.options.errorPolicy?.(key, err, retries);
+        const wait = delay !== undefined ? (queue.addAfter(key, delay), delay) : queue.addRateLimited(key);
+        logger.warn(
+          { key, err: err instanceof Error ? err.message : String(err), retryInMs: wait, retries },
+          "reconcile failed",
+        );
+      } finally {
+        this.inFlight -= 1;
+        queue.done(key);
+      }
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import { FIELD_MANAGER } from "../api/group.js";
+import type { KubeObject } from "../kube/object.js";
+import { APPLY_PATCH, KubeApiError, isNotFound, type RestClient } from "../kube/rest.js";
+import { resourcePath, resourceType } from "../kube/resources.js";
+import { isSubset, sameObject } from "./child-diff.js";
+
+export type ApplyResult = "created" | "updated" | "unchanged";
+
+/**
+ * Server-side apply of one child under the `maie-operator` field manager,
+ * with force (we own these fields; another manager's conflicting edit of a
+ * field we set is reverted, as SPEC section 3 requires). Writes only when
+ * something would change: first the cached live object is compared, then,
+ * if that is inconclusive, the apiserver is asked with a dry-run apply.
+ */
+export async function applyChild(
+  client: RestClient,
+  desired: KubeObject,
+  live: KubeObject | undefined,
+): Promise<ApplyResult> {
+  if (live !== undefined && isSubset(desired, live)) return "unchanged";
+  const type = resourceType(desired.kind);
+  const path = resourcePath(type, desired.metadata.namespace, desired.metadata.name);
+  const query = { fieldManager: FIELD_MANAGER, force: true };
+  if (live !== undefined) {
+    const dryRun = await client.request<KubeObject>("PATCH", path, {
+      body: desired,
+      contentType: APPLY_PATCH,
+      query: { ...query, dryRun: "All" },
+    });
+    if (sameObject(dryRun, live)) return "unchanged";
+  }
+  await client.request<KubeObject>("PATCH", path, { body: desired, contentType: APPLY_PATCH, query });
+  return live === undefined ? "created" : "updated";
+}
+
+/** Deletes a child that is no longer desired, only if it is still the object we saw (uid precondition). */
+export async function deleteChild(client: RestClient, live: KubeObject): Promise<boolean> {
+  const path = resourcePath(resourceType(live.kind), live.metadata.namespace, live.metadata.name);
+  try {
+    await client.request("DELETE", path, {
+      body: {
+        apiVersion: "v1",
+        kind: "DeleteOptions",
+        propagationPolicy: "Background",
+        ...(live.metadata.uid !== undefined && { preconditions: { uid: live.metadata.uid } }),
+      },
+    });
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    if (err instanceof KubeApiError && err.status === 409) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,111 @@
+import { hostname } from "node:os";
+import { z } from "zod";
+
+/**
+ * Operator settings from flags and environment (flags win), validated once at
+ * start so a typo stops the process with a message instead of half-working.
+ */
+export const OperatorConfig = z.object({
+  kubeconfig: z
+    .string()
+    .optional()
+    .describe("Path to a kubeconfig; default: in-cluster, then KUBECONFIG, then ~/.kube/config."),
+  watchNamespace: z.string().optional().describe("Only watch this namespace (default: all namespaces)."),
+  metricsPort: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(8080)
+    .describe("Port of /metrics, /healthz and /readyz (0 picks a free one)."),
+  metricsBindAddress: z.string().default("0.0.0.0").describe("Address the metrics/probe server binds to."),
+  concurrency: z.coerce.number().int().min(1).max(64).default(4).describe("Reconciles running at once."),
+  resyncSeconds: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(86400)
+    .default(300)
+    .describe("Every resource is reconciled at least this often."),
+  capabilityRecheckSeconds: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(60)
+    .describe("How often to look for the Prometheus Operator API."),
+  leaderElection: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true")
+    .describe("Elect one active replica through a Lease (true/false)."),
+  leaseNamespace: z
+    .string()
+    .default("default")
+    .describe("Namespace of the leader Lease (in-cluster: the operator's own)."),
+  leaseName: z.string().default("maie-operator-leader").describe("Name of the leader Lease."),
+  identity: z
+    .string()
+    .default(() => `${hostname()}-${process.pid}`)
+    .describe("This replica's identity in the Lease and in Events."),
+  image: z
+    .string()
+    .regex(/^[^:@\s]+(:[^:@\s]+)?$/, "must be repository[:tag]")
+    .default("ghcr.io/maie/maie:latest")
+    .describe(
+      "The operator's own image, used for the scorer/pipeline/backup containers unless a resource overrides it.",
+    ),
+  logLevel: z
+    .enum(["debug", "info", "warn", "error"])
+    .default("info")
+    .describe("Log level (JSON logs on stdout)."),
+});
+export type OperatorConfig = z.output<typeof OperatorConfig>;
+
+export const ENV_NAMES: Record<keyof z.input<typeof OperatorConfig>, string> = {
+  kubeconfig: "KUBECONFIG",
+  watchNamespace: "MAIE_WATCH_NAMESPACE",
+  metricsPort: "MAIE_OPERATOR_METRICS_PORT",
+  metricsBindAddress: "MAIE_OPERATOR_METRICS_BIND_ADDRESS",
+  concurrency: "MAIE_OPERATOR_CONCURRENCY",
+  resyncSeconds: "MAIE_OPERATOR_RESYNC_SECONDS",
+  capabilityRecheckSeconds: "MAIE_OPERATOR_CAPABILITY_RECHECK_SECONDS",
+  leaderElection: "MAIE_OPERATOR_LEADER_ELECTION",
+  leaseNamespace: "POD_NAMESPACE",
+  leaseName: "MAIE_OPERATOR_LEASE_NAME",
+  identity: "POD_NAME",
+  image: "MAIE_OPERATOR_IMAGE",
+  logLevel: "MAIE_LOG_LEVEL",
+};
+
+/** Merges env and flag values (flags given as camelCase keys) and validates them. */
+export function loadOperatorConfig(
+  flags: Record<string, string | undefined>,
+  env: NodeJS.ProcessEnv,
+): OperatorConfig {
+  const merged: Record<string, string> = {};
+  for (const [key, envName] of Object.entries(ENV_NAMES)) {
+    const value = flags[key] ?? env[envName];
+    if (value !== undefined && value !== "") merged[key] = value;
+  }
+  const result = OperatorConfig.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => {
+      const key = String(i.path[0] ?? "");
+      return `--${kebab(key)} / ${ENV_NAMES[key as keyof typeof ENV_NAMES] ?? "?"}: ${i.message}`;
+    });
+    throw new Error(`invalid operator configuration:\n  ${problems.join("\n  ")}`);
+  }
+  return result.data;
+}
+
+export function kebab(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+export function splitImage(image: string): { repository: string; tag: string } {
+  const i = image.lastIndexOf(":");
+  return i > 0 && !image.slice(i).includes("/")
+    ? { repository: image.slice(0, i), tag: image.slice(i + 1) }
+    : { repository: image, tag: "latest" };
+}

@@ -1,0 +1,259 @@
+import { createHash } from "node:crypto";
+import type { Logger } from "pino";
+import { FIELD_MANAGER } from "../api/group.js";
+import { parseMaieDeployment, type RawMaieDeployment } from "../api/parse.js";
+import type { MaieDeployment } from "../api/resource.js";
+import type { MaieDeploymentStatus } from "../api/status.js";
+import { Action } from "../controller/action.js";
+import type { ObjectCache } from "../controller/informer.js";
+import type { Clock } from "../controller/clock.js";
+import { desiredChildren } from "../desired/children.js";
+import { names, type Capabilities, type DesiredContext } from "../desired/meta.js";
+import type { KubeObject } from "../kube/object.js";
+import { APPLY_PATCH, type RestClient } from "../kube/rest.js";
+import { RESOURCE_TYPES, resourcePath } from "../kube/resources.js";
+import { applyChild, deleteChild } from "./apply.js";
+import { stableJson } from "./child-diff.js";
+import type { EventRecorder } from "./events.js";
+import type { OperatorMetrics } from "./metrics.js";
+import { cronJobFacts, deploymentFacts } from "./observe.js";
+import { computeStatus, invalidSpecStatus, type ChildOutcome, type MonitoringOutcome } from "./status.js";
+
+/** Kinds the operator creates and may prune; CRD-backed ones only when served. */
+export const CHILD_KINDS = [
+  "ServiceAccount",
+  "PersistentVolumeClaim",
+  "Service",
+  "Deployment",
+  "CronJob",
+  "Ingress",
+  "HorizontalPodAutoscaler",
+  "PodDisruptionBudget",
+  "NetworkPolicy",
+  "ConfigMap",
+] as const;
+export const MONITORING_KINDS = ["ServiceMonitor", "PrometheusRule"] as const;
+/** PVCs hold the data: they are never pruned, only retained or garbage-collected with the resource. */
+const NEVER_PRUNED = new Set(["PersistentVolumeClaim"]);
+
+export const DESIRED_HASH_ANNOTATION = "maie.io/desired-hash";
+
+export interface ReconcilerDeps {
+  readonly client: RestClient;
+  readonly resources: ObjectCache<KubeObject>;
+  /** Cache per child kind (plus Job, observed for run history). */
+  readonly children: ReadonlyMap<string, ObjectCache<KubeObject>>;
+  readonly capabilities: () => Capabilities;
+  readonly defaultImage: DesiredContext["defaultImage"];
+  readonly events: EventRecorder;
+  readonly metrics: OperatorMetrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly resyncMs: number;
+}
+
+export class ReconcileError extends Error {
+  override readonly name = "ReconcileError";
+}
+
+/**
+ * One level-based reconcile of a MaieDeployment, in numbered steps
+ * (kubebuilder's CronJob tutorial style). Everything is read from caches;
+ * the only requests are writes that change something.
+ */
+export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Action> {
+  const [namespace, name] = splitKey(key);
+  const log = deps.logger.child({ resource: key });
+
+  // 1. Load the resource; a deleted one needs nothing (owned children are garbage-collected, retained PVCs stay).
+  const raw = deps.resources.get(namespace, name) as (KubeObject & RawMaieDeployment) | undefined;
+  if (raw === undefined || raw.metadata.deletionTimestamp !== undefined) return Action.awaitChange();
+
+  // 2. Parse the spec with every default; an unparseable spec is reported in status, not retried in a loop.
+  const parsed = parseMaieDeployment(raw);
+  const now = new Date(deps.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+  if (!parsed.ok) {
+    const status = invalidSpecStatus(raw.status, raw.metadata.generation ?? 0, parsed.message, now);
+    if (await writeStatus(deps, raw, status))
+      deps.events.record(asResource(raw), "Warning", "InvalidSpec", "Validate", parsed.message);
+    log.warn({ reason: parsed.message }, "invalid spec");
+    return Action.awaitChange();
+  }
+  const cr = parsed.value;
+
+  // 3. Compute the desired children: a pure function of the resource and the cluster's capabilities.
+  const capabilities = deps.capabilities();
+  const ctx: DesiredContext = { capabilities, defaultImage: deps.defaultImage };
+  const desired = desiredChildren(cr, ctx).map(withDesiredHash);
+
+  // 4. Apply each child with server-side apply, writing only what would change.
+  const outcomes: ChildOutcome[] = [];
+  let changed = 0;
+  for (const child of desired) {
+    const live = deps.children.get(child.kind)?.get(child.metadata.namespace, child.metadata.name);
+    try {
+      const result = await applyChild(deps.client, child, live);
+      deps.metrics.applyTotal.inc({ kind: child.kind, result });
+      outcomes.push({ kind: child.kind, name: child.metadata.name, applied: true });
+      if (result !== "unchanged") {
+        changed += 1;
+        const reason = result === "created" ? "ChildCreated" : "ChildUpdated";
+        deps.events.record(cr, "Normal", reason, "Apply", `${result} ${child.kind}/${child.metadata.name}`);
+        log.info({ kind: child.kind, child: child.metadata.name, result }, "applied child");
+      }
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      deps.metrics.applyTotal.inc({ kind: child.kind, result: "error" });
+      outcomes.push({ kind: child.kind, name: child.metadata.name, applied: false, error: message });
+      deps.events.record(
+        cr,
+        "Warning",
+        "ApplyFailed",
+        "Apply",
+        `${child.kind}/${child.metadata.name}: ${message}`,
+      );
+      log.error({ kind: child.kind, child: child.metadata.name, err: message }, "apply failed");
+    }
+  }
+
+  // 5. Prune children this resource owns that are no longer desired (e.g. ingress turned off).
+  const wanted = new Set(desired.map((c) => `${c.kind}/${c.metadata.name}`));
+  const prunable = [...CHILD_KINDS, ...(capabilities.prometheusOperator ? MONITORING_KINDS : [])].filter(
+    (k) => !NEVER_PRUNED.has(k),
+  );
+  for (const kind of prunable) {
+    for (const live of deps.children.get(kind)?.list(cr.metadata.namespace) ?? []) {
+      if (wanted.has(`${kind}/${live.metadata.name}`) || !ownedBy(live, cr)) continue;
+      try {
+        if (await deleteChild(deps.client, live)) {
+          changed += 1;
+          deps.metrics.applyTotal.inc({ kind, result: "deleted" });
+          deps.events.record(
+            cr,
+            "Normal",
+            "ChildDeleted",
+            "Delete",
+            `deleted ${kind}/${live.metadata.name}: no longer desired`,
+          );
+          log.info({ kind, child: live.metadata.name }, "deleted child");
+        }
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        deps.metrics.applyTotal.inc({ kind, result: "error" });
+        outcomes.push({ kind, name: live.metadata.name, applied: false, error: `delete failed: ${message}` });
+      }
+    }
+  }
+
+  // 6. Observe the world and rebuild the status from it; write it only when it changed.
+  const jobs = deps.children.get("Job")?.list(cr.metadata.namespace) ?? [];
+  const cronJobs = deps.children.get("CronJob");
+  const status = computeStatus(
+    cr,
+    {
+      children: outcomes,
+      monitoring: monitoringOutcome(cr, capabilities, outcomes),
+      deployment: deploymentFacts(
+        deps.children.get("Deployment")?.get(cr.metadata.namespace, names.deployment(cr)),
+      ),
+      pipeline: cronJobFacts(cronJobs?.get(cr.metadata.namespace, names.pipelineCronJob(cr)), jobs),
+      backup: cr.spec.backup.enabled
+        ? cronJobFacts(cronJobs?.get(cr.metadata.namespace, names.backupCronJob(cr)), jobs)
+        : "disabled",
+      changed,
+    },
+    now,
+  );
+  await writeStatus(deps, raw, status);
+
+  // 7. Failed applies go to the error policy (backoff); otherwise look again after the resync period.
+  const failed = outcomes.filter((o) => !o.applied);
+  if (failed.length > 0)
+    throw new ReconcileError(
+      `${failed.length} child object(s) failed: ${failed.map((f) => `${f.kind}/${f.name}`).join(", ")}`,
+    );
+  return Action.requeue(deps.resyncMs);
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf("/");
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+function asResource(raw: KubeObject & RawMaieDeployment): MaieDeployment {
+  return raw as unknown as MaieDeployment;
+}
+
+function ownedBy(child: KubeObject, cr: MaieDeployment): boolean {
+  return (
+    child.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === cr.metadata.uid) === true
+  );
+}
+
+/**
+ * Stamps each child with a hash of what we want it to be, so a field we stop
+ * setting (a removed label, say) is a visible difference even though the
+ * live object still "contains" everything we now want.
+ */
+function withDesiredHash(child: KubeObject): KubeObject {
+  const hash = createHash("sha256").update(stableJson(child)).digest("hex").slice(0, 16);
+  return {
+    ...child,
+    metadata: {
+      ...child.metadata,
+      annotations: { ...child.metadata.annotations, [DESIRED_HASH_ANNOTATION]: hash },
+    },
+  };
+}
+
+function monitoringOutcome(
+  cr: MaieDeployment,
+  capabilities: Capabilities,
+  outcomes: readonly ChildOutcome[],
+): MonitoringOutcome {
+  const m = cr.spec.monitoring;
+  const wanted = [m.serviceMonitor.enabled, m.alerts.enabled];
+  if (wanted.every((e) => e === "false"))
+    return { state: "Disabled", message: "ServiceMonitor and PrometheusRule are disabled in the spec" };
+  if (!capabilities.prometheusOperator) {
+    return {
+      state: "CRDNotInstalled",
+      message:
+        "monitoring.coreos.com/v1 (Prometheus Operator) is not served by this cluster; ServiceMonitor and PrometheusRule are skipped until it is",
+    };
+  }
+  const failed = outcomes.filter(
+    (o) => !o.applied && (o.kind === "ServiceMonitor" || o.kind === "PrometheusRule"),
+  );
+  if (failed.length > 0)
+    return {
+      state: "ApplyFailed",
+      message: failed.map((f) => `${f.kind}/${f.name}: ${f.error ?? ""}`).join("; "),
+    };
+  return { state: "Applied", message: "ServiceMonitor and PrometheusRule applied as the spec asks" };
+}
+
+/** Writes status through /status with server-side apply, only when it differs from what is stored. */
+async function writeStatus(
+  deps: ReconcilerDeps,
+  raw: KubeObject & RawMaieDeployment,
+  status: MaieDeploymentStatus,
+): Promise<boolean> {
+  if (stableJson(raw.status ?? {}) === stableJson(status)) return false;
+  const type = RESOURCE_TYPES.MaieDeployment;
+  await deps.client.request(
+    "PATCH",
+    resourcePath(type, raw.metadata.namespace, raw.metadata.name, "status"),
+    {
+      body: {
+        apiVersion: type.apiVersion,
+        kind: type.kind,
+        metadata: { name: raw.metadata.name, namespace: raw.metadata.namespace },
+        status,
+      },
+      contentType: APPLY_PATCH,
+      query: { fieldManager: FIELD_MANAGER, force: true },
+    },
+  );
+  return true;
+}

@@ -1,0 +1,214 @@
+import type { MaieDeployment } from "../api/resource.js";
+import type { ChildStatus, MaieDeploymentStatus } from "../api/status.js";
+import { names, selectorLabels } from "../desired/meta.js";
+import { mergeConditions, type ConditionInput } from "./conditions.js";
+import type { DeploymentFacts, JobRunFacts } from "./observe.js";
+
+/**
+ * The status as a pure function of what the reconcile observed: every
+ * condition is a fact the operator saw, `Unknown` where it has not seen it.
+ */
+
+export interface ChildOutcome {
+  readonly kind: string;
+  readonly name: string;
+  readonly applied: boolean;
+  readonly error?: string;
+}
+
+export type MonitoringOutcome =
+  | { readonly state: "Applied"; readonly message: string }
+  | { readonly state: "Disabled"; readonly message: string }
+  | { readonly state: "CRDNotInstalled"; readonly message: string }
+  | { readonly state: "ApplyFailed"; readonly message: string };
+
+export interface Observations {
+  readonly children: readonly ChildOutcome[];
+  readonly monitoring: MonitoringOutcome;
+  readonly deployment: DeploymentFacts;
+  readonly pipeline: JobRunFacts;
+  readonly backup: JobRunFacts | "disabled";
+  /** Children created, changed or deleted by this reconcile. */
+  readonly changed: number;
+}
+
+export function computeStatus(cr: MaieDeployment, obs: Observations, now: string): MaieDeploymentStatus {
+  const generation = cr.metadata.generation;
+  const failed = obs.children.filter((c) => !c.applied);
+  const d = obs.deployment;
+
+  const available: ConditionInput =
+    d.available === undefined
+      ? {
+          type: "Available",
+          status: "Unknown",
+          reason: d.exists ? "NoDeploymentStatus" : "DeploymentMissing",
+          message: d.message,
+        }
+      : d.available
+        ? {
+            type: "Available",
+            status: "True",
+            reason: "MinimumReplicasAvailable",
+            message: `${d.readyReplicas}/${d.desiredReplicas} scorer pods ready`,
+          }
+        : { type: "Available", status: "False", reason: "MinimumReplicasUnavailable", message: d.message };
+
+  const degradedReasons: { reason: string; message: string }[] = [];
+  if (failed.length > 0)
+    degradedReasons.push({
+      reason: "ApplyFailed",
+      message: failed.map((f) => `${f.kind}/${f.name}: ${f.error ?? "failed"}`).join("; "),
+    });
+  if (d.progressDeadlineExceeded)
+    degradedReasons.push({ reason: "ProgressDeadlineExceeded", message: d.message });
+  if (obs.monitoring.state === "CRDNotInstalled" && requiredMonitoring(cr))
+    degradedReasons.push({ reason: "CRDNotInstalled", message: obs.monitoring.message });
+  const degraded: ConditionInput =
+    degradedReasons.length > 0
+      ? {
+          type: "Degraded",
+          status: "True",
+          reason: degradedReasons[0]!.reason,
+          message: degradedReasons.map((r) => r.message).join("; "),
+        }
+      : { type: "Degraded", status: "False", reason: "AsExpected", message: "all children applied" };
+
+  const progressing: ConditionInput =
+    obs.changed > 0
+      ? {
+          type: "Progressing",
+          status: "True",
+          reason: "ChildrenUpdated",
+          message: `${obs.changed} child object(s) created, updated or deleted`,
+        }
+      : d.exists && !d.rolledOut
+        ? {
+            type: "Progressing",
+            status: "True",
+            reason: "RollingOut",
+            message: `${d.readyReplicas}/${d.desiredReplicas} scorer pods ready`,
+          }
+        : {
+            type: "Progressing",
+            status: "False",
+            reason: "Complete",
+            message: "children match the spec and the rollout is complete",
+          };
+
+  const pipeline = jobCondition("PipelineHealthy", obs.pipeline, "pipeline");
+  const backup: ConditionInput =
+    obs.backup === "disabled"
+      ? {
+          type: "BackupHealthy",
+          status: "True",
+          reason: "Disabled",
+          message: "backups are disabled (spec.backup.enabled=false)",
+        }
+      : jobCondition("BackupHealthy", obs.backup, "backup");
+
+  const monitoringStatus =
+    obs.monitoring.state === "Applied" || obs.monitoring.state === "Disabled" ? "True" : "False";
+  const monitoring: ConditionInput = {
+    type: "MonitoringConfigured",
+    status: monitoringStatus,
+    reason: obs.monitoring.state,
+    message: obs.monitoring.message,
+  };
+
+  const readyFacts = available.status === "True" && degraded.status === "False";
+  const ready: ConditionInput = readyFacts
+    ? {
+        type: "Ready",
+        status: "True",
+        reason: "Ready",
+        message: "the scoring API is available and every child is applied",
+      }
+    : available.status === "Unknown" && degraded.status === "False"
+      ? { type: "Ready", status: "Unknown", reason: "Pending", message: available.message }
+      : {
+          type: "Ready",
+          status: "False",
+          reason: degraded.status === "True" ? degraded.reason : available.reason,
+          message: degraded.status === "True" ? degraded.message : available.message,
+        };
+
+  const conditions = mergeConditions(
+    cr.status?.conditions,
+    [ready, available, progressing, degraded, pipeline, backup, monitoring],
+    generation,
+    now,
+  );
+  const children: ChildStatus[] = obs.children.map((c) => ({
+    kind: c.kind,
+    name: c.name,
+    applied: c.applied,
+  }));
+  const selector = Object.entries(selectorLabels(cr, "scorer"))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+  return {
+    observedGeneration: generation,
+    conditions,
+    replicas: d.replicas,
+    readyReplicas: d.readyReplicas,
+    replicaSummary: `${d.readyReplicas}/${d.desiredReplicas}`,
+    selector,
+    endpoint: `http://${names.service(cr)}.${cr.metadata.namespace}.svc:${cr.spec.scorer.port}`,
+    model: `${cr.spec.model.path} (${cr.spec.model.format})`,
+    ...(obs.pipeline.lastSuccess !== undefined && { lastPipelineSuccess: obs.pipeline.lastSuccess }),
+    ...(obs.backup !== "disabled" &&
+      obs.backup.lastSuccess !== undefined && { lastBackupSuccess: obs.backup.lastSuccess }),
+    children,
+  };
+}
+
+function requiredMonitoring(cr: MaieDeployment): boolean {
+  return cr.spec.monitoring.serviceMonitor.enabled === "true" || cr.spec.monitoring.alerts.enabled === "true";
+}
+
+function jobCondition(
+  type: "PipelineHealthy" | "BackupHealthy",
+  facts: JobRunFacts,
+  what: string,
+): ConditionInput {
+  if (facts.lastOutcome === "failed")
+    return {
+      type,
+      status: "False",
+      reason: "JobFailed",
+      message: facts.lastFailureMessage ?? `the last ${what} run failed`,
+    };
+  if (facts.lastOutcome === "succeeded" || facts.lastSuccess !== undefined)
+    return {
+      type,
+      status: "True",
+      reason: "LastRunSucceeded",
+      message: `last successful ${what} run finished at ${facts.lastSuccess ?? "unknown time"}`,
+    };
+  return { type, status: "Unknown", reason: "NoRunYet", message: `no ${what} run has finished yet` };
+}
+
+/** The status a resource gets when its spec cannot be parsed: reported, never a crash loop. */
+export function invalidSpecStatus(
+  previous: MaieDeploymentStatus | undefined,
+  generation: number,
+  message: string,
+  now: string,
+): MaieDeploymentStatus {
+  const conditions = mergeConditions(
+    previous?.conditions,
+    [
+      { type: "Ready", status: "False", reason: "InvalidSpec", message },
+      { type: "Available", status: "Unknown", reason: "InvalidSpec", message },
+      { type: "Progressing", status: "False", reason: "InvalidSpec", message },
+      { type: "Degraded", status: "True", reason: "InvalidSpec", message },
+      { type: "PipelineHealthy", status: "Unknown", reason: "InvalidSpec", message },
+      { type: "BackupHealthy", status: "Unknown", reason: "InvalidSpec", message },
+      { type: "MonitoringConfigured", status: "Unknown", reason: "InvalidSpec", message },
+    ],
+    generation,
+    now,
+  );
+  return { ...previous, observedGeneration: generation, conditions };
+}
