@@ -2,8 +2,16 @@ import type { Command } from "../command.js";
 import { controlplaneCommand } from "./controlplane.js";
 import { featuresCommand } from "./features.js";
 import { generateCommand } from "./generate.js";
+import { pipelineCommand } from "./pipeline.js";
 import { operatorCommand } from "./operator.js";
 import { scorerCommand } from "./scorer.js";
 
 /** Every `maie` subcommand. Each lives in its own module; add it here once it really works. */
-export const COMMANDS: readonly Command[] = [generateCommand, controlplaneCommand, operatorCommand, scorerCommand, featuresCommand];
+export const COMMANDS: readonly Command[] = [
+  generateCommand,
+  controlplaneCommand,
+  operatorCommand,
+  scorerCommand,
+  featuresCommand,
+  pipelineCommand,
+];
