@@ -16,3 +16,5 @@ trap 'rm -rf "$tmp"' EXIT
 npx node dist/src/cli/main.js features --prices "$out/prices.csv" --out "$tmp/features.parquet" --target-horizon 21
 mkdir -p test/fixtures/pipeline
 "$py" tools/sample/train_models.py "$tmp/features.parquet" "$out/models" test/fixtures/pipeline/sample_predictions.json
+# The repo's `prettier --check .` covers JSON: store the generated JSON in its style.
+npx prettier --log-level warn --write "$out/models"
