@@ -42,6 +42,8 @@ export const ScorerConfigSchema = z.object({
   requestTimeoutMs: intFrom(1, 600_000).default(10_000),
   /** Stat poll interval, the fallback for fs.watch. @default 2000 */
   watchPollMs: intFrom(10, 3_600_000).default(2000),
+  /** Local explanations kept in memory (0 disables the cache). @default 50000 */
+  explainCacheSize: intFrom(0, 10_000_000).default(50_000),
   /** How long SIGTERM waits for in-flight requests. @default 10000 */
   shutdownGraceMs: intFrom(0, 600_000).default(10_000),
 });
@@ -64,6 +66,7 @@ export const ENV_VARS = {
   bodyLimitBytes: "MAIE_BODY_LIMIT_BYTES",
   requestTimeoutMs: "MAIE_REQUEST_TIMEOUT_MS",
   watchPollMs: "MAIE_WATCH_POLL_MS",
+  explainCacheSize: "MAIE_EXPLAIN_CACHE_SIZE",
   shutdownGraceMs: "MAIE_SHUTDOWN_GRACE_MS",
 } as const satisfies Record<keyof ScorerConfig, string>;
 

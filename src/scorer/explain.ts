@@ -25,7 +25,6 @@ export interface GlobalImportance {
   readonly rows: number;
 }
 
-const LOCAL_CACHE_MAX = 50_000;
 const GLOBAL_CHUNK_ROWS = 256;
 
 /** Copies rows of `matrix` into the model's feature order. */
@@ -42,6 +41,18 @@ export function gatherRows(
     for (let j = 0; j < nf; j++) out[i * nf + j] = matrix.values[base + columns[j]!]!;
   }
   return out;
+}
+
+const rowIndexes = new WeakMap<FeatureMatrix, ReadonlyMap<string, number>>();
+
+/** Ticker → row of a matrix, built once per loaded matrix. */
+export function rowIndex(matrix: FeatureMatrix): ReadonlyMap<string, number> {
+  let index = rowIndexes.get(matrix);
+  if (index === undefined) {
+    index = new Map(matrix.tickers.map((t, i) => [t, i]));
+    rowIndexes.set(matrix, index);
+  }
+  return index;
 }
 
 export function topFeatures(names: readonly string[], shap: Float64Array, k: number): [string, number][] {
@@ -159,14 +170,17 @@ export class Explanations {
     const key = `${loaded.sha256}|${asOf}|${features.sha256}|${ticker}`;
     const hit = this.#local.get(key);
     if (hit !== undefined) return hit;
-    const r = features.value.tickers.indexOf(ticker);
+    const r = rowIndex(features.value).get(ticker) ?? -1;
     if (r < 0) {
       fallback.inc({ kind: "ticker_not_in_features" });
       throw new ApiError("unknown_ticker", `ticker ${ticker} is not in the features panel`, { ticker });
     }
     const explanation = this.#explainRow(model, gatherRows(features.value, [r], alignment.columns));
-    if (this.#local.size >= LOCAL_CACHE_MAX) this.#local.clear();
-    this.#local.set(key, explanation);
+    const max = this.state.config.explainCacheSize;
+    if (max > 0) {
+      if (this.#local.size >= max) this.#local.clear();
+      this.#local.set(key, explanation);
+    }
     return explanation;
   }
 
