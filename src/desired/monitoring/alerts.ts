@@ -155,7 +155,7 @@ function availabilityGroup(cr: MaieDeployment, s: InstanceScope, opts: AlertOpti
       `sum by (namespace, job, pod) (increase(${reloadFailures}[15m])) > 0`,
       undefined,
       "A new model or panel file failed to load",
-      `The scorer in ${WHERE_POD} rejected {{ $value | humanize }} changed model or panel file(s) in the last 15 minutes; it keeps serving the last good one.`,
+      `The scorer in ${WHERE_POD} rejected {{ $value | printf "%.0f" }} changed model or panel file(s) in the last 15 minutes; it keeps serving the last good one.`,
     ),
   ];
   if (opts.scraped) {
@@ -164,7 +164,7 @@ function availabilityGroup(cr: MaieDeployment, s: InstanceScope, opts: AlertOpti
         s,
         "MaieMetricsMissing",
         "warning",
-        `absent(${selector("up", s.scorer)} == 1)`,
+        `max by (namespace, job) (${selector("up", s.scorer)}) < 1\nor\nabsent(${selector("up", s.scorer)})`,
         "10m",
         "Prometheus scrapes no scorer target",
         `Prometheus has had no healthy scrape target for ${WHERE_JOB} for 10 minutes, so the other MAIE alerts for it cannot fire.`,

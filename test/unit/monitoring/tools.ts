@@ -1,0 +1,54 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * The real upstream binaries built by tools/build-binaries.sh. A missing
+ * binary is a test failure, never a skip: the message says how to build it.
+ */
+export function toolPath(name: "promtool" | "promql-inspect"): string {
+  const cache = process.env["MAIE_CACHE"] ?? join(homedir(), ".cache", "maie");
+  const path = join(cache, "bin", name);
+  if (!existsSync(path)) {
+    throw new Error(
+      `${name} not found at ${path}: run tools/build-binaries.sh (it builds ${name} from tools/gobin/promtool, pinned github.com/prometheus/prometheus)`,
+    );
+  }
+  return path;
+}
+
+export interface RunResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function run(
+  bin: string,
+  args: readonly string[],
+  opts: { input?: string; cwd?: string } = {},
+): RunResult {
+  const r = spawnSync(bin, args, {
+    input: opts.input,
+    cwd: opts.cwd,
+    encoding: "utf8",
+    timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface Inspected {
+  readonly expr: string;
+  readonly error?: string;
+  readonly metrics: string[];
+}
+
+/** Parses expressions with the real Prometheus parser (promql-inspect, same module as promtool). */
+export function inspectPromQL(exprs: readonly string[]): Inspected[] {
+  const r = run(toolPath("promql-inspect"), [], { input: JSON.stringify(exprs) });
+  if (r.status !== 0) throw new Error(`promql-inspect failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as Inspected[];
+}
