@@ -86,10 +86,11 @@ export function localResponse(
   asOf: string | null,
 ): z.output<typeof S.ExplainLocalResponse> {
   const top = topFeatures(e.featureNames, e.shap, topK);
-  let total = 0;
-  for (const v of e.shap) total += v;
-  let shown = 0;
-  for (const [, v] of top) shown += v;
+  const shown = new Set(top.map(([name]) => name));
+  let other = 0;
+  e.featureNames.forEach((n, j) => {
+    if (!shown.has(n)) other += e.shap[j]!;
+  });
   const featureValues: Record<string, number | null> = {};
   e.featureNames.forEach((n, j) => (featureValues[n] = finiteOrNull(e.values[j]!)));
   return {
@@ -98,7 +99,7 @@ export function localResponse(
     base_value: e.bias,
     prediction: e.prediction,
     feature_values: featureValues,
-    other_shap: total - shown,
+    other_shap: other,
     source,
     as_of: asOf,
   };

@@ -157,7 +157,9 @@ export async function makeDataDir(): Promise<DataDir> {
   return {
     dir,
     async write(rel, content) {
-      await writeFileAtomic(join(dir, rel), typeof content === "string" ? content : JSON.stringify(content));
+      const bytes =
+        typeof content === "string" || content instanceof Uint8Array ? content : JSON.stringify(content);
+      await writeFileAtomic(join(dir, rel), bytes);
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
