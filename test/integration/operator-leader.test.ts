@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { stringify } from "yaml";
+import type { KubeObject } from "../../src/kube/object.js";
+import type { RestClient } from "../../src/kube/rest.js";
+import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
+import { freePort } from "../../src/controlplane/ports.js";
+import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
+import { eventually } from "../harness/operator.js";
+
+/** Two operator processes (the real CLI), one Lease: one leader; kill it and the other takes over. */
+
+let client: RestClient;
+let kubeconfig: string;
+let ns: string;
+const procs = new Map<string, { child: ChildProcess; port: number }>();
+
+async function startProcess(identity: string): Promise<void> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      "dist/src/cli/main.js",
+      "operator",
+      "--kubeconfig",
+      kubeconfig,
+      "--watch-namespace",
+      ns,
+      "--lease-namespace",
+      ns,
+      "--identity",
+      identity,
+      "--metrics-port",
+      String(port),
+      "--metrics-bind-address",
+      "127.0.0.1",
+      "--log-level",
+      "warn",
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  procs.set(identity, { child, port });
+}
+
+async function holder(): Promise<string | undefined> {
+  const lease = await client
+    .request<{ spec: { holderIdentity?: string } }>(
+      "GET",
+      resourcePath(RESOURCE_TYPES.Lease, ns, "maie-operator-leader"),
+    )
+    .catch(() => undefined);
+  return lease?.spec.holderIdentity;
+}
+
+async function leaderGauge(identity: string): Promise<number | undefined> {
+  const p = procs.get(identity);
+  const res = await fetch(`http://127.0.0.1:${p?.port}/metrics`).catch(() => undefined);
+  const text = res?.ok === true ? await res.text() : "";
+  const m = /^maie_operator_leader (\d)/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+beforeAll(async () => {
+  kubeconfig = sharedKubeconfig();
+  client = await restClient(kubeconfig);
+  ns = await createNamespace(client, "leader");
+  await startProcess("op-a");
+  await startProcess("op-b");
+});
+
+afterAll(async () => {
+  for (const { child } of procs.values()) if (child.exitCode === null) child.kill("SIGKILL");
+  client.close();
+});
+
+async function apply(replicas: number) {
+  const out = await kubectl(
+    kubeconfig,
+    ["apply", "--server-side", "-n", ns, "-f", "-"],
+    stringify({
+      apiVersion: "maie.io/v1alpha1",
+      kind: "MaieDeployment",
+      metadata: { name: "led" },
+      spec: { replicas },
+    }),
+  );
+  if (out.code !== 0) throw new Error(out.stderr);
+}
+
+async function replicas(): Promise<number | undefined> {
+  const d = await client
+    .request<KubeObject>("GET", resourcePath(RESOURCE_TYPES.Deployment, ns, "led"))
+    .catch(() => undefined);
+  return (d?.["spec"] as { replicas?: number } | undefined)?.replicas;
+}
+
+describe("leader election across two operator processes", () => {
+  let leader = "";
+  let standby = "";
+
+  test("exactly one becomes leader", async () => {
+    leader = await eventually(holder, 30_000, "a lease holder");
+    standby = leader === "op-a" ? "op-b" : "op-a";
+    await eventually(async () => (await leaderGauge(leader)) === 1, 30_000, "leader gauge");
+    expect(await leaderGauge(standby)).toBe(0);
+    const ready = await fetch(`http://127.0.0.1:${procs.get(standby)?.port}/readyz`);
+    expect(await ready.text()).toContain("standby");
+    await apply(1);
+    await eventually(async () => (await replicas()) === 1, 30_000, "leader reconciles");
+  });
+
+  test("SIGKILL the leader: the standby takes over within 20 s and reconciles", async () => {
+    const killedAt = Date.now();
+    procs.get(leader)?.child.kill("SIGKILL");
+    await eventually(
+      async () => (await holder()) === standby && (await leaderGauge(standby)) === 1,
+      25_000,
+      "standby takes the lease",
+    );
+    const takeoverMs = Date.now() - killedAt;
+    process.stderr.write(`leader takeover after SIGKILL: ${(takeoverMs / 1000).toFixed(1)} s\n`);
+    expect(takeoverMs).toBeLessThan(20_000);
+    await apply(2);
+    await eventually(async () => (await replicas()) === 2, 30_000, "new leader reconciles");
+  });
+
+  test("SIGTERM releases the lease, so a restarted standby takes over without waiting for expiry", async () => {
+    await startProcess(leader); // the killed one comes back as standby
+    await eventually(async () => (await leaderGauge(leader)) === 0, 30_000, "restarted process is standby");
+    const stoppedAt = Date.now();
+    const current = procs.get(standby)!.child;
+    const exited = new Promise((r) => current.once("exit", r));
+    current.kill("SIGTERM");
+    await exited;
+    expect(current.exitCode).toBe(0);
+    await eventually(async () => (await holder()) === leader, 15_000, "lease handed over");
+    const handoverMs = Date.now() - stoppedAt;
+    process.stderr.write(`leader handover after SIGTERM: ${(handoverMs / 1000).toFixed(1)} s\n`);
+    expect(handoverMs).toBeLessThan(10_000);
+  });
+});

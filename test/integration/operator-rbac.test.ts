@@ -1,0 +1,166 @@
+import { writeFile, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { readYamlObjects } from "../../src/controlplane/install-crds.js";
+import { renderKubeconfig } from "../../src/controlplane/kubeconfig.js";
+import type { KubeObject } from "../../src/kube/object.js";
+import { APPLY_PATCH, type RestClient } from "../../src/kube/rest.js";
+import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
+import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
+import { eventually, startTestOperator, type TestOperator } from "../harness/operator.js";
+
+/** The operator running as a ServiceAccount bound only to config/rbac: the role is sufficient, and no wider than it must be. */
+
+let admin: RestClient;
+let adminKubeconfig: string;
+let ns: string;
+let operator: TestOperator;
+const SA = "maie-operator";
+
+async function applyAsAdmin(obj: KubeObject, plural: string, namespaced: boolean): Promise<void> {
+  const [group, version] = obj.apiVersion.split("/");
+  const base = `/apis/${group}/${version}`;
+  const path = namespaced
+    ? `${base}/namespaces/${ns}/${plural}/${obj.metadata.name}`
+    : `${base}/${plural}/${obj.metadata.name}`;
+  await admin.request("PATCH", path, {
+    body: obj,
+    contentType: APPLY_PATCH,
+    query: { fieldManager: "rbac-test", force: true },
+  });
+}
+
+beforeAll(async () => {
+  adminKubeconfig = sharedKubeconfig();
+  admin = await restClient(adminKubeconfig);
+  ns = await createNamespace(admin, "rbac");
+  await admin.request("POST", resourcePath(RESOURCE_TYPES.ServiceAccount, ns), {
+    body: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: SA } },
+  });
+
+  // The role files as shipped; bindings point at this test's namespace.
+  const [clusterRole] = await readYamlObjects("config/rbac/role.yaml");
+  const [leaseRole] = await readYamlObjects("config/rbac/leader-election-role.yaml");
+  await applyAsAdmin(clusterRole!, "clusterroles", false);
+  await applyAsAdmin({ ...leaseRole!, metadata: { ...leaseRole!.metadata, namespace: ns } }, "roles", true);
+  const subject = [{ kind: "ServiceAccount", name: SA, namespace: ns }];
+  await applyAsAdmin(
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: `maie-operator-${ns}` },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "maie-operator" },
+      subjects: subject,
+    },
+    "clusterrolebindings",
+    false,
+  );
+  await applyAsAdmin(
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: "maie-operator-leader-election", namespace: ns },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "maie-operator-leader-election" },
+      subjects: subject,
+    },
+    "rolebindings",
+    true,
+  );
+
+  const token = await admin.request<{ status: { token: string } }>(
+    "POST",
+    `/api/v1/namespaces/${ns}/serviceaccounts/${SA}/token`,
+    {
+      body: {
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "TokenRequest",
+        spec: { expirationSeconds: 3600 },
+      },
+    },
+  );
+  const adminConfig = (await readYamlObjects(adminKubeconfig))[0] as unknown as {
+    clusters: { cluster: { server: string; "certificate-authority": string } }[];
+  };
+  const cluster = adminConfig.clusters[0]!.cluster;
+  const dir = await mkdtemp(join(tmpdir(), "maie-rbac-"));
+  const kubeconfig = join(dir, "operator.kubeconfig");
+  await writeFile(
+    kubeconfig,
+    renderKubeconfig({
+      server: cluster.server,
+      caCert: cluster["certificate-authority"],
+      user: { name: SA, token: token.status.token },
+    }),
+  );
+  operator = await startTestOperator(kubeconfig, ns, {
+    leaderElection: "true",
+    leaseNamespace: ns,
+    identity: "rbac-test",
+  });
+});
+
+afterAll(async () => {
+  await operator.handle.stop();
+  admin.close();
+});
+
+describe("the operator under its own RBAC", () => {
+  test("reconciles a full resource (monitoring on) with only the shipped role: every child applied, status written, lease held", async () => {
+    const spec = {
+      monitoring: { serviceMonitor: { enabled: "true" }, alerts: { enabled: "true" } },
+      ingress: { enabled: true, host: "maie.example.com" },
+      autoscaling: { enabled: true },
+    };
+    const out = await kubectl(
+      adminKubeconfig,
+      ["apply", "--server-side", "-n", ns, "-f", "-"],
+      stringify({ apiVersion: "maie.io/v1alpha1", kind: "MaieDeployment", metadata: { name: "rbac" }, spec }),
+    );
+    expect(out.code).toBe(0);
+    const status = await eventually(
+      async () => {
+        const r = await admin.request<{
+          status?: {
+            children?: { kind: string; applied: boolean }[];
+            conditions?: { type: string; status: string; reason: string; message: string }[];
+          };
+        }>("GET", resourcePath(RESOURCE_TYPES.MaieDeployment, ns, "rbac"));
+        return (r.status?.children?.length ?? 0) > 0 ? r.status : undefined;
+      },
+      60_000,
+      "status written by the operator",
+    );
+    expect(status?.children?.filter((c) => !c.applied)).toEqual([]);
+    expect(status?.children?.map((c) => c.kind)).toEqual(
+      expect.arrayContaining(["Ingress", "HorizontalPodAutoscaler", "ServiceMonitor", "PrometheusRule"]),
+    );
+    expect(status?.conditions?.find((c) => c.type === "Degraded")).toMatchObject({ status: "False" });
+    expect(operator.handle.isLeader()).toBe(true);
+  });
+
+  test("the operator's ServiceAccount cannot read Secrets", async () => {
+    for (const verb of ["get", "list", "watch"]) {
+      const out = await kubectl(adminKubeconfig, [
+        "auth",
+        "can-i",
+        verb,
+        "secrets",
+        "-n",
+        ns,
+        `--as=system:serviceaccount:${ns}:${SA}`,
+      ]);
+      expect(out.stdout.trim()).toBe("no");
+    }
+    const pvcDelete = await kubectl(adminKubeconfig, [
+      "auth",
+      "can-i",
+      "delete",
+      "persistentvolumeclaims",
+      "-n",
+      ns,
+      `--as=system:serviceaccount:${ns}:${SA}`,
+    ]);
+    expect(pvcDelete.stdout.trim()).toBe("no");
+  });
+});
