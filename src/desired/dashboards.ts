@@ -17,7 +17,7 @@ import {
   selector,
 } from "../monitoring/promql.js";
 import { runbookUrl } from "../monitoring/runbooks.js";
-import { SCORER_CONTAINER } from "../monitoring/topology.js";
+import { SCORER_CONTAINER } from "./deployment.js";
 import { childMeta, names } from "./meta.js";
 import {
   BACKUP_MAX_AGE,

@@ -1,8 +1,9 @@
 import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
-import { METRICS_PATH, SCORER_PORT_NAME } from "../monitoring/topology.js";
+import { METRICS_PATH } from "../monitoring/topology.js";
 import { childMeta, type DesiredContext, names, selectorLabels } from "./meta.js";
 import { serviceMonitorDecision } from "./monitoring/decision.js";
+import { HTTP_PORT_NAME } from "./service.js";
 
 export const SERVICE_MONITOR_API_VERSION = "monitoring.coreos.com/v1";
 export const SERVICE_MONITOR_KIND = "ServiceMonitor";
@@ -68,7 +69,7 @@ export function buildServiceMonitor(cr: MaieDeployment, ctx: DesiredContext): Se
       namespaceSelector: { matchNames: [cr.metadata.namespace] },
       endpoints: [
         {
-          port: SCORER_PORT_NAME,
+          port: HTTP_PORT_NAME,
           path: METRICS_PATH,
           interval: sm.interval,
           scheme: "http",

@@ -1,13 +1,10 @@
 /**
- * Names that tie the scorer's Deployment and Service to what Prometheus sees.
- * The Deployment and Service builders use these constants, and the alert
- * rules and ServiceMonitor rely on them; change them in one place only.
+ * Names that tie MAIE's processes to what Prometheus sees. (The scorer
+ * container and port names come from the Deployment and Service builders:
+ * `SCORER_CONTAINER` in src/desired/deployment.ts, `HTTP_PORT_NAME` in
+ * src/desired/service.ts.)
  */
 
-/** Name of the scorer container in the Deployment's pod template. */
-export const SCORER_CONTAINER = "scorer";
-/** Name of the Service port (and container port) the scorer listens on. */
-export const SCORER_PORT_NAME = "http";
 /** Path of the Prometheus text endpoint on the scorer and the operator. */
 export const METRICS_PATH = "/metrics";
 

@@ -11,7 +11,7 @@ import {
   selector,
 } from "../../monitoring/promql.js";
 import { runbookUrl } from "../../monitoring/runbooks.js";
-import { SCORER_CONTAINER } from "../../monitoring/topology.js";
+import { SCORER_CONTAINER } from "../deployment.js";
 import type { AlertingRule, RuleGroup, Severity } from "./rule-types.js";
 import { type InstanceScope, instanceScope } from "./scope.js";
 

@@ -40,10 +40,20 @@ export function run(
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+export interface InspectedSelector {
+  readonly metric: string;
+  readonly matchers: {
+    readonly name: string;
+    readonly type: "=" | "!=" | "=~" | "!~";
+    readonly value: string;
+  }[];
+}
+
 export interface Inspected {
   readonly expr: string;
   readonly error?: string;
   readonly metrics: string[];
+  readonly selectors: InspectedSelector[];
 }
 
 /** Parses expressions with the real Prometheus parser (promql-inspect, same module as promtool). */

@@ -1,11 +1,12 @@
 // Command promql-inspect parses PromQL expressions with the real Prometheus
 // parser (the same module version as the promtool built beside it) and
-// reports, for each expression, the parse error or the metric names its
-// selectors read. Tests use it to prove every dashboard query parses and to
+// reports, for each expression, the parse error or the metric names and
+// label matchers of its selectors. Tests use it to prove every dashboard query parses and to
 // check every metric name against the catalogue in src/monitoring/.
 //
 // Input (stdin): a JSON array of expressions. Output (stdout): a JSON array
-// of {"expr", "error", "metrics"} in the same order. Exit status 0 even when
+// of {"expr", "error", "metrics", "selectors": [{"metric", "matchers":
+// [{"name", "type", "value"}]}]} in the same order. Exit status 0 even when
 // an expression does not parse (the caller decides); 2 on malformed input.
 package main
 
@@ -19,10 +20,22 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 )
 
+type matcher struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+type selector struct {
+	Metric   string    `json:"metric"`
+	Matchers []matcher `json:"matchers"`
+}
+
 type result struct {
-	Expr    string   `json:"expr"`
-	Error   string   `json:"error,omitempty"`
-	Metrics []string `json:"metrics"`
+	Expr      string     `json:"expr"`
+	Error     string     `json:"error,omitempty"`
+	Metrics   []string   `json:"metrics"`
+	Selectors []selector `json:"selectors"`
 }
 
 func main() {
@@ -36,7 +49,7 @@ func main() {
 	p := parser.NewParser(parser.Options{})
 	out := make([]result, 0, len(exprs))
 	for _, e := range exprs {
-		r := result{Expr: e, Metrics: []string{}}
+		r := result{Expr: e, Metrics: []string{}, Selectors: []selector{}}
 		ast, err := p.ParseExpr(e)
 		if err != nil {
 			r.Error = err.Error()
@@ -50,8 +63,10 @@ func main() {
 				return nil
 			}
 			name := vs.Name
+			sel := selector{Matchers: []matcher{}}
 			for _, m := range vs.LabelMatchers {
 				if m.Name != labels.MetricName {
+					sel.Matchers = append(sel.Matchers, matcher{Name: m.Name, Type: m.Type.String(), Value: m.Value})
 					continue
 				}
 				if m.Type == labels.MatchEqual {
@@ -63,6 +78,8 @@ func main() {
 			if name != "" {
 				seen[name] = true
 			}
+			sel.Metric = name
+			r.Selectors = append(r.Selectors, sel)
 			return nil
 		})
 		for n := range seen {
