@@ -113,7 +113,7 @@ export function buildPipelineCronJob(cr: MaieDeployment, ctx: DesiredContext): K
       passThroughList<V1EnvVar>(pipeline.env) ?? [],
     ),
     envFrom: passThroughList<V1EnvFromSource>(pipeline.envFrom),
-    resources: resourceRequirements(pipeline.resources),
+    resources: resourceRequirements(pipeline.resources, "spec.pipeline.resources"),
     securityContext: containerSecurityContext(),
     volumeMounts: [dataMount, tmpMount()],
   };
@@ -146,7 +146,7 @@ export function buildBackupCronJob(cr: MaieDeployment, ctx: DesiredContext): Kub
       envVar(BACKUP_ENV.reportsRetentionDays, backup.reportsRetentionDays),
       envVar(BACKUP_ENV.verify, backup.verify),
     ],
-    resources: resourceRequirements(backup.resources),
+    resources: resourceRequirements(backup.resources, "spec.backup.resources"),
     securityContext: containerSecurityContext(),
     volumeMounts: [dataMount, backupsMount, tmpMount()],
   };

@@ -92,7 +92,7 @@ function scorerContainer(cr: MaieDeployment, ctx: DesiredContext): V1Container {
     args: ["scorer"],
     ports: [{ name: HTTP_PORT_NAME, containerPort: scorer.port, protocol: "TCP" }],
     env,
-    resources: resourceRequirements(scorer.resources),
+    resources: resourceRequirements(scorer.resources, "spec.scorer.resources"),
     livenessProbe,
     readinessProbe,
     startupProbe,
@@ -121,7 +121,7 @@ function appContainer(cr: MaieDeployment): V1Container | undefined {
         ? [{ name: APP_PORT_NAME, containerPort: app.port, protocol: "TCP" }]
         : undefined,
     env: passThroughList<V1EnvVar>(app.env),
-    resources: resourceRequirements(app.resources),
+    resources: resourceRequirements(app.resources, "spec.app.resources"),
     securityContext: containerSecurityContext(),
     volumeMounts: [dataMount, tmpMount(VOLUMES.appTmp)],
   };

@@ -12,7 +12,9 @@ import type {
 } from "@kubernetes/client-node";
 import type { MaieDeployment } from "../api/resource.js";
 import { BACKUPS_MOUNT, DATA_MOUNT, type DesiredContext, names } from "./meta.js";
+import { InvalidSpecError } from "./errors.js";
 import { nonEmpty, nonEmptyList, passThroughList } from "./plain.js";
+import { resourceQuantity } from "./quantity.js";
 
 /**
  * Pod pieces shared by the scorer Deployment and the two CronJobs: the image,
@@ -131,14 +133,38 @@ export function commonPodSpec(cr: MaieDeployment, containers: V1Container[], vol
 type Quantities = Readonly<Record<string, string | number>>;
 
 /**
- * Compute resources as Kubernetes serialises them: quantities are strings
- * (a number such as `2` in the spec becomes `"2"`).
+ * A quantity from the spec as the apiserver stores it; a value Kubernetes
+ * would not parse fails here, naming the field.
+ */
+export function specQuantity(value: string | number, field: string): string {
+  try {
+    return resourceQuantity(value);
+  } catch {
+    throw new InvalidSpecError(
+      field,
+      `${JSON.stringify(value)} is not a Kubernetes quantity (e.g. 500m, 1.5, 10Gi)`,
+    );
+  }
+}
+
+/**
+ * Compute resources as the apiserver stores them (canonical quantity
+ * strings, see `resourceQuantity`), so desired and live objects compare
+ * equal. `field` names the spec field in errors.
  */
 export function resourceRequirements(
   r: { readonly requests?: Quantities; readonly limits?: Quantities } | undefined,
+  field: string,
 ): V1ResourceRequirements | undefined {
   if (r === undefined) return undefined;
-  const strings = (q: Quantities | undefined) =>
-    q === undefined ? undefined : Object.fromEntries(Object.entries(q).map(([k, v]) => [k, String(v)]));
-  return { requests: nonEmpty(strings(r.requests)), limits: nonEmpty(strings(r.limits)) };
+  const canonical = (q: Quantities | undefined, section: string) =>
+    q === undefined
+      ? undefined
+      : Object.fromEntries(
+          Object.entries(q).map(([k, v]) => [k, specQuantity(v, `${field}.${section}.${k}`)]),
+        );
+  return {
+    requests: nonEmpty(canonical(r.requests, "requests")),
+    limits: nonEmpty(canonical(r.limits, "limits")),
+  };
 }

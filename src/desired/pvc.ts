@@ -3,6 +3,7 @@ import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
 import { childMeta, type DesiredContext, names } from "./meta.js";
 import { toKubeObject } from "./plain.js";
+import { specQuantity } from "./pod.js";
 
 /**
  * The data and backups PersistentVolumeClaims.
@@ -11,7 +12,9 @@ import { toKubeObject } from "./plain.js";
  * owner reference, so deleting the MaieDeployment leaves the data in place;
  * with `false` they get the controller owner reference and are garbage
  * collected with the resource. The size is the only field Kubernetes lets
- * change after creation (an increase is a volume expansion).
+ * change after creation (an increase is a volume expansion); it is written
+ * in the apiserver's canonical form (`1024Gi` as `1Ti`) so a resync sees no
+ * difference.
  */
 
 const BACKUPS_ACCESS_MODES = ["ReadWriteOnce"];
@@ -20,6 +23,7 @@ function claim(
   cr: MaieDeployment,
   name: string,
   size: string,
+  sizeField: string,
   accessModes: string[],
   storageClassName: string | undefined,
 ): KubeObject {
@@ -30,7 +34,7 @@ function claim(
     metadata: cr.spec.storage.retainOnDelete ? meta : { ...meta, ownerReferences },
     spec: {
       accessModes,
-      resources: { requests: { storage: size } },
+      resources: { requests: { storage: specQuantity(size, sizeField) } },
       // An empty class means "the cluster default", which Kubernetes spells as an absent field
       // (an explicit "" would mean "no class").
       storageClassName:
@@ -43,12 +47,26 @@ function claim(
 /** `<cr>-data`: models/, expected/, reports/, prices/. Always desired. */
 export function buildDataPvc(cr: MaieDeployment, _ctx: DesiredContext): KubeObject {
   const { data } = cr.spec.storage;
-  return claim(cr, names.dataPvc(cr), data.size, [...data.accessModes], data.storageClassName);
+  return claim(
+    cr,
+    names.dataPvc(cr),
+    data.size,
+    "spec.storage.data.size",
+    [...data.accessModes],
+    data.storageClassName,
+  );
 }
 
 /** `<cr>-backups`: only while backups are enabled. */
 export function buildBackupsPvc(cr: MaieDeployment, _ctx: DesiredContext): KubeObject | null {
   if (!cr.spec.backup.enabled) return null;
   const { backups } = cr.spec.storage;
-  return claim(cr, names.backupsPvc(cr), backups.size, BACKUPS_ACCESS_MODES, backups.storageClassName);
+  return claim(
+    cr,
+    names.backupsPvc(cr),
+    backups.size,
+    "spec.storage.backups.size",
+    BACKUPS_ACCESS_MODES,
+    backups.storageClassName,
+  );
 }

@@ -1,5 +1,6 @@
 import { ENV_VARS } from "../../../src/scorer/config.js";
 import { SCORER_ENV } from "../../../src/desired/env-names.js";
+import { InvalidSpecError } from "../../../src/desired/errors.js";
 import { mergeEnv, resourceRequirements } from "../../../src/desired/pod.js";
 
 describe("mergeEnv", () => {
@@ -35,12 +36,25 @@ describe("mergeEnv", () => {
 });
 
 describe("resourceRequirements", () => {
-  test("serialises quantities as strings and leaves out empty sections", () => {
-    expect(resourceRequirements({ requests: { cpu: 1, memory: "1Gi" }, limits: {} })).toEqual({
+  test("writes quantities as the apiserver stores them and leaves out empty sections", () => {
+    expect(resourceRequirements({ requests: { cpu: 1, memory: "1024Mi" }, limits: {} }, "spec.x")).toEqual({
       requests: { cpu: "1", memory: "1Gi" },
       limits: undefined,
     });
-    expect(resourceRequirements(undefined)).toBeUndefined();
+    expect(resourceRequirements({ limits: { cpu: 0.5 } }, "spec.x")).toEqual({
+      requests: undefined,
+      limits: { cpu: "500m" },
+    });
+    expect(resourceRequirements(undefined, "spec.x")).toBeUndefined();
+  });
+
+  test("a value Kubernetes cannot parse is refused, naming the field", () => {
+    expect(() => resourceRequirements({ requests: { cpu: "5K" } }, "spec.scorer.resources")).toThrow(
+      InvalidSpecError,
+    );
+    expect(() => resourceRequirements({ requests: { cpu: "5K" } }, "spec.scorer.resources")).toThrow(
+      /^spec\.scorer\.resources\.requests\.cpu: "5K" is not a Kubernetes quantity/,
+    );
   });
 });
 
