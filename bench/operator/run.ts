@@ -1,0 +1,228 @@
+/**
+ * Operator benchmark (SPEC section 9): N MaieDeployments on a real control
+ * plane (etcd + kube-apiserver from tools/build-binaries.sh). Measures
+ *  - time until every child is applied and every status written, for the
+ *    operator (a separate `maie operator` process), and for a bare client
+ *    that server-side-applies the same desired objects with the same
+ *    concurrency and no caches, queue or status;
+ *  - API writes during idle resyncs (target 0);
+ *  - the operator's RSS.
+ * Usage: node dist/bench/operator/run.js [--counts 100,1000] [--concurrency 4]
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import { ControlPlane } from "../../src/controlplane/controlplane.js";
+import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../src/controlplane/install-crds.js";
+import { freePort } from "../../src/controlplane/ports.js";
+import { delay } from "../../src/controlplane/wait.js";
+import { parseMaieDeployment } from "../../src/api/parse.js";
+import { desiredChildren } from "../../src/desired/children.js";
+import { APPLY_PATCH, RestClient } from "../../src/kube/rest.js";
+import { RESOURCE_TYPES, resourcePath, resourceType } from "../../src/kube/resources.js";
+import type { KubeObject } from "../../src/kube/object.js";
+
+const { values } = parseArgs({
+  options: {
+    counts: { type: "string", default: "100,1000" },
+    concurrency: { type: "string", default: "4" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write("Usage: node dist/bench/operator/run.js [--counts 100,1000] [--concurrency 4]\n");
+  process.exit(0);
+}
+const counts = values.counts.split(",").map(Number);
+const concurrency = Number(values.concurrency);
+const log = (m: string) => process.stderr.write(`[bench/operator] ${m}\n`);
+
+async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
+}
+
+function spec(i: number) {
+  return {
+    replicas: 1 + (i % 3),
+    monitoring: { serviceMonitor: { enabled: "true" }, alerts: { enabled: "true" } },
+    ingress: { enabled: i % 2 === 0, host: `m${i}.example.com` },
+  };
+}
+
+async function createResources(client: RestClient, ns: string, n: number): Promise<void> {
+  await pool(
+    Array.from({ length: n }, (_, i) => i),
+    16,
+    async (i) => {
+      await client.request("POST", resourcePath(RESOURCE_TYPES.MaieDeployment, ns), {
+        body: {
+          apiVersion: "maie.io/v1alpha1",
+          kind: "MaieDeployment",
+          metadata: { name: `m${i}` },
+          spec: spec(i),
+        },
+      });
+    },
+  );
+}
+
+async function allReconciled(client: RestClient, ns: string, n: number): Promise<boolean> {
+  const list = await client.request<{
+    items: {
+      metadata: { generation: number };
+      status?: { observedGeneration?: number; children?: { applied: boolean }[] };
+    }[];
+  }>("GET", resourcePath(RESOURCE_TYPES.MaieDeployment, ns));
+  const done = list.items.filter(
+    (r) =>
+      r.status?.observedGeneration === r.metadata.generation &&
+      (r.status.children?.length ?? 0) > 0 &&
+      r.status.children!.every((c) => c.applied),
+  );
+  return done.length === n;
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function benchOperator(cp: ControlPlane, client: RestClient, n: number) {
+  const ns = `op-${n}`;
+  await client.request("POST", resourcePath(RESOURCE_TYPES.Namespace), {
+    body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+  });
+  const port = await freePort();
+  const resync = 20;
+  const child = spawn(
+    process.execPath,
+    [
+      "dist/src/cli/main.js",
+      "operator",
+      "--kubeconfig",
+      cp.kubeconfigPath,
+      "--watch-namespace",
+      ns,
+      "--leader-election",
+      "false",
+      "--metrics-port",
+      String(port),
+      "--metrics-bind-address",
+      "127.0.0.1",
+      "--resync-seconds",
+      String(resync),
+      "--concurrency",
+      String(concurrency),
+      "--log-level",
+      "error",
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  try {
+    while (
+      !(await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    )
+      await delay(200);
+    const t0 = performance.now();
+    await createResources(client, ns, n);
+    while (!(await allReconciled(client, ns, n))) await delay(500);
+    const seconds = (performance.now() - t0) / 1000;
+    const rssConverged = rssMiB(child.pid!);
+    const writes = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return [
+        ...text.matchAll(
+          /^maie_operator_api_requests_total\{verb="(POST|PUT|PATCH|DELETE)",code="\d+"\} (\d+)/gm,
+        ),
+      ].reduce((a, m) => a + Number(m[2]), 0);
+    };
+    const reconciles = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return [...text.matchAll(/^maie_operator_reconcile_total\{result="\w+"\} (\d+)/gm)].reduce(
+        (a, m) => a + Number(m[1]),
+        0,
+      );
+    };
+    await delay(5000);
+    const w0 = await writes();
+    const r0 = await reconciles();
+    await delay((resync + 5) * 1000);
+    const idleWrites = (await writes()) - w0;
+    const idleReconciles = (await reconciles()) - r0;
+    return { seconds, rssConverged, rssAfterIdle: rssMiB(child.pid!), idleWrites, idleReconciles };
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+async function benchBareClient(client: RestClient, n: number) {
+  const ns = `bare-${n}`;
+  await client.request("POST", resourcePath(RESOURCE_TYPES.Namespace), {
+    body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+  });
+  const t0 = performance.now();
+  await createResources(client, ns, n);
+  const crs = (
+    await client.request<{ items: KubeObject[] }>("GET", resourcePath(RESOURCE_TYPES.MaieDeployment, ns))
+  ).items;
+  const objects: KubeObject[] = [];
+  for (const raw of crs) {
+    const parsed = parseMaieDeployment(raw as never);
+    if (!parsed.ok) throw new Error(parsed.message);
+    objects.push(
+      ...desiredChildren(parsed.value, {
+        capabilities: { prometheusOperator: true },
+        defaultImage: { repository: "ghcr.io/maie/maie", tag: "latest" },
+      }),
+    );
+  }
+  await pool(objects, concurrency, async (o) => {
+    await client.request("PATCH", resourcePath(resourceType(o.kind), o.metadata.namespace, o.metadata.name), {
+      body: o,
+      contentType: APPLY_PATCH,
+      query: { fieldManager: "bare-client", force: true },
+    });
+  });
+  return { seconds: (performance.now() - t0) / 1000, objects: objects.length };
+}
+
+const cp = await ControlPlane.start({ controllerManager: false, log });
+try {
+  const kc = new KubeConfig();
+  kc.loadFromFile(cp.kubeconfigPath);
+  const client = await RestClient.fromKubeConfig(kc);
+  await installCrds(client, [
+    ...(await readYamlObjects("crds/maie.io_maiedeployments.yaml")),
+    ...(await prometheusOperatorCrds()),
+  ]);
+  const rows: string[] = [];
+  for (const n of counts) {
+    log(`N=${n}: bare client`);
+    const bare = await benchBareClient(client, n);
+    log(`N=${n}: operator`);
+    const op = await benchOperator(cp, client, n);
+    rows.push(
+      `| ${n} | ${bare.objects} | ${op.seconds.toFixed(1)} s | ${bare.seconds.toFixed(1)} s | ${(op.seconds / bare.seconds).toFixed(2)}× | ${op.idleWrites} (over ${op.idleReconciles} idle reconciles) | ${op.rssConverged.toFixed(0)} MiB / ${op.rssAfterIdle.toFixed(0)} MiB |`,
+    );
+  }
+  process.stdout.write(
+    `\nconcurrency ${concurrency}, etcd + kube-apiserver on loopback, ${(await import("node:os")).cpus().length} cores\n\n`,
+  );
+  process.stdout.write(
+    "| resources | child objects | operator: all children applied + status written | bare client: same children applied (no status) | ratio | API writes during idle resync | operator RSS converged / after idle |\n|---|---|---|---|---|---|---|\n",
+  );
+  process.stdout.write(rows.join("\n") + "\n");
+  client.close();
+} finally {
+  await cp.stop({ removeDir: true });
+}
