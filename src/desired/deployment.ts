@@ -14,13 +14,14 @@ import type { KubeObject } from "../kube/object.js";
 import { SCORER_ENV } from "./env-names.js";
 import { InvalidSpecError } from "./errors.js";
 import { childMeta, commonLabels, DATA_MOUNT, type DesiredContext, names, selectorLabels } from "./meta.js";
-import { nonEmpty, passThrough, passThroughList, sha256Of, toKubeObject } from "./plain.js";
+import { nonEmpty, nonEmptyList, passThrough, passThroughList, sha256Of, toKubeObject } from "./plain.js";
 import {
   commonPodSpec,
   containerSecurityContext,
   dataMount,
   dataVolume,
   envVar,
+  mergeEnv,
   resourceRequirements,
   scorerImage,
   tmpMount,
@@ -120,7 +121,7 @@ function appContainer(cr: MaieDeployment): V1Container | undefined {
       app.port !== undefined
         ? [{ name: APP_PORT_NAME, containerPort: app.port, protocol: "TCP" }]
         : undefined,
-    env: passThroughList<V1EnvVar>(app.env),
+    env: nonEmptyList(mergeEnv([], passThroughList<V1EnvVar>(app.env) ?? [])),
     resources: resourceRequirements(app.resources, "spec.app.resources"),
     securityContext: containerSecurityContext(),
     volumeMounts: [dataMount, tmpMount(VOLUMES.appTmp)],
@@ -186,4 +187,14 @@ export function buildDeployment(cr: MaieDeployment, ctx: DesiredContext): KubeOb
     },
   };
   return toKubeObject(deployment);
+}
+
+/**
+ * The scorer pods' label selector as a string, for the scale subresource's
+ * `status.selector` (what `kubectl scale` and an HPA on the resource read).
+ */
+export function scaleSelector(cr: MaieDeployment): string {
+  return Object.entries(selectorLabels(cr, "scorer"))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
 }

@@ -122,7 +122,10 @@ export function commonPodSpec(cr: MaieDeployment, containers: V1Container[], vol
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     securityContext: podSecurityContext(),
-    imagePullSecrets: nonEmptyList<V1LocalObjectReference>(spec.imagePullSecrets),
+    // Unique by name: the field is a list map keyed by name under server-side apply.
+    imagePullSecrets: nonEmptyList<V1LocalObjectReference>([
+      ...new Map(spec.imagePullSecrets.map((s) => [s.name, { name: s.name }])).values(),
+    ]),
     nodeSelector: nonEmpty(spec.nodeSelector),
     tolerations: passThroughList<V1Toleration>(spec.tolerations),
     containers,

@@ -29,3 +29,8 @@ export function buildService(cr: MaieDeployment, _ctx: DesiredContext): KubeObje
   };
   return toKubeObject(svc);
 }
+
+/** The in-cluster URL of the scorer (for `status.endpoint`). */
+export function serviceEndpoint(cr: MaieDeployment): string {
+  return `http://${names.service(cr)}.${cr.metadata.namespace}.svc:${cr.spec.scorer.port}`;
+}

@@ -1,5 +1,5 @@
 import type { V1Container, V1Deployment, V1PodSpec } from "@kubernetes/client-node";
-import { buildDeployment, CONFIG_HASH_ANNOTATION } from "../../../src/desired/deployment.js";
+import { buildDeployment, CONFIG_HASH_ANNOTATION, scaleSelector } from "../../../src/desired/deployment.js";
 import { InvalidSpecError } from "../../../src/desired/errors.js";
 import { as, ctx, expectedLabels, OWNER, resource, restrictedViolations } from "./helpers.js";
 
@@ -274,5 +274,29 @@ describe("buildDeployment", () => {
 
   test("the config hash does not depend on the order of map keys in the spec", () => {
     expect(hash({ podAnnotations: { a: "1", b: "2" } })).toBe(hash({ podAnnotations: { b: "2", a: "1" } }));
+  });
+
+  test("names in the app's env and in imagePullSecrets are unique (list maps under server-side apply)", () => {
+    const spec = {
+      imagePullSecrets: [{ name: "a" }, { name: "b" }, { name: "a" }],
+      app: {
+        image: "api:1",
+        env: [
+          { name: "X", value: "1" },
+          { name: "X", value: "2" },
+        ],
+      },
+    };
+    expect(podSpec(spec).imagePullSecrets).toEqual([{ name: "a" }, { name: "b" }]);
+    expect(container(spec, "app").env).toEqual([{ name: "X", value: "2" }]);
+    expect(container({ app: { image: "api:1" } }, "app")).not.toHaveProperty("env");
+  });
+});
+
+describe("scaleSelector", () => {
+  test("is the Deployment's selector as a label selector string", () => {
+    expect(scaleSelector(resource())).toBe(
+      "app.kubernetes.io/name=maie,app.kubernetes.io/instance=alpha,app.kubernetes.io/component=scorer",
+    );
   });
 });

@@ -1,5 +1,5 @@
 import type { V1Service } from "@kubernetes/client-node";
-import { buildService } from "../../../src/desired/service.js";
+import { buildService, serviceEndpoint } from "../../../src/desired/service.js";
 import { as, ctx, expectedLabels, OWNER, resource } from "./helpers.js";
 
 const service = (spec: unknown = {}) => as<V1Service>(buildService(resource(spec), ctx));
@@ -31,5 +31,10 @@ describe("buildService", () => {
     expect(ports?.map((p) => p.name)).toEqual(["http", "app"]);
     expect(ports?.[1]).toEqual({ name: "app", port: 8080, targetPort: "app", protocol: "TCP" });
     expect(service({ app: { image: "api:1" } }).spec?.ports?.map((p) => p.name)).toEqual(["http"]);
+  });
+
+  test("the in-cluster endpoint is the Service's DNS name and the scorer port", () => {
+    expect(serviceEndpoint(resource())).toBe("http://alpha.research.svc:8000");
+    expect(serviceEndpoint(resource({ scorer: { port: 9000 } }))).toBe("http://alpha.research.svc:9000");
   });
 });
