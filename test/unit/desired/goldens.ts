@@ -1,13 +1,14 @@
-import { writeFileSync } from "node:fs";
-import { stringify } from "yaml";
+import { readFileSync, writeFileSync } from "node:fs";
+import { parse, stringify } from "yaml";
 import type { MaieDeployment } from "../../../src/api/resource.js";
 import { coreChildren } from "../../../src/desired/children.js";
 import type { DesiredContext } from "../../../src/desired/meta.js";
 import { ctx, resource } from "./helpers.js";
 
 /**
- * Golden cases for the core children: the defaults, and a resource that
- * turns every knob. `tools/update-goldens.sh` rewrites the files through
+ * Golden cases for the core children: the defaults, the sample in
+ * config/samples (what the demo applies), and a resource that turns every
+ * knob. `tools/update-goldens.sh` rewrites the files through
  * `writeGoldens`; the tests only compare.
  */
 
@@ -111,8 +112,16 @@ export const CUSTOM_SPEC = {
   podAnnotations: { "example.com/owner": "research" },
 };
 
+export const SAMPLE_FILE = "config/samples/maie_v1alpha1_maiedeployment.yaml";
+
+/** The spec of the shipped sample (its name is `alpha`, like every case here). */
+export function sampleSpec(): unknown {
+  return (parse(readFileSync(SAMPLE_FILE, "utf8")) as { spec?: unknown }).spec ?? {};
+}
+
 export const GOLDEN_CASES: readonly GoldenCase[] = [
   { name: "defaults", cr: () => resource({}), ctx },
+  { name: "sample", cr: () => resource(sampleSpec()), ctx },
   { name: "custom", cr: () => resource(CUSTOM_SPEC), ctx },
 ];
 
