@@ -1,0 +1,81 @@
+import { buildService } from "../../../src/desired/service.js";
+import { ENDPOINT_LABEL_RELABELINGS, buildServiceMonitor } from "../../../src/desired/service-monitor.js";
+import { childMeta, names } from "../../../src/desired/meta.js";
+import { sampleResource } from "../api/fixtures.js";
+import { CUSTOMISED_SPEC, WITH_PROMETHEUS_OPERATOR, WITHOUT_PROMETHEUS_OPERATOR } from "./instances.js";
+
+interface ServicePort {
+  name: string;
+}
+
+describe("buildServiceMonitor", () => {
+  test("scrapes_metrics_on_port_http_every_spec_interval", () => {
+    const sm = buildServiceMonitor(sampleResource({}), WITH_PROMETHEUS_OPERATOR)!;
+    expect(sm.apiVersion).toBe("monitoring.coreos.com/v1");
+    expect(sm.kind).toBe("ServiceMonitor");
+    expect(sm.spec.endpoints).toHaveLength(1);
+    expect(sm.spec.endpoints[0]).toMatchObject({
+      port: "http",
+      path: "/metrics",
+      interval: "30s",
+      scheme: "http",
+    });
+    const custom = buildServiceMonitor(sampleResource(CUSTOMISED_SPEC), WITH_PROMETHEUS_OPERATOR)!;
+    expect(custom.spec.endpoints[0]!.interval).toBe("15s");
+  });
+
+  test("selects_exactly_the_scorer_service_in_its_own_namespace", () => {
+    const cr = sampleResource({}, "alpha", "research");
+    const sm = buildServiceMonitor(cr, WITH_PROMETHEUS_OPERATOR)!;
+    const svc = buildService(cr, WITH_PROMETHEUS_OPERATOR);
+    const svcLabels = svc.metadata.labels ?? {};
+    for (const [k, v] of Object.entries(sm.spec.selector.matchLabels)) expect(svcLabels[k]).toBe(v);
+    expect(sm.spec.selector.matchLabels["app.kubernetes.io/instance"]).toBe("alpha");
+    expect(sm.spec.selector.matchLabels["app.kubernetes.io/component"]).toBe("scorer");
+    expect(sm.spec.namespaceSelector).toEqual({ matchNames: ["research"] });
+    const ports = ((svc["spec"] as { ports: ServicePort[] }).ports ?? []).map((p) => p.name);
+    expect(ports).toContain(sm.spec.endpoints[0]!.port);
+  });
+
+  test("does_not_select_the_service_of_another_resource", () => {
+    const sm = buildServiceMonitor(sampleResource({}, "alpha"), WITH_PROMETHEUS_OPERATOR)!;
+    const other = buildService(sampleResource({}, "alpha-2"), WITH_PROMETHEUS_OPERATOR);
+    const matches = Object.entries(sm.spec.selector.matchLabels).every(
+      ([k, v]) => other.metadata.labels?.[k] === v,
+    );
+    expect(matches).toBe(false);
+  });
+
+  test("carries_child_labels_extra_labels_and_the_owner_reference", () => {
+    const cr = sampleResource(CUSTOMISED_SPEC, "beta-v2", "quant-prod");
+    const sm = buildServiceMonitor(cr, WITH_PROMETHEUS_OPERATOR)!;
+    expect(sm.metadata).toEqual(
+      childMeta(cr, names.serviceMonitor(cr), "monitoring", { release: "kube-prometheus-stack" }),
+    );
+    expect(sm.metadata.name).toBe("beta-v2");
+  });
+
+  test("moves_the_scorers_endpoint_label_back_from_exported_endpoint", () => {
+    const sm = buildServiceMonitor(sampleResource({}), WITH_PROMETHEUS_OPERATOR)!;
+    expect(sm.spec.endpoints[0]!.metricRelabelings).toEqual(ENDPOINT_LABEL_RELABELINGS);
+    expect(sm.spec.endpoints[0]!.metricRelabelings).toEqual([
+      {
+        sourceLabels: ["exported_endpoint"],
+        regex: "(.+)",
+        targetLabel: "endpoint",
+        replacement: "$1",
+        action: "replace",
+      },
+      { regex: "exported_endpoint", action: "labeldrop" },
+    ]);
+  });
+
+  test("is_null_when_disabled_or_auto_without_the_prometheus_operator", () => {
+    const off = sampleResource({ monitoring: { serviceMonitor: { enabled: "false" } } });
+    expect(buildServiceMonitor(off, WITH_PROMETHEUS_OPERATOR)).toBeNull();
+    expect(buildServiceMonitor(sampleResource({}), WITHOUT_PROMETHEUS_OPERATOR)).toBeNull();
+    const required = sampleResource({ monitoring: { serviceMonitor: { enabled: "true" } } });
+    expect(buildServiceMonitor(required, WITHOUT_PROMETHEUS_OPERATOR)).toBeNull();
+    expect(buildServiceMonitor(required, WITH_PROMETHEUS_OPERATOR)).not.toBeNull();
+  });
+});
