@@ -162,7 +162,7 @@ function waterfall(
   const W = 520;
   const labelW = 190;
   const rowH = 20;
-  const H = (steps.length + 2) * rowH + 26;
+  const H = (steps.length + 2) * rowH + 8;
   const plotW = W - labelW - 70;
   const sx = (v: number) => labelW + (hi > lo ? ((v - lo) / (hi - lo)) * plotW : plotW / 2);
   let y = 4;
