@@ -21,6 +21,7 @@ import {
   dataVolume,
   envVar,
   mergeEnv,
+  nearScorerAffinity,
   resourceRequirements,
   scorerImage,
   tmpMount,
@@ -31,7 +32,9 @@ import {
  * The two CronJobs over the data volume: the daily pipeline
  * (`maie pipeline run`) and the backup (`maie backup run`). Both forbid
  * overlapping runs, keep a bounded history, stop a run at its deadline and
- * run with the same restricted security context as the scorer.
+ * run with the same restricted security context as the scorer. While the
+ * data volume is single-node (ReadWriteOnce) their pods prefer the scorer's
+ * node, where the volume is attached.
  */
 
 export const PIPELINE_CONTAINER = "pipeline";
@@ -76,7 +79,7 @@ function cronJob(
           backoffLimit: settings.backoffLimit,
           template: {
             metadata: { labels },
-            spec: { ...podSpec, restartPolicy: "Never" },
+            spec: { ...podSpec, affinity: nearScorerAffinity(cr), restartPolicy: "Never" },
           },
         },
       },

@@ -22,6 +22,7 @@ import {
   dataVolume,
   envVar,
   mergeEnv,
+  nearScorerAffinity,
   resourceRequirements,
   scorerImage,
   tmpMount,
@@ -37,6 +38,8 @@ import { APP_PORT_NAME, HTTP_PORT_NAME } from "./service.js";
  * - The selector is `selectorLabels(cr, "scorer")` and never changes (it is
  *   immutable in apps/v1).
  * - `replicas` is left out while autoscaling is on, so the HPA owns it.
+ * - While the data volume is single-node (ReadWriteOnce) and the spec sets no
+ *   affinity, replicas prefer one node, where the volume is attached.
  * - The pod template carries `maie.io/config-hash`, the sha256 of the
  *   template itself: any change that needs new pods changes the hash, and
  *   nothing else does.
@@ -63,6 +66,14 @@ const readinessProbe: V1Probe = {
   timeoutSeconds: 2,
   failureThreshold: 3,
 };
+/**
+ * Keeps serving for a few seconds after the pod is marked for deletion, while
+ * Services and ingress controllers stop routing to it; then SIGTERM starts
+ * the scorer's own drain (MAIE_SHUTDOWN_GRACE_MS, 10 s by default), well
+ * within the default 30 s grace period.
+ */
+export const PRE_STOP_SLEEP_SECONDS = 5;
+
 /** Up to 5 minutes for the first /health (WASM core compile, model load) before liveness takes over. */
 const startupProbe: V1Probe = {
   httpGet: { path: "/health", port: HTTP_PORT_NAME },
@@ -97,6 +108,7 @@ function scorerContainer(cr: MaieDeployment, ctx: DesiredContext): V1Container {
     livenessProbe,
     readinessProbe,
     startupProbe,
+    lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } },
     securityContext: containerSecurityContext(),
     volumeMounts,
   };
@@ -155,7 +167,8 @@ function podTemplate(cr: MaieDeployment, ctx: DesiredContext): V1PodTemplateSpec
     },
     spec: {
       ...commonPodSpec(cr, containers, volumes),
-      affinity: spec.affinity !== undefined ? passThrough<V1Affinity>(spec.affinity) : undefined,
+      // The user's affinity replaces ours entirely.
+      affinity: spec.affinity !== undefined ? passThrough<V1Affinity>(spec.affinity) : nearScorerAffinity(cr),
       topologySpreadConstraints: passThroughList<V1TopologySpreadConstraint>(spec.topologySpreadConstraints),
     },
   };

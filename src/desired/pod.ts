@@ -1,4 +1,5 @@
 import type {
+  V1Affinity,
   V1Container,
   V1EnvVar,
   V1LocalObjectReference,
@@ -11,7 +12,7 @@ import type {
   V1VolumeMount,
 } from "@kubernetes/client-node";
 import type { MaieDeployment } from "../api/resource.js";
-import { BACKUPS_MOUNT, DATA_MOUNT, type DesiredContext, names } from "./meta.js";
+import { BACKUPS_MOUNT, DATA_MOUNT, type DesiredContext, names, selectorLabels } from "./meta.js";
 import { InvalidSpecError } from "./errors.js";
 import { nonEmpty, nonEmptyList, passThroughList } from "./plain.js";
 import { resourceQuantity } from "./quantity.js";
@@ -107,6 +108,38 @@ export function mergeEnv(ours: readonly V1EnvVar[], theirs: readonly V1EnvVar[])
   for (const e of ours) byName.set(e.name, e);
   for (const e of theirs) byName.set(e.name, e);
   return [...byName.values()];
+}
+
+/**
+ * True when the data volume can be attached to one node only (no
+ * ReadWriteMany or ReadOnlyMany): every pod that mounts it must then run on
+ * that node, or it waits for the volume forever (Multi-Attach).
+ */
+export function dataVolumeSingleNode(cr: MaieDeployment): boolean {
+  return !cr.spec.storage.data.accessModes.some((m) => m === "ReadWriteMany" || m === "ReadOnlyMany");
+}
+
+/**
+ * A preference (not a requirement: with no scorer pod running, the pod must
+ * still schedule) for the node the scorer pods run on. Used while the data
+ * volume is single-node, so the scorer replicas, the pipeline and the backup
+ * land where the volume is attached.
+ */
+export function nearScorerAffinity(cr: MaieDeployment): V1Affinity | undefined {
+  if (!dataVolumeSingleNode(cr)) return undefined;
+  return {
+    podAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        {
+          weight: 100,
+          podAffinityTerm: {
+            labelSelector: { matchLabels: selectorLabels(cr, "scorer") },
+            topologyKey: "kubernetes.io/hostname",
+          },
+        },
+      ],
+    },
+  };
 }
 
 /**

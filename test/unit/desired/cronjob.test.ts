@@ -117,6 +117,16 @@ describe("buildPipelineCronJob", () => {
     expect(c).not.toHaveProperty("args");
   });
 
+  test("prefers the scorer's node while the data volume is single-node, and leaves placement free otherwise", () => {
+    const term = pod(pipeline()).affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.[0];
+    expect(term?.podAffinityTerm.topologyKey).toBe("kubernetes.io/hostname");
+    expect(term?.podAffinityTerm.labelSelector?.matchLabels?.["app.kubernetes.io/component"]).toBe("scorer");
+    expect(pod(backup()).affinity).toEqual(pod(pipeline()).affinity);
+    const rwx = { storage: { data: { accessModes: ["ReadWriteMany"] } } };
+    expect(pod(pipeline(rwx))).not.toHaveProperty("affinity");
+    expect(pod(backup(rwx))).not.toHaveProperty("affinity");
+  });
+
   test("the pipeline container gets spec.pipeline.resources, or none", () => {
     expect(only(pipeline())).not.toHaveProperty("resources");
     expect(only(pipeline({ pipeline: { resources: { limits: { memory: "4Gi" } } } })).resources).toEqual({

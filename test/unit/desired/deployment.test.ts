@@ -232,8 +232,45 @@ describe("buildDeployment", () => {
       topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "zone", whenUnsatisfiable: "DoNotSchedule" }],
     };
     expect(podSpec(placement)).toMatchObject(placement);
-    const bare = podSpec();
+    const bare = podSpec({ storage: { data: { accessModes: ["ReadWriteMany"] } } });
     for (const field of Object.keys(placement)) expect(bare).not.toHaveProperty(field);
+  });
+
+  test("with a single-node data volume and no affinity in the spec, replicas prefer the same node", () => {
+    const preferSameNode = {
+      podAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 100,
+            podAffinityTerm: {
+              labelSelector: {
+                matchLabels: {
+                  "app.kubernetes.io/name": "maie",
+                  "app.kubernetes.io/instance": "alpha",
+                  "app.kubernetes.io/component": "scorer",
+                },
+              },
+              topologyKey: "kubernetes.io/hostname",
+            },
+          },
+        ],
+      },
+    };
+    expect(podSpec().affinity).toEqual(preferSameNode);
+    expect(podSpec({ storage: { data: { accessModes: ["ReadWriteOnce"] } } }).affinity).toEqual(
+      preferSameNode,
+    );
+    expect(
+      podSpec({ storage: { data: { accessModes: ["ReadWriteOnce", "ReadOnlyMany"] } } }),
+    ).not.toHaveProperty("affinity");
+    const mine = {
+      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } },
+    };
+    expect(podSpec({ affinity: mine }).affinity).toEqual(mine);
+  });
+
+  test("the scorer keeps serving a few seconds after deletion starts, before SIGTERM", () => {
+    expect(container().lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
   });
 
   test("pod annotations: the user's, the default container and the config hash", () => {
