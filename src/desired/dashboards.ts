@@ -10,6 +10,8 @@ import {
 import {
   durationSeconds,
   eq,
+  humanRatio,
+  humanSeconds,
   type Matcher,
   notRe,
   re,
@@ -69,7 +71,7 @@ function latencyPanel(s: InstanceScope, endpoint: string, threshold: number): Pa
   );
   return {
     kind: "timeseries",
-    title: `${endpoint} latency (alert: p95 > ${threshold}s)`,
+    title: `${endpoint} latency (alert: p95 > ${humanSeconds(threshold)})`,
     unit: "s",
     redAbove: threshold,
     targets: ["0.5", "0.95", "0.99"].map((q) => ({
@@ -99,7 +101,7 @@ function apiDashboard(cr: MaieDeployment, s: InstanceScope): DashboardSpec {
       },
       {
         kind: "timeseries",
-        title: `5xx ratio (alert: > ${a.errorRatio * 100}% for 10m)`,
+        title: `5xx ratio (alert: > ${humanRatio(a.errorRatio)} for 10m)`,
         unit: "percentunit",
         redAbove: a.errorRatio,
         targets: [
@@ -212,7 +214,7 @@ function systemDashboard(cr: MaieDeployment, s: InstanceScope): DashboardSpec {
       },
       {
         kind: "timeseries",
-        title: `Memory working set / limit (alert: > ${MEMORY_LIMIT_RATIO * 100}%)`,
+        title: `Memory working set / limit (alert: > ${humanRatio(MEMORY_LIMIT_RATIO)})`,
         unit: "percentunit",
         redAbove: MEMORY_LIMIT_RATIO,
         targets: [
@@ -246,7 +248,7 @@ function systemDashboard(cr: MaieDeployment, s: InstanceScope): DashboardSpec {
       },
       {
         kind: "timeseries",
-        title: `CPU throttled periods (alert: > ${CPU_THROTTLED_RATIO * 100}%)`,
+        title: `CPU throttled periods (alert: > ${humanRatio(CPU_THROTTLED_RATIO)})`,
         unit: "percentunit",
         redAbove: CPU_THROTTLED_RATIO,
         targets: [
@@ -269,7 +271,7 @@ function systemDashboard(cr: MaieDeployment, s: InstanceScope): DashboardSpec {
       },
       {
         kind: "bargauge",
-        title: `Volume usage (alert: < ${PVC_FREE_RATIO * 100}% free)`,
+        title: `Volume usage (alert: < ${humanRatio(PVC_FREE_RATIO)} free)`,
         unit: "percentunit",
         redAbove: 1 - PVC_FREE_RATIO,
         targets: [

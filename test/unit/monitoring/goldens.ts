@@ -1,0 +1,29 @@
+import YAML from "yaml";
+import { buildDashboardsConfigMap } from "../../../src/desired/dashboards.js";
+import { buildOperatorPrometheusRule, buildPrometheusRule } from "../../../src/desired/prometheus-rule.js";
+import { buildServiceMonitor } from "../../../src/desired/service-monitor.js";
+import { WITH_PROMETHEUS_OPERATOR, monitoredInstances } from "./instances.js";
+
+/**
+ * The golden files under test/fixtures/monitoring/: what the builders
+ * produce for the default and the customised resource, and the operator's
+ * own rule. `goldens.test.ts` compares; only the explicit update script
+ * (test/fixtures/monitoring/update-goldens.ts) rewrites them.
+ */
+export const GOLDEN_DIR = "test/fixtures/monitoring";
+
+const yaml = (o: unknown) => YAML.stringify(o, { lineWidth: 0 });
+
+/** Relative path under GOLDEN_DIR → content. */
+export function renderGoldens(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [label, cr] of Object.entries(monitoredInstances())) {
+    out[`${label}/prometheus-rule.yaml`] = yaml(buildPrometheusRule(cr, WITH_PROMETHEUS_OPERATOR));
+    out[`${label}/service-monitor.yaml`] = yaml(buildServiceMonitor(cr, WITH_PROMETHEUS_OPERATOR));
+    const cm = buildDashboardsConfigMap(cr)!;
+    out[`${label}/dashboards-configmap-metadata.yaml`] = yaml({ ...cm, data: Object.keys(cm.data) });
+    for (const [key, json] of Object.entries(cm.data)) out[`${label}/dashboards/${key}`] = json;
+  }
+  out["operator-prometheus-rule.yaml"] = yaml(buildOperatorPrometheusRule());
+  return out;
+}
