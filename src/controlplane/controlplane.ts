@@ -124,7 +124,7 @@ export class ControlPlane {
         `--secure-port=${this.ports.apiserver}`,
         "--bind-address=127.0.0.1",
         "--advertise-address=127.0.0.1",
-        "--service-cluster-ip-range=10.0.0.0/24",
+        "--service-cluster-ip-range=10.0.0.0/16",
         "--authorization-mode=RBAC",
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
         `--service-account-key-file=${c.saPub}`,
