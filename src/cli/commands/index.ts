@@ -1,8 +1,10 @@
 import type { Command } from "../command.js";
+import { backupCommand } from "./backup.js";
 import { controlplaneCommand } from "./controlplane.js";
 import { featuresCommand } from "./features.js";
 import { generateCommand } from "./generate.js";
 import { pipelineCommand } from "./pipeline.js";
+import { restoreCommand } from "./restore.js";
 import { operatorCommand } from "./operator.js";
 import { scorerCommand } from "./scorer.js";
 
@@ -14,4 +16,6 @@ export const COMMANDS: readonly Command[] = [
   scorerCommand,
   featuresCommand,
   pipelineCommand,
+  backupCommand,
+  restoreCommand,
 ];

@@ -1,0 +1,27 @@
+/** Backups of models/, expected/ and reports/ with SHA-256 manifests; verification and byte-identical restore. */
+export { listDataFiles, verifyArchive, writeArchive } from "./archive.js";
+export {
+  archiveName,
+  archiveTime,
+  BACKUP_ROOTS,
+  BackupVerifyError,
+  MANIFEST_NAME,
+  type BackupManifest,
+  type ManifestFile,
+} from "./manifest.js";
+export {
+  archivesToPrune,
+  BACKUP_SUMMARY,
+  listArchives,
+  newerDataReasons,
+  reportsToPrune,
+  resolveArchive,
+  RestoreRefusedError,
+  runBackup,
+  runRestore,
+  type ArchiveInfo,
+  type BackupOptions,
+  type BackupSummary,
+  type RestoreOptions,
+  type RestoreResult,
+} from "./run.js";

@@ -1,0 +1,322 @@
+import { createHash } from "node:crypto";
+import {
+  lstat,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  chmod,
+  utimes,
+  mkdir,
+} from "node:fs/promises";
+import { join } from "node:path";
+import { extract } from "tar";
+import { decodeExpectedPanel, EXPECTED_LATEST } from "../panel/index.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
+import { listDataFiles, safeJoin, verifyArchive, writeArchive } from "./archive.js";
+import {
+  archiveName,
+  archiveTime,
+  BACKUP_ROOTS,
+  BackupVerifyError,
+  type BackupManifest,
+} from "./manifest.js";
+
+const DAY_MS = 86_400_000;
+
+/** `runs/backup-last.json` in the data dir (the scorer exports `maie_backup_last_success_timestamp` from it). */
+export const BACKUP_SUMMARY = join("runs", "backup-last.json");
+
+export interface BackupOptions {
+  readonly dataDir: string;
+  readonly backupsDir: string;
+  /** Archives older than this are deleted (the newest archive is always kept). @default 30 */
+  readonly retentionDays?: number;
+  /** `reports/<YYYY-MM-DD>/` folders older than this are deleted from the data dir. @default 90 */
+  readonly reportsRetentionDays?: number;
+  /** Re-read the new archive and check every file against the manifest. @default true */
+  readonly verify?: boolean;
+  /** @default () => new Date() */
+  readonly clock?: () => Date;
+  readonly progress?: (line: string) => void;
+  /** Test hook: bytes of the new archive written so far. */
+  readonly onBytes?: (written: number) => void;
+}
+
+export interface BackupSummary {
+  readonly ok: boolean;
+  readonly status: "succeeded" | "failed";
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly lastSuccess: string | null;
+  readonly error?: string;
+  readonly archive?: string;
+  readonly archiveBytes?: number;
+  readonly archiveSha256?: string;
+  readonly files?: number;
+  readonly totalBytes?: number;
+  readonly panelAsOf?: string | null;
+  readonly verified?: boolean;
+  readonly prunedArchives?: readonly string[];
+  readonly prunedReports?: readonly string[];
+}
+
+export interface ArchiveInfo {
+  readonly name: string;
+  readonly path: string;
+  readonly createdAt: Date;
+}
+
+/** Archives in `backupsDir`, oldest first (by the time in their names). */
+export async function listArchives(backupsDir: string): Promise<ArchiveInfo[]> {
+  const names = await readdir(backupsDir).catch(() => [] as string[]);
+  return names
+    .map((name) => ({ name, path: join(backupsDir, name), createdAt: archiveTime(name) }))
+    .filter((a): a is ArchiveInfo => a.createdAt !== null)
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+/** Archives that retention deletes at `now`: older than `retentionDays`, never the newest one. */
+export function archivesToPrune(
+  archives: readonly ArchiveInfo[],
+  now: Date,
+  retentionDays: number,
+): ArchiveInfo[] {
+  const cutoff = now.getTime() - retentionDays * DAY_MS;
+  return archives.slice(0, -1).filter((a) => a.createdAt.getTime() < cutoff);
+}
+
+/** `reports/<date>` folder names that retention deletes at `now`. */
+export function reportsToPrune(folders: readonly string[], now: Date, retentionDays: number): string[] {
+  const cutoff = now.getTime() - retentionDays * DAY_MS;
+  return folders.filter((f) => /^\d{4}-\d{2}-\d{2}$/.test(f) && Date.parse(`${f}T00:00:00Z`) < cutoff);
+}
+
+async function readSummary(dataDir: string): Promise<BackupSummary | null> {
+  try {
+    return JSON.parse(await readFile(join(dataDir, BACKUP_SUMMARY), "utf8")) as BackupSummary;
+  } catch {
+    return null;
+  }
+}
+
+async function sha256File(path: string): Promise<string> {
+  return createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
+}
+
+/**
+ * `maie backup run`: 1. sweep leftovers of interrupted runs; 2. write a new
+ * archive (atomically); 3. verify it by re-reading; 4. prune archives past
+ * retention (never the newest); 5. prune old reports from the data dir;
+ * 6. write `runs/backup-last.json`. A failure leaves earlier archives as
+ * they were and records the failure with the last success time kept.
+ */
+export async function runBackup(options: BackupOptions): Promise<BackupSummary> {
+  const clock = options.clock ?? (() => new Date());
+  const progress = options.progress ?? (() => undefined);
+  const retentionDays = options.retentionDays ?? 30;
+  const reportsRetentionDays = options.reportsRetentionDays ?? 90;
+  const startedAt = clock();
+  const previous = await readSummary(options.dataDir);
+  try {
+    if (!(retentionDays > 0) || !(reportsRetentionDays > 0))
+      throw new Error("retention days must be positive numbers");
+    await mkdir(options.backupsDir, { recursive: true });
+    for (const name of await readdir(options.backupsDir))
+      if (name.startsWith(".staging-") || /^\.maie-backup-.*\.tmp$/.test(name)) {
+        await rm(join(options.backupsDir, name), { recursive: true, force: true });
+        progress(`removed ${name}, left by an interrupted backup`);
+      }
+    const name = archiveName(startedAt);
+    const path = join(options.backupsDir, name);
+    if (await stat(path).catch(() => null)) throw new Error(`${name} already exists`);
+    const manifest = await writeArchive({
+      dataDir: options.dataDir,
+      archivePath: path,
+      now: startedAt,
+      ...(options.onBytes === undefined ? {} : { onBytes: options.onBytes }),
+    });
+    const archiveBytes = (await stat(path)).size;
+    progress(
+      `wrote ${path}: ${manifest.files.length} files, ${manifest.totalBytes} bytes → ${archiveBytes} bytes`,
+    );
+    const verify = options.verify ?? true;
+    if (verify) {
+      await verifyArchive(path);
+      progress(`verified ${name}: every file matches its SHA-256`);
+    }
+    const now = clock();
+    const pruned = archivesToPrune(await listArchives(options.backupsDir), now, retentionDays);
+    for (const a of pruned) await rm(a.path, { force: true });
+    if (pruned.length > 0) progress(`pruned ${pruned.length} archive(s) older than ${retentionDays} days`);
+    const reportDirs = await readdir(join(options.dataDir, "reports")).catch(() => [] as string[]);
+    const oldReports = reportsToPrune(reportDirs, now, reportsRetentionDays);
+    for (const r of oldReports)
+      await rm(join(options.dataDir, "reports", r), { recursive: true, force: true });
+    if (oldReports.length > 0)
+      progress(`pruned ${oldReports.length} report(s) older than ${reportsRetentionDays} days`);
+    const finishedAt = clock().toISOString();
+    const summary: BackupSummary = {
+      ok: true,
+      status: "succeeded",
+      startedAt: startedAt.toISOString(),
+      finishedAt,
+      lastSuccess: finishedAt,
+      archive: name,
+      archiveBytes,
+      archiveSha256: await sha256File(path),
+      files: manifest.files.length,
+      totalBytes: manifest.totalBytes,
+      panelAsOf: manifest.panelAsOf,
+      verified: verify,
+      prunedArchives: pruned.map((a) => a.name),
+      prunedReports: oldReports,
+    };
+    await writeFileAtomic(join(options.dataDir, BACKUP_SUMMARY), JSON.stringify(summary, null, 2) + "\n");
+    return summary;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const failed: BackupSummary = {
+      ok: false,
+      status: "failed",
+      startedAt: startedAt.toISOString(),
+      finishedAt: clock().toISOString(),
+      lastSuccess: previous?.lastSuccess ?? null,
+      error: message,
+    };
+    await writeFileAtomic(
+      join(options.dataDir, BACKUP_SUMMARY),
+      JSON.stringify(failed, null, 2) + "\n",
+    ).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Resolves `latest` (or undefined) to the newest archive in `backupsDir`; any other value is a path. */
+export async function resolveArchive(backupsDir: string, which: string | undefined): Promise<string> {
+  if (which !== undefined && which !== "latest") return which;
+  const all = await listArchives(backupsDir);
+  if (all.length === 0) throw new Error(`no backup archive in ${backupsDir}`);
+  return all.at(-1)!.path;
+}
+
+export interface RestoreOptions {
+  readonly dataDir: string;
+  readonly archive: string;
+  /** Restore even when the data dir holds newer data. @default false */
+  readonly force?: boolean;
+  readonly clock?: () => Date;
+  readonly progress?: (line: string) => void;
+}
+
+export interface RestoreResult {
+  readonly archive: string;
+  readonly files: number;
+  readonly panelAsOf: string | null;
+  /** Where data that was replaced has been moved (kept for a manual rollback), if any. */
+  readonly movedAside: string | null;
+}
+
+/** The data dir holds data newer than the archive: restoring would lose it. */
+export class RestoreRefusedError extends Error {
+  override readonly name = "RestoreRefusedError";
+  constructor(readonly reasons: readonly string[]) {
+    super(
+      `the data dir holds newer data than the archive (${reasons.join("; ")}); use --force to restore anyway`,
+    );
+  }
+}
+
+/** Why the data in `dataDir` is newer than `manifest` (empty when it is not). */
+export async function newerDataReasons(dataDir: string, manifest: BackupManifest): Promise<string[]> {
+  const reasons: string[] = [];
+  try {
+    const asOf = (await decodeExpectedPanel(await readFile(join(dataDir, EXPECTED_LATEST)))).asOf;
+    if (manifest.panelAsOf === null || asOf > manifest.panelAsOf)
+      reasons.push(`expected panel as of ${asOf}, archive's ${manifest.panelAsOf ?? "none"}`);
+  } catch {
+    // no readable panel: nothing to compare
+  }
+  const created = Date.parse(manifest.createdAt);
+  const newer: string[] = [];
+  for (const rel of await listDataFiles(dataDir)) {
+    const info = await lstat(join(dataDir, rel));
+    if (info.mtime.getTime() > created) newer.push(rel);
+  }
+  if (newer.length > 0)
+    reasons.push(
+      `${newer.length} file(s) changed after ${manifest.createdAt}, e.g. ${newer.slice(0, 3).join(", ")}`,
+    );
+  return reasons;
+}
+
+/**
+ * `maie restore`: 1. verify the archive; 2. refuse when the data dir is newer
+ * (unless `force`); 3. extract into a staging folder inside the data dir and
+ * set each file's mode and mtime from the manifest; 4. check every extracted
+ * file's SHA-256; 5. swap each root folder in with a rename (the replaced one
+ * is moved to `.pre-restore-<time>/`). Files come back byte-identical.
+ */
+export async function runRestore(options: RestoreOptions): Promise<RestoreResult> {
+  const progress = options.progress ?? (() => undefined);
+  const clock = options.clock ?? (() => new Date());
+  const manifest = await verifyArchive(options.archive);
+  progress(`verified ${options.archive}: ${manifest.files.length} files from ${manifest.createdAt}`);
+  const reasons = await newerDataReasons(options.dataDir, manifest);
+  if (reasons.length > 0 && options.force !== true) throw new RestoreRefusedError(reasons);
+  await mkdir(options.dataDir, { recursive: true });
+  const staging = await mkdtemp(join(options.dataDir, ".restore-"));
+  try {
+    await extract({ file: options.archive, cwd: staging, strict: true, preservePaths: false });
+    const problems: string[] = [];
+    for (const f of manifest.files) {
+      const p = safeJoin(staging, f.path);
+      const bytes = await readFile(p).catch(() => null);
+      if (bytes === null) {
+        problems.push(`${f.path}: not extracted`);
+        continue;
+      }
+      if (createHash("sha256").update(bytes).digest("hex") !== f.sha256)
+        problems.push(`${f.path}: sha256 mismatch`);
+      await chmod(p, f.mode);
+      const mtime = new Date(f.mtime);
+      await utimes(p, mtime, mtime);
+    }
+    if (problems.length > 0) throw new BackupVerifyError(options.archive, problems);
+    const stamp = clock().toISOString().replace(/[:.]/g, "-");
+    const aside = join(options.dataDir, `.pre-restore-${stamp}`);
+    let moved = false;
+    for (const root of BACKUP_ROOTS) {
+      const target = join(options.dataDir, root);
+      if (await stat(target).catch(() => null)) {
+        await mkdir(aside, { recursive: true });
+        await rename(target, join(aside, root));
+        moved = true;
+      }
+      if (await stat(join(staging, root)).catch(() => null)) await rename(join(staging, root), target);
+    }
+    const dirHandle = await open(options.dataDir, "r");
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
+    if (moved) progress(`previous data moved to ${aside}`);
+    progress(
+      `restored ${manifest.files.length} files (panel as of ${manifest.panelAsOf ?? "none"}) into ${options.dataDir}`,
+    );
+    return {
+      archive: options.archive,
+      files: manifest.files.length,
+      panelAsOf: manifest.panelAsOf,
+      movedAside: moved ? aside : null,
+    };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,84 @@
+import { parseArgs } from "node:util";
+import { listArchives, resolveArchive, runBackup, verifyArchive } from "../../backup/index.js";
+import { UsageError, type Command } from "../command.js";
+
+const nonEmpty = (v: string | undefined) => (v === undefined || v === "" ? undefined : v);
+
+function days(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${flag} must be a positive number of days, not '${text}'`);
+  return n;
+}
+
+export const backupCommand: Command = {
+  name: "backup",
+  summary: "Archive models/, expected/ and reports/ with SHA-256 manifests; prune by retention; verify",
+  usage: `Usage: maie backup run [--data-dir DIR] [--backups-dir DIR] [--retention-days N] [--reports-retention-days N] [--no-verify]
+       maie backup verify [--backups-dir DIR] [--archive PATH|latest|all]
+
+run     writes <backups-dir>/maie-backup-<UTC time>.tar.gz (manifest.json first,
+        then models/, expected/, reports/), atomically; re-reads it and checks
+        every file's SHA-256; deletes archives older than --retention-days
+        (never the newest) and reports/<date>/ folders older than
+        --reports-retention-days; writes <data-dir>/runs/backup-last.json.
+verify  re-reads an archive (default: the newest; 'all' for every one) and
+        checks each file against the manifest. Exit 1 on any mismatch.
+  --data-dir DIR                data volume (default: $MAIE_DATA_DIR, else .)
+  --backups-dir DIR             backups volume (default: $MAIE_BACKUPS_DIR, else ./backups)
+  --retention-days N            default: $MAIE_BACKUP_RETENTION_DAYS, else 30
+  --reports-retention-days N    default: $MAIE_REPORTS_RETENTION_DAYS, else 90
+  --no-verify                   skip the re-read (default: verify unless $MAIE_BACKUP_VERIFY=false)`,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        "data-dir": { type: "string" },
+        "backups-dir": { type: "string" },
+        "retention-days": { type: "string" },
+        "reports-retention-days": { type: "string" },
+        "no-verify": { type: "boolean" },
+        archive: { type: "string" },
+      },
+    });
+    const env = process.env;
+    const backupsDir = values["backups-dir"] ?? nonEmpty(env["MAIE_BACKUPS_DIR"]) ?? "backups";
+    const progress = (line: string) => process.stderr.write(`backup: ${line}\n`);
+    if (positionals.length !== 1 || (positionals[0] !== "run" && positionals[0] !== "verify"))
+      throw new UsageError("expected exactly one action: run or verify");
+    if (positionals[0] === "verify") {
+      const which = values.archive;
+      const paths =
+        which === "all"
+          ? (await listArchives(backupsDir)).map((a) => a.path)
+          : [await resolveArchive(backupsDir, which)];
+      if (paths.length === 0) throw new Error(`no backup archive in ${backupsDir}`);
+      for (const p of paths) {
+        const m = await verifyArchive(p);
+        progress(`${p}: OK, ${m.files.length} files, ${m.totalBytes} bytes, created ${m.createdAt}`);
+      }
+      return 0;
+    }
+    const envVerify = nonEmpty(env["MAIE_BACKUP_VERIFY"]);
+    const summary = await runBackup({
+      dataDir: values["data-dir"] ?? nonEmpty(env["MAIE_DATA_DIR"]) ?? ".",
+      backupsDir,
+      retentionDays: days(
+        "--retention-days",
+        values["retention-days"] ?? nonEmpty(env["MAIE_BACKUP_RETENTION_DAYS"]),
+        30,
+      ),
+      reportsRetentionDays: days(
+        "--reports-retention-days",
+        values["reports-retention-days"] ?? nonEmpty(env["MAIE_REPORTS_RETENTION_DAYS"]),
+        90,
+      ),
+      verify: values["no-verify"] !== true && envVerify?.toLowerCase() !== "false",
+      progress,
+    });
+    progress(`done: ${summary.archive} (${summary.files} files, ${summary.archiveBytes} bytes)`);
+    return 0;
+  },
+};

@@ -1,0 +1,46 @@
+import { parseArgs } from "node:util";
+import { resolveArchive, runRestore } from "../../backup/index.js";
+import { UsageError, type Command } from "../command.js";
+
+const nonEmpty = (v: string | undefined) => (v === undefined || v === "" ? undefined : v);
+
+export const restoreCommand: Command = {
+  name: "restore",
+  summary: "Restore models/, expected/ and reports/ from a backup archive, byte-identical",
+  usage: `Usage: maie restore [--data-dir DIR] [--backups-dir DIR] [--from PATH|latest] [--force]
+
+Verifies the archive, then restores its files into the data dir with their
+original bytes, modes and modification times. Refuses when the data dir holds
+newer data (a later panel, or files changed after the archive was made) unless
+--force; data it replaces is moved to <data-dir>/.pre-restore-<time>/.
+  --data-dir DIR      data volume (default: $MAIE_DATA_DIR, else .)
+  --backups-dir DIR   where 'latest' is looked up (default: $MAIE_BACKUPS_DIR, else ./backups)
+  --from PATH         archive to restore (default: latest)
+  --force             restore over newer data`,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        "data-dir": { type: "string" },
+        "backups-dir": { type: "string" },
+        from: { type: "string" },
+        force: { type: "boolean" },
+      },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const env = process.env;
+    const backupsDir = values["backups-dir"] ?? nonEmpty(env["MAIE_BACKUPS_DIR"]) ?? "backups";
+    const started = Date.now();
+    const result = await runRestore({
+      dataDir: values["data-dir"] ?? nonEmpty(env["MAIE_DATA_DIR"]) ?? ".",
+      archive: await resolveArchive(backupsDir, values.from),
+      force: values.force === true,
+      progress: (line) => process.stderr.write(`restore: ${line}\n`),
+    });
+    process.stderr.write(
+      `restore: done in ${((Date.now() - started) / 1000).toFixed(2)} s from ${result.archive}\n`,
+    );
+    return 0;
+  },
+};
