@@ -33,19 +33,25 @@ function ruleByName(groups: readonly RuleGroup[]): Map<string, AlertingRule> {
 }
 
 const caseName = (c: AlertCase) => `${c.alert} ${c.title}`;
+const stepOf = (c: AlertCase) => c.step ?? "1m";
 
 /** A promtool unit-test file with one test group per case. */
-function testFile(rulesFile: string, rules: Map<string, AlertingRule>, cases: readonly AlertCase[]): string {
+function testFile(
+  rulesFile: string,
+  rules: Map<string, AlertingRule>,
+  step: string,
+  cases: readonly AlertCase[],
+): string {
   return YAML.stringify(
     {
       rule_files: [rulesFile],
-      evaluation_interval: "1m",
+      evaluation_interval: step,
       tests: cases.map((c) => {
         const rule = rules.get(c.alert);
         if (!rule) throw new Error(`case for ${c.alert}, which is not in ${rulesFile}`);
         return {
           name: caseName(c),
-          interval: "1m",
+          interval: step,
           input_series: c.series.map((s) => ({ series: s.series, values: s.values })),
           alert_rule_test: c.checks.map((ch) => ({
             eval_time: ch.evalTime,
@@ -67,21 +73,32 @@ function testFile(rulesFile: string, rules: Map<string, AlertingRule>, cases: re
 }
 
 /**
- * One promtool process runs every case of a rule file (a process per case
- * costs a second each); each case is still its own Jest test, failing when
- * promtool reports a failure under the case's name.
+ * One promtool process runs every case of a rule file with the same step (a
+ * process per case costs a second each); each case is still its own Jest
+ * test, failing when promtool reports a failure under the case's name.
  */
 function suite(label: string, rulesFile: string, groups: readonly RuleGroup[], cases: readonly AlertCase[]) {
   describe(label, () => {
     const rules = ruleByName(groups);
     let rulesPath = "";
-    let result: { status: number | null; out: string } | undefined;
+    const steps = [...new Set(cases.map(stepOf))];
+    const results = new Map<string, { status: number | null; out: string }>();
     beforeAll(() => {
       rulesPath = writeRules(rulesFile, groups);
-      const tests = join(dir, `${rulesFile}.test.yaml`);
-      writeFileSync(tests, testFile(rulesFile, rules, cases));
-      const r = promtool(["test", "rules", tests]);
-      result = { status: r.status, out: r.stdout + r.stderr };
+      for (const step of steps) {
+        const tests = join(dir, `${rulesFile}.${step}.test.yaml`);
+        writeFileSync(
+          tests,
+          testFile(
+            rulesFile,
+            rules,
+            step,
+            cases.filter((c) => stepOf(c) === step),
+          ),
+        );
+        const r = promtool(["test", "rules", tests]);
+        results.set(step, { status: r.status, out: r.stdout + r.stderr });
+      }
     });
 
     test("promtool check rules accepts the rule file (syntax, templates, lint)", () => {
@@ -107,12 +124,16 @@ function suite(label: string, rulesFile: string, groups: readonly RuleGroup[], c
     });
 
     test("promtool test rules passes every case", () => {
-      if (result?.status !== 0) throw new Error(`promtool test rules failed:\n${result?.out}`);
-      expect(result.out).toContain("SUCCESS");
+      expect(results.size).toBe(steps.length);
+      for (const [step, result] of results) {
+        if (result.status !== 0) throw new Error(`promtool test rules (step ${step}) failed:\n${result.out}`);
+        expect(result.out).toContain("SUCCESS");
+      }
     });
 
     for (const c of cases) {
       test(`promtool test rules: ${caseName(c)}`, () => {
+        const result = results.get(stepOf(c));
         if (result === undefined) throw new Error("promtool did not run");
         const failed = result.out
           .split(/\n\s*FAILED:\n/)
