@@ -9,6 +9,7 @@ import {
   monitoringCondition,
   monitoringDecision,
 } from "../../../src/desired/prometheus-rule.js";
+import { METRIC_CATALOGUE } from "../../../src/monitoring/metric-names.js";
 import { RUNBOOK_BASE_URL } from "../../../src/monitoring/runbooks.js";
 import { sampleResource } from "../api/fixtures.js";
 import {
@@ -253,5 +254,14 @@ describe("monitoringDecision", () => {
       status: "True",
       reason: "Applied",
     });
+  });
+});
+
+describe("docs/monitoring.md", () => {
+  test("documents_every_alert_and_every_catalogued_metric", () => {
+    const text = readFileSync(`${repo}docs/monitoring.md`, "utf8");
+    for (const a of [...INSTANCE_ALERTS, ...OPERATOR_ALERTS])
+      expect(text).toContain(`[${a}](runbooks/${a}.md)`);
+    for (const m of METRIC_CATALOGUE) expect(text).toContain(`\`${m.name}\``);
   });
 });
