@@ -99,7 +99,7 @@ function suite(label: string, rulesFile: string, groups: readonly RuleGroup[], c
         const r = promtool(["test", "rules", tests]);
         results.set(step, { status: r.status, out: r.stdout + r.stderr });
       }
-    });
+    }, 300_000);
 
     test("promtool check rules accepts the rule file (syntax, templates, lint)", () => {
       const r = promtool(["check", "rules", "--lint-fatal", rulesPath]);

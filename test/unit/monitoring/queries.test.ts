@@ -56,7 +56,7 @@ for (const [label, cr] of Object.entries(instances)) {
     let parsed: Inspected[] = [];
     beforeAll(() => {
       parsed = inspectPromQL(sources.map((s) => s.expr));
-    });
+    }, 60_000);
 
     test("there are alert and dashboard queries to check", () => {
       expect(ruleSources(cr).length).toBeGreaterThanOrEqual(13);
