@@ -47,7 +47,7 @@ export function computeFeatures(
     for (let t = 0; t < nTickers; t++) values[t * nFeatures + f] = column[t]!;
   });
   return {
-    featureSet: FEATURE_SET_VERSION,
+    featureSet: features === FEATURES_V1 ? FEATURE_SET_VERSION : "custom",
     date: panel.dates[dateIndex]!,
     tickers: panel.tickers,
     featureNames: features.map((f) => f.name),

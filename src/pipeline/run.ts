@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat, unlink } from "node:fs/promises";
 import { isAbsolute, join, relative } from "node:path";
-import { computeFeatures, FeatureSkewError, selectFeatures } from "../features/index.js";
+import {
+  computeFeatures,
+  FeatureSkewError,
+  FEATURES_V1,
+  selectFeatures,
+  type FeatureDefinition,
+} from "../features/index.js";
 import {
   decodeExpectedPanel,
   encodeExpectedPanel,
@@ -30,6 +36,8 @@ export interface PipelineOptions {
   readonly clock?: () => Date;
   /** Progress lines (stderr in the CLI). */
   readonly progress?: (line: string) => void;
+  /** The feature definitions to compute. @default FEATURES_V1 (benchmarks pass wider sets) */
+  readonly features?: readonly FeatureDefinition[];
   /** Every data write goes through this. @default writeFileAtomic */
   readonly writeFile?: (path: string, data: string | Uint8Array) => Promise<void>;
 }
@@ -115,7 +123,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
         `prices: ${priceReport.staleTickers.length} ticker(s) have no close on ${priceReport.lastDate}, not scored`,
       );
 
-    const all = await step("features", timings, () => computeFeatures(panel));
+    const all = await step("features", timings, () =>
+      computeFeatures(panel, panel.dates.length - 1, options.features ?? FEATURES_V1),
+    );
     progress(`features: ${all.featureNames.length} features (set ${all.featureSet}) on ${all.date}`);
 
     const modelRel = options.modelPath ?? join("models", "model.txt");

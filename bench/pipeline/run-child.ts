@@ -1,0 +1,28 @@
+/**
+ * One measured pipeline run in its own process, so its peak RSS is the
+ * pipeline's alone: `node run-child.js <dataDir>`; prints one JSON line.
+ */
+import { runPipeline } from "../../src/pipeline/run.js";
+import { loadWasmModel } from "../../src/pipeline/wasm-model.js";
+import { FEATURES_60 } from "./features60.js";
+
+const dataDir = process.argv[2]!;
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+const summary = await runPipeline({
+  dataDir,
+  loadModel: loadWasmModel,
+  features: FEATURES_60,
+  progress: (l) => process.stderr.write(`  ${l}\n`),
+});
+const wallMs = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(
+  JSON.stringify({
+    wallMs: Math.round(wallMs),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    scored: summary.scored,
+    stepsMs: summary.stepsMs,
+  }) + "\n",
+);
