@@ -90,6 +90,15 @@ export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<
     await this.loop;
   }
 
+  /**
+   * Resumes the watch from an arbitrary resourceVersion, as after a long
+   * disconnection (fault tests: an expired version must lead to a relist).
+   */
+  resumeFrom(resourceVersion: string): void {
+    this.resourceVersion = resourceVersion;
+    this.abort?.abort();
+  }
+
   /** Cuts the current watch as a network failure would (fault tests). */
   cutWatch(): void {
     this.abort?.abort();

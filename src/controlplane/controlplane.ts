@@ -23,6 +23,8 @@ export interface ControlPlaneOptions {
   readonly controllerManager?: boolean;
   /** kube-apiserver --max-requests-inflight (fault tests throttle with a low value). */
   readonly maxRequestsInflight?: number;
+  /** kube-apiserver --watch-cache (default true); off, watches go straight to etcd and see its compaction. */
+  readonly watchCache?: boolean;
   readonly log?: (message: string) => void;
 }
 
@@ -133,6 +135,7 @@ export class ControlPlane {
         "--disable-admission-plugins=ServiceAccount",
         `--max-requests-inflight=${this.options.maxRequestsInflight ?? 400}`,
         "--endpoint-reconciler-type=none",
+        `--watch-cache=${this.options.watchCache ?? true}`,
         "--v=0",
       ],
       this.logFile("kube-apiserver"),
@@ -194,6 +197,27 @@ export class ControlPlane {
   async restartEtcd(): Promise<void> {
     await this.etcd?.stop();
     await this.startEtcd();
+  }
+
+  /**
+   * Compacts etcd's history up to now (fault tests: a watch resumed from an
+   * older resourceVersion then gets 410 Gone, as after a long disconnection).
+   */
+  async compactEtcd(): Promise<number> {
+    const base = `http://127.0.0.1:${this.ports.etcdClient}/v3/kv`;
+    const range = (await (
+      await fetch(`${base}/range`, {
+        method: "POST",
+        body: JSON.stringify({ key: Buffer.from("/").toString("base64") }),
+      })
+    ).json()) as { header: { revision: string } };
+    const revision = Number(range.header.revision);
+    const res = await fetch(`${base}/compaction`, {
+      method: "POST",
+      body: JSON.stringify({ revision, physical: true }),
+    });
+    if (!res.ok) throw new Error(`etcd compaction failed: ${res.status} ${await res.text()}`);
+    return revision;
   }
 
   processIds(): number[] {
