@@ -11,6 +11,8 @@
  * 3. `--runs` pipeline runs, each in a fresh process (run-child.ts): wall time
  *    and CPU time of runPipeline and the process's peak RSS (getrusage maxrss).
  *    On a shared machine wall time includes waiting for a core; CPU time does not.
+ * 4. peer: LightGBM `pred_contrib` (single thread, best of 3) on the same rows,
+ *    read back from expected/features_latest.parquet; the SHAP step's ratio to it.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -134,6 +136,29 @@ b.save_model(sys.argv[2])
     if (child.status !== 0) throw new Error(`pipeline run failed (${child.status ?? child.signal})`);
     results.push(JSON.parse(child.stdout) as (typeof results)[number]);
   }
+  // Peer: LightGBM's own pred_contrib, single thread, on the same 5,000 rows (read back with pandas).
+  const peerScript = `
+import json, sys, time, lightgbm as lgb, pandas as pd
+b = lgb.Booster(model_file=sys.argv[1])
+X = pd.read_parquet(sys.argv[2])[b.feature_name()].to_numpy()
+best = None
+for _ in range(3):
+    t = time.perf_counter(); b.predict(X, pred_contrib=True, num_threads=1); d = time.perf_counter() - t
+    best = d if best is None else min(best, d)
+print(json.dumps({"rows": len(X), "ms": round(best * 1000)}))
+`;
+  const peer = JSON.parse(
+    execFileSync(
+      py,
+      [
+        "-c",
+        peerScript,
+        join(dataDir, "models", "model.txt"),
+        join(dataDir, "expected", "features_latest.parquet"),
+      ],
+      { encoding: "utf8" },
+    ),
+  ) as { rows: number; ms: number };
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const out = {
     tickers: nT,
@@ -148,6 +173,9 @@ b.save_model(sys.argv[2])
     stepsMsMedianRun: results.map((r) => r.stepsMs)[
       results.findIndex((r) => r.wallMs === median(results.map((x) => x.wallMs)))
     ],
+    shapMsMedian: median(results.map((r) => r.stepsMs["shap"]!)),
+    peerLightgbmPredContribMs: peer.ms,
+    shapVsLightgbm: Math.round((median(results.map((r) => r.stepsMs["shap"]!)) / peer.ms) * 100) / 100,
     node: process.version,
   };
   process.stdout.write(JSON.stringify(out, null, 2) + "\n");
