@@ -16,11 +16,15 @@ export type ApplyResult = "created" | "updated" | "unchanged";
 export async function applyChild(
   client: RestClient,
   desired: KubeObject,
-  live: KubeObject | undefined,
+  cached: KubeObject | undefined,
 ): Promise<ApplyResult> {
-  if (live !== undefined && isSubset(desired, live)) return "unchanged";
+  if (cached !== undefined && isSubset(desired, cached)) return "unchanged";
   const type = resourceType(desired.kind);
   const path = resourcePath(type, desired.metadata.namespace, desired.metadata.name);
+  // A cache miss is not proof of absence: under load the watch can lag our own
+  // writes, and a no-op apply would then be reported as a change.
+  const live = cached ?? (await readLive(client, path));
+  if (live !== undefined && isSubset(desired, live)) return "unchanged";
   const query = { fieldManager: FIELD_MANAGER, force: true };
   if (live !== undefined) {
     const dryRun = await client.request<KubeObject>("PATCH", path, {
@@ -32,6 +36,15 @@ export async function applyChild(
   }
   await client.request<KubeObject>("PATCH", path, { body: desired, contentType: APPLY_PATCH, query });
   return live === undefined ? "created" : "updated";
+}
+
+async function readLive(client: RestClient, path: string): Promise<KubeObject | undefined> {
+  try {
+    return await client.request<KubeObject>("GET", path);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 /** Deletes a child that is no longer desired, only if it is still the object we saw (uid precondition). */

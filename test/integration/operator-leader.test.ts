@@ -101,7 +101,8 @@ describe("leader election across two operator processes", () => {
     leader = await eventually(holder, 30_000, "a lease holder");
     standby = leader === "op-a" ? "op-b" : "op-a";
     await eventually(async () => (await leaderGauge(leader)) === 1, 30_000, "leader gauge");
-    expect(await leaderGauge(standby)).toBe(0);
+    // The standby may still be starting its metrics server on a loaded machine: wait for it to answer, then it must say 0.
+    expect(await eventually(async () => leaderGauge(standby), 30_000, "standby metrics")).toBe(0);
     const ready = await fetch(`http://127.0.0.1:${procs.get(standby)?.port}/readyz`);
     expect(await ready.text()).toContain("standby");
     await apply(1);
