@@ -27,40 +27,47 @@ export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls an HTTPS health endpoint until it answers 200, the process dies, or the deadline passes. */
-export async function waitHealthy(
+/** Probes until it answers true, the process dies, or the deadline passes. */
+async function pollHealthy(
+  probe: () => Promise<boolean>,
+  url: string,
+  timeoutMs: number,
+  alive: () => boolean,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error(`${what} exited before it became healthy; see its log`);
+    if (await probe()) return;
+    await delay(200);
+  }
+  throw new Error(`${what} did not become healthy at ${url} within ${timeoutMs} ms; see its log`);
+}
+
+/** Polls an HTTPS health endpoint (client-cert authenticated) until it answers 200. */
+export function waitHealthy(
   url: string,
   tls: TlsClient,
   timeoutMs: number,
   alive: () => boolean,
   what: string,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!alive()) throw new Error(`${what} exited before it became healthy; see its log`);
-    if ((await get(url, tls)) === 200) return;
-    await delay(200);
-  }
-  throw new Error(`${what} did not become healthy at ${url} within ${timeoutMs} ms; see its log`);
+  return pollHealthy(async () => (await get(url, tls)) === 200, url, timeoutMs, alive, what);
 }
 
 /** Polls a plain-HTTP endpoint (etcd's /health) until it answers 200. */
-export async function waitHttpHealthy(
+export function waitHttpHealthy(
   url: string,
   timeoutMs: number,
   alive: () => boolean,
   what: string,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!alive()) throw new Error(`${what} exited before it became healthy; see its log`);
+  const probe = async () => {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
+      return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
     } catch {
-      /* not up yet */
+      return false;
     }
-    await delay(200);
-  }
-  throw new Error(`${what} did not become healthy at ${url} within ${timeoutMs} ms`);
+  };
+  return pollHealthy(probe, url, timeoutMs, alive, what);
 }
