@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { maxDepth, type TreeEnsemble } from "../models/ensemble.js";
+import { precompute, type PrecomputeOptions } from "./precompute.js";
 
 /** The slice of the WebAssembly JS API used here (the project's lib has no DOM/WebAssembly typings). */
 interface WasmMemory {
@@ -28,8 +29,19 @@ interface CoreExports {
     bias: Ptr,
     base: Ptr,
   ): void;
+  setFast(aux: Ptr, leafInfo: Ptr, tables: Ptr, maxDepth: number): void;
   predict(rows: Ptr, nRows: number, out: Ptr): void;
   shap(rows: Ptr, nRows: number, out: Ptr, scratch: Ptr): void;
+  shapClassic(rows: Ptr, nRows: number, out: Ptr, scratch: Ptr): void;
+}
+
+export interface ExplainerOptions extends PrecomputeOptions {
+  /**
+   * "fast" (default when every path has < 64 unique features): per-leaf
+   * precomputed tables, O(T·L·D) per row; "classic": Lundberg's O(T·L·D²)
+   * recursion, no tables. Both give the same values to rounding.
+   */
+  readonly algorithm?: "auto" | "fast" | "classic";
 }
 
 /** A byte offset into the core's linear memory. */
@@ -66,10 +78,13 @@ export class Explainer {
   readonly expectedValue: Float64Array;
 
   #core: CoreExports | undefined;
+  /** The algorithm in use, and how many leaves got a precomputed table. */
+  readonly algorithm: "fast" | "classic";
+  readonly tableLeaves: number;
   readonly #scratch: Ptr;
   readonly #io: Ptr;
 
-  private constructor(model: TreeEnsemble, core: CoreExports) {
+  private constructor(model: TreeEnsemble, core: CoreExports, options: ExplainerOptions) {
     this.featureNames = model.featureNames;
     this.numFeatures = model.numFeatures;
     this.numOutputs = model.numOutputs;
@@ -81,13 +96,26 @@ export class Explainer {
     const catBits = align(catBounds + model.catBoundaries.length * 4);
     const bias = align(catBits + model.catBits.length * 4);
     const base = align(bias + model.numOutputs * 8);
-    this.#scratch = align(base + model.numOutputs * 8);
+    const zf = zeroFractions(model);
     const depth = maxDepth(model);
-    this.#io = align(this.#scratch + (PATH_BYTES * (depth + 2) * (depth + 3)) / 2);
+    const fast = options.algorithm === "classic" ? undefined : precompute(model, zf, options);
+    if (options.algorithm === "fast" && fast!.maxUniqueDepth > 63) {
+      throw new RangeError(
+        `algorithm "fast" needs < 64 unique features per path, this model has ${fast!.maxUniqueDepth}`,
+      );
+    }
+    this.algorithm = fast !== undefined && fast.maxUniqueDepth <= 63 ? "fast" : "classic";
+    this.tableLeaves = this.algorithm === "fast" ? fast!.tableLeaves : 0;
+    const aux = align(base + model.numOutputs * 8);
+    const leafInfo = align(aux + (fast ? model.numNodes * 4 : 0));
+    const tables = align(leafInfo + (fast?.leafInfo.byteLength ?? 0));
+    this.#scratch = align(tables + (fast?.tables.byteLength ?? 0));
+    const classicScratch = (PATH_BYTES * (depth + 2) * (depth + 3)) / 2;
+    const fastScratch = 16 * (depth + 2) + PATH_BYTES * ((fast?.maxUniqueDepth ?? 0) + 2);
+    this.#io = align(this.#scratch + Math.max(classicScratch, fastScratch));
     this.#reserve(this.#io);
 
     const buf = core.memory.buffer;
-    const zf = zeroFractions(model);
     const f64 = new Float64Array(buf, nodes, model.numNodes * 4);
     const i32 = new Int32Array(buf, nodes, model.numNodes * 8);
     for (let i = 0; i < model.numNodes; i++) {
@@ -118,9 +146,15 @@ export class Explainer {
       bias,
       base,
     );
+    if (fast !== undefined && this.algorithm === "fast") {
+      new Int32Array(buf, aux, model.numNodes).set(fast.aux);
+      new Uint8Array(buf, leafInfo, fast.leafInfo.byteLength).set(new Uint8Array(fast.leafInfo));
+      new Float64Array(buf, tables, fast.tables.length).set(fast.tables);
+      core.setFast(aux, leafInfo, tables, depth);
+    }
   }
 
-  static async load(model: TreeEnsemble): Promise<Explainer> {
+  static async load(model: TreeEnsemble, options: ExplainerOptions = {}): Promise<Explainer> {
     const instance = await wasm.instantiate(await coreModule(), {
       env: {
         abort: (): never => {
@@ -128,7 +162,7 @@ export class Explainer {
         },
       },
     });
-    return new Explainer(model, instance.exports as unknown as CoreExports);
+    return new Explainer(model, instance.exports as unknown as CoreExports, options);
   }
 
   /** Raw margin per row and output: `nRows × numOutputs`. */
@@ -138,8 +172,9 @@ export class Explainer {
 
   /** SHAP values: `nRows × numOutputs × (numFeatures + 1)`, bias last, in margin space. */
   shap(rows: Float64Array, nRows: number): Float64Array {
+    const classic = this.algorithm === "classic";
     return this.#batch(rows, nRows, this.numOutputs * (this.numFeatures + 1), (core, r, n, out) =>
-      core.shap(r, n, out, this.#scratch),
+      classic ? core.shapClassic(r, n, out, this.#scratch) : core.shap(r, n, out, this.#scratch),
     );
   }
 

@@ -38,6 +38,10 @@ let numFeatures: i32 = 0;
 let numOutputs: i32 = 0;
 let biasPtr: usize = 0;
 let basePtr: usize = 0;
+let auxPtr: usize = 0;
+let leafInfoPtr: usize = 0;
+let tablesPtr: usize = 0;
+let stackBytes: usize = 0;
 
 /** Lowest byte offset the host may use. */
 export function heapBase(): usize {
@@ -64,6 +68,14 @@ export function setModel(
   numOutputs = nOutputs;
   biasPtr = bias;
   basePtr = base;
+}
+
+/** The per-leaf precomputation of src/treeshap/precompute.ts; `maxDepth` sizes the traversal stack. */
+export function setFast(aux: usize, leafInfo: usize, tables: usize, maxDepth: i32): void {
+  auxPtr = aux;
+  leafInfoPtr = leafInfo;
+  tablesPtr = tables;
+  stackBytes = usize(maxDepth + 2) << 4;
 }
 
 function categoryIn(x: f64, setIndex: i32): bool {
@@ -242,8 +254,8 @@ function treeShap(
   treeShap(row, phi, cold, depth + 1, path, coldZ * inZ, 0, f);
 }
 
-/** SHAP values for `nRows` rows: per row, per output, numFeatures values then the bias. */
-export function shap(rows: usize, nRows: i32, out: usize, scratch: usize): void {
+/** Classic O(T·L·D²) path-dependent TreeSHAP (Lundberg et al.), row by row; same output as `shap`. */
+export function shapClassic(rows: usize, nRows: i32, out: usize, scratch: usize): void {
   const rowBytes = usize(numFeatures) << 3;
   const width = usize(numFeatures + 1);
   const total = usize(nRows) * usize(numOutputs) * width;
@@ -258,6 +270,104 @@ export function shap(rows: usize, nRows: i32, out: usize, scratch: usize): void 
       const root = load<i32>(trees + (usize(t) << 3));
       const output = load<i32>(trees + (usize(t) << 3), 4);
       treeShap(row, o + ((usize(output) * width) << 3), root, 0, scratch, 1, 1, -1);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- precomputed (FastTreeSHAP v2 style)
+
+const BLOCK: i32 = 32;
+
+/** One leaf's contribution for the row whose path pattern (bit k = follows every split on slot k) is `pattern`. */
+function leafContribution(phi: usize, node: usize, rec: usize, pattern: u64, path: usize): void {
+  const table = load<i32>(rec);
+  const d = load<i32>(rec, 4);
+  if (table >= 0) {
+    const tp = tablesPtr + (usize(table) << 3);
+    const a = load<f64>(tp + (usize(pattern) << 3));
+    for (let k = 0; k < d; k++) {
+      const e = rec + 8 + (usize(k) << 4);
+      const p = phi + (usize(load<i32>(e)) << 3);
+      if ((pattern >> u64(k)) & 1) {
+        store<f64>(
+          p,
+          load<f64>(p) + load<f64>(e, 8) * load<f64>(tp + (usize(pattern ^ (u64(1) << u64(k))) << 3)),
+        );
+      } else {
+        store<f64>(p, load<f64>(p) - a);
+      }
+    }
+    return;
+  }
+  // Direct: the classic extend / unwound sums over this leaf's unique path.
+  const v = load<f64>(node, 8);
+  extendPath(path, 0, 1, 1, -1);
+  for (let k = 0; k < d; k++) {
+    const e = rec + 8 + (usize(k) << 4);
+    extendPath(path, k + 1, load<f64>(e, 8), f64((pattern >> u64(k)) & 1), load<i32>(e));
+  }
+  for (let k = 1; k <= d; k++) {
+    const e = path + usize(k) * PATH_BYTES;
+    const w = unwoundPathSum(path, d, k);
+    const p = phi + (usize(load<i32>(e, 24)) << 3);
+    store<f64>(p, load<f64>(p) + w * (load<f64>(e, 8) - load<f64>(e)) * v);
+  }
+}
+
+/** Walks every leaf of one tree for one row, carrying the path pattern. */
+function treeFast(row: usize, phi: usize, root: i32, stack: usize, path: usize): void {
+  let sp: usize = stack;
+  store<i32>(sp, root);
+  store<u64>(sp, 0, 8);
+  sp += 16;
+  while (sp > stack) {
+    sp -= 16;
+    const i = load<i32>(sp);
+    const pattern = load<u64>(sp, 8);
+    const node = nodes + usize(i) * NODE_BYTES;
+    const right = load<i32>(node, 24);
+    const aux = load<i32>(auxPtr + (usize(i) << 2));
+    if (right < 0) {
+      leafContribution(phi, node, leafInfoPtr + usize(aux), pattern, path);
+      continue;
+    }
+    const f = load<i32>(node, 28) >> 8;
+    const bit = u64(1) << u64(aux & 0xff);
+    const hot = aux & 0x100 ? pattern | bit : pattern;
+    const cold = pattern & ~bit;
+    const left = goesLeft(node, load<f64>(row + (usize(f) << 3)));
+    store<i32>(sp, right);
+    store<u64>(sp, left ? cold : hot, 8);
+    store<i32>(sp, i + 1, 16);
+    store<u64>(sp, left ? hot : cold, 24);
+    sp += 32;
+  }
+}
+
+/** SHAP values for `nRows` rows: per row, per output, numFeatures values then the bias. Trees outer, rows inner (blocks of BLOCK rows). */
+export function shap(rows: usize, nRows: i32, out: usize, scratch: usize): void {
+  const rowBytes = usize(numFeatures) << 3;
+  const width = usize(numFeatures + 1);
+  const total = usize(nRows) * usize(numOutputs) * width;
+  memory.fill(out, 0, total << 3);
+  const stack = scratch;
+  const path = scratch + stackBytes;
+  for (let r = 0; r < nRows; r++) {
+    const o = out + ((usize(r) * usize(numOutputs) * width) << 3);
+    for (let k = 0; k < numOutputs; k++) {
+      store<f64>(o + ((usize(k) * width + usize(numFeatures)) << 3), load<f64>(biasPtr + (usize(k) << 3)));
+    }
+  }
+  for (let r0 = 0; r0 < nRows; r0 += BLOCK) {
+    const r1 = min(nRows, r0 + BLOCK);
+    for (let t = 0; t < numTrees; t++) {
+      const root = load<i32>(trees + (usize(t) << 3));
+      const output = load<i32>(trees + (usize(t) << 3), 4);
+      for (let r = r0; r < r1; r++) {
+        const row = rows + usize(r) * rowBytes;
+        const o = out + ((usize(r) * usize(numOutputs) * width + usize(output) * width) << 3);
+        treeFast(row, o, root, stack, path);
+      }
     }
   }
 }

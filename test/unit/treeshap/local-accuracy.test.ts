@@ -201,9 +201,13 @@ test("random trees: SHAP equals brute-force Shapley values of the cover-weighted
     fc.asyncProperty(
       fc.array(nodeArb(5), { minLength: 1, maxLength: 4 }),
       fc.array(cell, { minLength: NUM_FEATURES, maxLength: NUM_FEATURES }),
-      async (trees, row) => {
+      fc.constantFrom("fast", "classic", "direct"),
+      async (trees, row, algorithm) => {
         const model = ensembleOf(trees);
-        const explainer = await Explainer.load(model);
+        const explainer = await Explainer.load(
+          model,
+          algorithm === "direct" ? { algorithm: "fast", tableBudgetBytes: 0 } : { algorithm },
+        );
         const x = Float64Array.from(row);
         const ours = explainer.shap(x, 1);
         const exact = bruteForceShap(model, x);
@@ -216,7 +220,7 @@ test("random trees: SHAP equals brute-force Shapley values of the cover-weighted
         explainer.dispose();
       },
     ),
-    { numRuns: 150 },
+    { numRuns: 300 },
   );
 });
 

@@ -1,5 +1,5 @@
 import { parseModel } from "../../../src/models/load.js";
-import { Explainer } from "../../../src/treeshap/explainer.js";
+import { Explainer, type ExplainerOptions } from "../../../src/treeshap/explainer.js";
 import { fixtureBytes, fixtureNames, readFixture, rowMatrix, withinTolerance } from "./fixtures.js";
 
 interface Mismatch {
@@ -27,7 +27,15 @@ test("the fixture matrix is present (LightGBM and XGBoost, both with many cases)
   expect(names.filter((n) => n.startsWith("xgb_")).length).toBeGreaterThanOrEqual(12);
 });
 
-describe.each(names)("native fixture %s", (name) => {
+/** Precomputed tables, the classic recursion, and tables under a tiny budget (most leaves evaluated directly). */
+const ALGORITHMS: readonly [string, ExplainerOptions][] = [
+  ["fast", { algorithm: "fast" }],
+  ["classic", { algorithm: "classic" }],
+  ["fast, 4 KiB table budget", { algorithm: "fast", tableBudgetBytes: 4096 }],
+];
+const cases = names.flatMap((name) => ALGORITHMS.map(([label, options]) => [name, label, options] as const));
+
+describe.each(cases)("native fixture %s (%s)", (name, _label, options) => {
   const fx = readFixture(name);
   const model = parseModel(fixtureBytes(fx.model), "auto");
   const rows = rowMatrix(fx.rows);
@@ -35,7 +43,7 @@ describe.each(names)("native fixture %s", (name) => {
   let explainer: Explainer;
 
   beforeAll(async () => {
-    explainer = await Explainer.load(model);
+    explainer = await Explainer.load(model, options);
   });
   afterAll(() => explainer.dispose());
 

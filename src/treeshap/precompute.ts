@@ -1,0 +1,173 @@
+import type { TreeEnsemble } from "../models/ensemble.js";
+
+/**
+ * FastTreeSHAP-v2-style precomputation (Yang 2021), per leaf.
+ *
+ * For a leaf with value v whose root path splits on the d unique features
+ * P = {p_0 … p_{d-1}} (slot k = order of first appearance on the path), let
+ * z_k be the product of the cover shares along the path for p_k and, for one
+ * row, o_k ∈ {0, 1} whether the row follows every split on p_k. Path-dependent
+ * TreeSHAP of that leaf is the Shapley value of the product game, which with
+ * S = {k : o_k = 1} and G(S) = Σ_{Q⊆S} w(|Q|) Π_{k∈P∖Q} z_k,
+ * w(q) = q!(d−q−1)!/d! gives
+ *   φ_{p_k} += −v·G(S)                         for k ∉ S
+ *   φ_{p_k} += v·(1 − z_k)/z_k · G(S ∖ {k})     for k ∈ S.
+ * So a row costs O(d) per leaf after an O(2^d·d) table A[S] = v·G(S).
+ * G(S) = Π_{k∉S} z_k · Σ_q w(q)·[t^q] Π_{k∈S}(z_k + t).
+ *
+ * Leaves whose table would break the memory budget, or with a zero cover
+ * share, are marked "direct": the core evaluates them from (z_k, o_k) with
+ * the classic extend/unwind in O(d²).
+ */
+export interface Precomputed {
+  /** Per node: internal → slot | (isNew << 8); leaf → byte offset of its record in `leafInfo`. */
+  readonly aux: Int32Array;
+  /**
+   * Leaf records, 8-byte aligned: i32 table offset in f64 units (−1 = direct), i32 d,
+   * then d × {i32 feature, i32 pad, f64 c_k = (1 − z_k)/z_k (direct: z_k)}.
+   */
+  readonly leafInfo: ArrayBuffer;
+  readonly tables: Float64Array;
+  readonly maxUniqueDepth: number;
+  readonly directLeaves: number;
+  readonly tableLeaves: number;
+}
+
+export interface PrecomputeOptions {
+  /** Bytes of tables at most (default 256 MiB); leaves with the smallest d get tables first. */
+  readonly tableBudgetBytes?: number;
+  /** Never build a table for d above this (default 16). */
+  readonly maxTableDepth?: number;
+}
+
+interface LeafPath {
+  readonly node: number;
+  readonly features: Int32Array;
+  readonly z: Float64Array;
+}
+
+export function precompute(
+  model: TreeEnsemble,
+  zf: Float64Array,
+  options: PrecomputeOptions = {},
+): Precomputed {
+  const budget = (options.tableBudgetBytes ?? 256 << 20) / 8;
+  const maxTableDepth = options.maxTableDepth ?? 16;
+  const aux = new Int32Array(model.numNodes);
+  const leaves: LeafPath[] = [];
+  let maxUniqueDepth = 0;
+
+  // Depth-first over each tree with the path's unique features and z products.
+  for (let t = 0; t < model.numTrees; t++) {
+    const feats: number[] = [];
+    const zs: number[] = [];
+    const walk = (i: number): void => {
+      const l = model.left[i]!;
+      if (l < 0) {
+        leaves.push({ node: i, features: Int32Array.from(feats), z: Float64Array.from(zs) });
+        maxUniqueDepth = Math.max(maxUniqueDepth, feats.length);
+        return;
+      }
+      const f = model.feature[i]!;
+      let slot = feats.indexOf(f);
+      const isNew = slot < 0;
+      if (isNew) {
+        slot = feats.length;
+        feats.push(f);
+        zs.push(1);
+      }
+      aux[i] = slot | (isNew ? 1 << 8 : 0);
+      for (const c of [l, model.right[i]!]) {
+        const saved = zs[slot]!;
+        zs[slot] = saved * zf[c]!;
+        walk(c);
+        zs[slot] = saved;
+      }
+      if (isNew) {
+        feats.pop();
+        zs.pop();
+      }
+    };
+    walk(model.treeStart[t]!);
+  }
+
+  // Tables for the shallowest leaves first, within the budget.
+  const order = leaves
+    .map((_, k) => k)
+    .sort((a, b) => leaves[a]!.features.length - leaves[b]!.features.length);
+  const tableAt = new Int32Array(leaves.length).fill(-1);
+  let used = 0;
+  for (const k of order) {
+    const leaf = leaves[k]!;
+    const d = leaf.features.length;
+    if (d === 0 || d > maxTableDepth || used + (1 << d) > budget) continue;
+    if (leaf.z.some((z) => !(z > 0))) continue;
+    tableAt[k] = used;
+    used += 1 << d;
+  }
+
+  const tables = new Float64Array(used);
+  let infoBytes = 0;
+  for (const leaf of leaves) infoBytes += 8 + 16 * leaf.features.length;
+  const leafInfo = new ArrayBuffer(infoBytes);
+  const i32 = new Int32Array(leafInfo);
+  const f64 = new Float64Array(leafInfo);
+  let at = 0;
+  let tableLeaves = 0;
+  const fact = [1];
+  for (let k = 1; k <= maxUniqueDepth + 1; k++) fact[k] = fact[k - 1]! * k;
+  leaves.forEach((leaf, k) => {
+    const d = leaf.features.length;
+    aux[leaf.node] = at;
+    i32[at >> 2] = tableAt[k]!;
+    i32[(at >> 2) + 1] = d;
+    const table = tableAt[k]! >= 0;
+    for (let s = 0; s < d; s++) {
+      const rec = at + 8 + 16 * s;
+      i32[rec >> 2] = leaf.features[s]!;
+      const z = leaf.z[s]!;
+      f64[(rec + 8) >> 3] = table ? (1 - z) / z : z;
+    }
+    if (table) {
+      fillTable(tables, tableAt[k]!, leaf.z, model.value[leaf.node]!, fact);
+      tableLeaves++;
+    }
+    at += 8 + 16 * d;
+  });
+  return { aux, leafInfo, tables, maxUniqueDepth, directLeaves: leaves.length - tableLeaves, tableLeaves };
+}
+
+/** tables[base + S] = v · G(S) for every S ⊂ P (the full set is never read and stays 0). */
+function fillTable(tables: Float64Array, base: number, z: Float64Array, v: number, fact: number[]): void {
+  const d = z.length;
+  const n = 1 << d;
+  const full = n - 1;
+  const w = new Float64Array(d);
+  for (let q = 0; q < d; q++) w[q] = (fact[q]! * fact[d - q - 1]!) / fact[d]!;
+  // poly[S] = coefficients of Π_{k∈S}(z_k + t); prodIn[S] = Π_{k∈S} z_k.
+  const poly = new Float64Array(n * (d + 1));
+  const prodIn = new Float64Array(n);
+  poly[0] = 1;
+  prodIn[0] = 1;
+  const size = new Uint8Array(n);
+  for (let S = 1; S < n; S++) {
+    const low = 31 - Math.clz32(S & -S);
+    const prev = S & (S - 1);
+    size[S] = size[prev]! + 1;
+    prodIn[S] = prodIn[prev]! * z[low]!;
+    const zl = z[low]!;
+    const src = prev * (d + 1);
+    const dst = S * (d + 1);
+    const m = size[prev]!;
+    // (Σ_q a_q t^q)(z + t) = Σ_q (z·a_q + a_{q−1}) t^q
+    poly[dst] = zl * poly[src]!;
+    for (let q = 1; q <= m; q++) poly[dst + q] = zl * poly[src + q]! + poly[src + q - 1]!;
+    poly[dst + m + 1] = poly[src + m]!;
+  }
+  for (let S = 0; S < full; S++) {
+    let sum = 0;
+    const row = S * (d + 1);
+    for (let q = 0; q <= size[S]!; q++) sum += w[q]! * poly[row + q]!;
+    tables[base + S] = v * prodIn[full ^ S]! * sum;
+  }
+}
