@@ -18,4 +18,5 @@ export const COMMANDS: readonly Command[] = [
   pipelineCommand,
   backupCommand,
   restoreCommand,
+  (await import("./explain.js")).explainCommand,
 ];

@@ -1,0 +1,243 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { parquetReadObjects } from "hyparquet";
+import { parseModel } from "../../models/load.js";
+import { Explainer } from "../../treeshap/explainer.js";
+import { UsageError, type Command } from "../command.js";
+
+const USAGE = `Usage: maie explain --model FILE --rows FILE [options]
+
+Raw-margin predictions and exact path-dependent TreeSHAP values (bias last)
+for every row, computed by the WebAssembly core.
+
+  --model FILE          LightGBM model.txt or XGBoost JSON model
+  --format FMT          auto (default), lightgbm or xgboost
+  --rows FILE           CSV with a header row, or Parquet (.parquet); columns are
+                        matched to the model's features by name, extra columns are
+                        ignored; empty, NA, NaN and null cells are missing values
+  --out FILE            where to write (default: stdout)
+  --output KIND         csv (default) or json
+  --no-shap             predictions only
+  --algorithm ALG       auto (default), fast or classic
+
+CSV output: row, then per output k (suffix _k only for multiclass):
+prediction, shap_<feature>..., bias. JSON output: {featureNames, numOutputs,
+expectedValue, predictions: [[..]], shap: [[[..]]]} (rows × outputs × features+1).
+A progress line goes to stderr for inputs over ${(10_000).toLocaleString("en-US")} rows.`;
+
+const CHUNK_ROWS = 2_000;
+const PROGRESS_MIN_ROWS = 10_000;
+
+/** Rows as one row-major matrix in the model's feature order. */
+export interface RowTable {
+  readonly columns: readonly string[];
+  readonly values: Float64Array;
+  readonly nRows: number;
+}
+
+const MISSING = new Set(["", "na", "nan", "null", "none", "n/a"]);
+
+export function parseCell(cell: string, where: string): number {
+  const s = cell.trim();
+  if (MISSING.has(s.toLowerCase())) return NaN;
+  const v = Number(s);
+  if (Number.isNaN(v)) throw new UsageError(`${where}: "${s.slice(0, 40)}" is not a number`);
+  return v;
+}
+
+function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      out.push(cur);
+      cur = "";
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** Picks the model's features out of a table with named columns; missing features are an error naming them. */
+function gather(
+  header: readonly string[],
+  nRows: number,
+  cell: (row: number, col: number) => number,
+  features: readonly string[],
+): RowTable {
+  const index = new Map(header.map((h, k) => [h.trim(), k]));
+  const absent = features.filter((f) => !index.has(f));
+  if (absent.length > 0) {
+    const shown = absent.slice(0, 10).join(", ");
+    throw new UsageError(
+      `rows lack ${absent.length} model feature(s): ${shown}${absent.length > 10 ? ", …" : ""}`,
+    );
+  }
+  const cols = features.map((f) => index.get(f)!);
+  const nf = features.length;
+  const values = new Float64Array(nRows * nf);
+  for (let r = 0; r < nRows; r++) for (let j = 0; j < nf; j++) values[r * nf + j] = cell(r, cols[j]!);
+  return { columns: features, values, nRows };
+}
+
+export function rowsFromCsv(text: string, features: readonly string[]): RowTable {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
+  if (lines.length === 0) throw new UsageError("rows CSV is empty (a header row is required)");
+  const header = splitCsvLine(lines[0]!);
+  const cells = lines.slice(1).map(splitCsvLine);
+  cells.forEach((row, r) => {
+    if (row.length !== header.length) {
+      throw new UsageError(`rows CSV line ${r + 2} has ${row.length} cells, the header has ${header.length}`);
+    }
+  });
+  return gather(header, cells.length, (r, c) => parseCell(cells[r]![c]!, `rows CSV line ${r + 2}`), features);
+}
+
+export async function rowsFromParquet(bytes: Uint8Array, features: readonly string[]): Promise<RowTable> {
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const objects = (await parquetReadObjects({ file })) as Record<string, unknown>[];
+  const header = objects.length > 0 ? Object.keys(objects[0]!) : [];
+  const toNumber = (v: unknown, r: number): number => {
+    if (v === null || v === undefined) return NaN;
+    if (typeof v === "number") return v;
+    if (typeof v === "bigint" || typeof v === "boolean") return Number(v);
+    throw new UsageError(`rows Parquet row ${r}: a feature value is not numeric`);
+  };
+  return gather(header, objects.length, (r, c) => toNumber(objects[r]![header[c]!], r), features);
+}
+
+export function formatCsv(
+  names: readonly string[],
+  numOutputs: number,
+  nRows: number,
+  pred: Float64Array,
+  shap: Float64Array | undefined,
+): string {
+  const suffix = (k: number): string => (numOutputs > 1 ? `_${k}` : "");
+  const head = ["row"];
+  for (let k = 0; k < numOutputs; k++) {
+    head.push(`prediction${suffix(k)}`);
+    if (shap) head.push(...names.map((n) => `shap_${n}${suffix(k)}`), `bias${suffix(k)}`);
+  }
+  const w = names.length + 1;
+  const lines = [head.map(csvQuote).join(",")];
+  for (let r = 0; r < nRows; r++) {
+    const cells: (number | string)[] = [r];
+    for (let k = 0; k < numOutputs; k++) {
+      cells.push(pred[r * numOutputs + k]!);
+      if (shap) {
+        const base = (r * numOutputs + k) * w;
+        for (let j = 0; j < w; j++) cells.push(shap[base + j]!);
+      }
+    }
+    lines.push(cells.join(","));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function csvQuote(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export const explainCommand: Command = {
+  name: "explain",
+  summary: "Predictions and exact TreeSHAP values for rows of a CSV or Parquet file (WASM core)",
+  usage: USAGE,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        model: { type: "string" },
+        format: { type: "string", default: "auto" },
+        rows: { type: "string" },
+        out: { type: "string" },
+        output: { type: "string", default: "csv" },
+        "no-shap": { type: "boolean", default: false },
+        algorithm: { type: "string", default: "auto" },
+      },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+    if (values.model === undefined) throw new UsageError("--model is required");
+    if (values.rows === undefined) throw new UsageError("--rows is required");
+    const format = values.format;
+    if (format !== "auto" && format !== "lightgbm" && format !== "xgboost") {
+      throw new UsageError(`--format must be auto, lightgbm or xgboost, not ${format}`);
+    }
+    const output = values.output;
+    if (output !== "csv" && output !== "json")
+      throw new UsageError(`--output must be csv or json, not ${output}`);
+    const algorithm = values.algorithm;
+    if (algorithm !== "auto" && algorithm !== "fast" && algorithm !== "classic") {
+      throw new UsageError(`--algorithm must be auto, fast or classic, not ${algorithm}`);
+    }
+    const withShap = !values["no-shap"];
+
+    const model = parseModel(await readFile(values.model), format);
+    const rowBytes = await readFile(values.rows);
+    const table = values.rows.toLowerCase().endsWith(".parquet")
+      ? await rowsFromParquet(rowBytes, model.featureNames)
+      : rowsFromCsv(rowBytes.toString("utf8"), model.featureNames);
+
+    const explainer = await Explainer.load(model, { algorithm });
+    const n = table.nRows;
+    const nf = model.numFeatures;
+    const pred = explainer.predict(table.values, n);
+    const shapWidth = model.numOutputs * (nf + 1);
+    const shap = withShap ? new Float64Array(n * shapWidth) : undefined;
+    const progress = n >= PROGRESS_MIN_ROWS;
+    const started = performance.now();
+    for (let start = 0; withShap && start < n; start += CHUNK_ROWS) {
+      const count = Math.min(CHUNK_ROWS, n - start);
+      shap!.set(
+        explainer.shap(table.values.subarray(start * nf, (start + count) * nf), count),
+        start * shapWidth,
+      );
+      if (progress) {
+        const done = start + count;
+        const rate = done / ((performance.now() - started) / 1000);
+        process.stderr.write(
+          `explain: ${done}/${n} rows (${Math.round(rate)} rows/s)${done === n ? "\n" : "\r"}`,
+        );
+      }
+    }
+    explainer.dispose();
+
+    let text: string;
+    if (output === "csv") text = formatCsv(model.featureNames, model.numOutputs, n, pred, shap);
+    else {
+      const w = nf + 1;
+      text = `${JSON.stringify({
+        featureNames: model.featureNames,
+        numOutputs: model.numOutputs,
+        expectedValue: Array.from(explainer.expectedValue),
+        predictions: Array.from({ length: n }, (_, r) =>
+          Array.from(pred.subarray(r * model.numOutputs, (r + 1) * model.numOutputs)),
+        ),
+        ...(shap && {
+          shap: Array.from({ length: n }, (_, r) =>
+            Array.from({ length: model.numOutputs }, (_, k) => {
+              const base = (r * model.numOutputs + k) * w;
+              return Array.from(shap.subarray(base, base + w));
+            }),
+          ),
+        }),
+      })}\n`;
+    }
+    if (values.out === undefined || values.out === "-") process.stdout.write(text);
+    else {
+      await writeFile(values.out, text);
+      process.stderr.write(`explain: wrote ${n} rows to ${values.out}\n`);
+    }
+    return 0;
+  },
+};
