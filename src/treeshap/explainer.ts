@@ -29,7 +29,7 @@ interface CoreExports {
     bias: Ptr,
     base: Ptr,
   ): void;
-  setFast(aux: Ptr, leafInfo: Ptr, tables: Ptr, maxDepth: number): void;
+  setFast(aux: Ptr, leafInfo: Ptr, tables: Ptr, maxDepth: number, weights: Ptr): void;
   predict(rows: Ptr, nRows: number, out: Ptr): void;
   shap(rows: Ptr, nRows: number, out: Ptr, scratch: Ptr): void;
   shapClassic(rows: Ptr, nRows: number, out: Ptr, scratch: Ptr): void;
@@ -61,6 +61,17 @@ export function coreModule(): Promise<WasmModule> {
     wasm.compile(bytes),
   );
   return modulePromise;
+}
+
+/** Shapley weights w_d(q) = q!(d−q−1)!/d! for d < 64, as [64][65] f64 (q = d is 0). */
+const WEIGHTS_BYTES = 64 * 65 * 8;
+function shapleyWeights(): Float64Array {
+  const fact = [1];
+  for (let k = 1; k <= 64; k++) fact[k] = fact[k - 1]! * k;
+  const w = new Float64Array(64 * 65);
+  for (let d = 1; d < 64; d++)
+    for (let q = 0; q < d; q++) w[d * 65 + q] = (fact[q]! * fact[d - q - 1]!) / fact[d]!;
+  return w;
 }
 
 const align = (n: number): number => (n + 15) & ~15;
@@ -109,7 +120,8 @@ export class Explainer {
     const aux = align(base + model.numOutputs * 8);
     const leafInfo = align(aux + (fast ? model.numNodes * 4 : 0));
     const tables = align(leafInfo + (fast?.leafInfo.byteLength ?? 0));
-    this.#scratch = align(tables + (fast?.tables.byteLength ?? 0));
+    const weights = align(tables + (fast?.tables.byteLength ?? 0));
+    this.#scratch = align(weights + (fast ? WEIGHTS_BYTES : 0));
     const classicScratch = (PATH_BYTES * (depth + 2) * (depth + 3)) / 2;
     const fastScratch = 16 * (depth + 2) + PATH_BYTES * ((fast?.maxUniqueDepth ?? 0) + 2);
     this.#io = align(this.#scratch + Math.max(classicScratch, fastScratch));
@@ -150,7 +162,8 @@ export class Explainer {
       new Int32Array(buf, aux, model.numNodes).set(fast.aux);
       new Uint8Array(buf, leafInfo, fast.leafInfo.byteLength).set(new Uint8Array(fast.leafInfo));
       new Float64Array(buf, tables, fast.tables.length).set(fast.tables);
-      core.setFast(aux, leafInfo, tables, depth);
+      new Float64Array(buf, weights, WEIGHTS_BYTES / 8).set(shapleyWeights());
+      core.setFast(aux, leafInfo, tables, depth, weights);
     }
   }
 

@@ -34,7 +34,7 @@ export interface Precomputed {
 }
 
 export interface PrecomputeOptions {
-  /** Bytes of tables at most (default 256 MiB); leaves with the smallest d get tables first. */
+  /** Bytes of tables at most (default 64 MiB); leaves with the smallest d get tables first. */
   readonly tableBudgetBytes?: number;
   /** Never build a table for d above this (default 16). */
   readonly maxTableDepth?: number;
@@ -51,7 +51,7 @@ export function precompute(
   zf: Float64Array,
   options: PrecomputeOptions = {},
 ): Precomputed {
-  const budget = (options.tableBudgetBytes ?? 256 << 20) / 8;
+  const budget = (options.tableBudgetBytes ?? 64 << 20) / 8;
   const maxTableDepth = options.maxTableDepth ?? 16;
   const aux = new Int32Array(model.numNodes);
   const leaves: LeafPath[] = [];
@@ -137,37 +137,38 @@ export function precompute(
   return { aux, leafInfo, tables, maxUniqueDepth, directLeaves: leaves.length - tableLeaves, tableLeaves };
 }
 
-/** tables[base + S] = v · G(S) for every S ⊂ P (the full set is never read and stays 0). */
+/**
+ * tables[base + S] = v · G(S) for every S ⊂ P (the full set is never read and stays 0).
+ * Depth-first over include/exclude decisions per slot, one polynomial per level:
+ * O(2^d · d) time, O(d²) space.
+ */
 function fillTable(tables: Float64Array, base: number, z: Float64Array, v: number, fact: number[]): void {
   const d = z.length;
-  const n = 1 << d;
-  const full = n - 1;
-  const w = new Float64Array(d);
+  const w = new Float64Array(d + 1);
   for (let q = 0; q < d; q++) w[q] = (fact[q]! * fact[d - q - 1]!) / fact[d]!;
-  // poly[S] = coefficients of Π_{k∈S}(z_k + t); prodIn[S] = Π_{k∈S} z_k.
-  const poly = new Float64Array(n * (d + 1));
-  const prodIn = new Float64Array(n);
-  poly[0] = 1;
-  prodIn[0] = 1;
-  const size = new Uint8Array(n);
-  for (let S = 1; S < n; S++) {
-    const low = 31 - Math.clz32(S & -S);
-    const prev = S & (S - 1);
-    size[S] = size[prev]! + 1;
-    prodIn[S] = prodIn[prev]! * z[low]!;
-    const zl = z[low]!;
-    const src = prev * (d + 1);
-    const dst = S * (d + 1);
-    const m = size[prev]!;
-    // (Σ_q a_q t^q)(z + t) = Σ_q (z·a_q + a_{q−1}) t^q
-    poly[dst] = zl * poly[src]!;
-    for (let q = 1; q <= m; q++) poly[dst + q] = zl * poly[src + q]! + poly[src + q - 1]!;
-    poly[dst + m + 1] = poly[src + m]!;
-  }
-  for (let S = 0; S < full; S++) {
-    let sum = 0;
-    const row = S * (d + 1);
-    for (let q = 0; q <= size[S]!; q++) sum += w[q]! * poly[row + q]!;
-    tables[base + S] = v * prodIn[full ^ S]! * sum;
-  }
+  // polys[level] = coefficients of Π_{k∈S, k<level}(z_k + t), degree ≤ level.
+  const polys = new Float64Array((d + 1) * (d + 1));
+  polys[0] = 1;
+  const full = (1 << d) - 1;
+  const visit = (k: number, S: number, m: number, zout: number): void => {
+    const src = k * (d + 1);
+    if (k === d) {
+      if (S === full) return;
+      let sum = 0;
+      for (let q = 0; q <= m; q++) sum += w[q]! * polys[src + q]!;
+      tables[base + S] = v * zout * sum;
+      return;
+    }
+    const dst = src + d + 1;
+    const zk = z[k]!;
+    // Exclude k: same polynomial, z_k joins the outside product.
+    for (let q = 0; q <= m; q++) polys[dst + q] = polys[src + q]!;
+    visit(k + 1, S, m, zout * zk);
+    // Include k: multiply by (z_k + t).
+    polys[dst] = zk * polys[src]!;
+    for (let q = 1; q <= m; q++) polys[dst + q] = zk * polys[src + q]! + polys[src + q - 1]!;
+    polys[dst + m + 1] = polys[src + m]!;
+    visit(k + 1, S | (1 << k), m + 1, zout);
+  };
+  visit(0, 0, 0, 1);
 }

@@ -42,6 +42,7 @@ let auxPtr: usize = 0;
 let leafInfoPtr: usize = 0;
 let tablesPtr: usize = 0;
 let stackBytes: usize = 0;
+let weightsPtr: usize = 0;
 
 /** Lowest byte offset the host may use. */
 export function heapBase(): usize {
@@ -70,8 +71,12 @@ export function setModel(
   basePtr = base;
 }
 
-/** The per-leaf precomputation of src/treeshap/precompute.ts; `maxDepth` sizes the traversal stack. */
-export function setFast(aux: usize, leafInfo: usize, tables: usize, maxDepth: i32): void {
+/**
+ * The per-leaf precomputation of src/treeshap/precompute.ts; `maxDepth` sizes the traversal stack;
+ * `weights` holds the Shapley weights w_d(q) = q!(d−q−1)!/d! as f64 [64][65] (row d, column q).
+ */
+export function setFast(aux: usize, leafInfo: usize, tables: usize, maxDepth: i32, weights: usize): void {
+  weightsPtr = weights;
   auxPtr = aux;
   leafInfoPtr = leafInfo;
   tablesPtr = tables;
@@ -299,18 +304,48 @@ function leafContribution(phi: usize, node: usize, rec: usize, pattern: u64, pat
     }
     return;
   }
-  // Direct: the classic extend / unwound sums over this leaf's unique path.
+  // Direct, from the path polynomial P(t) = Π_{k∈S}(z_k + t) (z_k is stored in place of c_k):
+  // G(S) = Zout·Σ_q w(q)·P_q, and for k ∈ S, c_k·G(S∖k) = (1 − z_k)·Zout·Σ_q w(q)·(P / (t + z_k))_q,
+  // the quotient by synthetic division from the top (no divisions).
   const v = load<f64>(node, 8);
-  extendPath(path, 0, 1, 1, -1);
+  const poly = path;
+  store<f64>(poly, 1.0);
+  let m = 0;
+  let zout: f64 = 1;
+  for (let k = 0; k < d; k++) {
+    const z = load<f64>(rec + 8 + (usize(k) << 4), 8);
+    if ((pattern >> u64(k)) & 1) {
+      store<f64>(poly + (usize(m + 1) << 3), 0.0);
+      for (let i = m + 1; i >= 1; i--) {
+        const pi = poly + (usize(i) << 3);
+        store<f64>(pi, load<f64>(pi - 8) + z * load<f64>(pi));
+      }
+      store<f64>(poly, z * load<f64>(poly));
+      m++;
+    } else {
+      zout *= z;
+    }
+  }
+  const w = weightsPtr + usize(d) * 65 * 8;
+  let sum: f64 = 0;
+  for (let i = 0; i <= m; i++) sum += load<f64>(w + (usize(i) << 3)) * load<f64>(poly + (usize(i) << 3));
+  const gOut = v * zout * sum;
+  const vz = v * zout;
   for (let k = 0; k < d; k++) {
     const e = rec + 8 + (usize(k) << 4);
-    extendPath(path, k + 1, load<f64>(e, 8), f64((pattern >> u64(k)) & 1), load<i32>(e));
-  }
-  for (let k = 1; k <= d; k++) {
-    const e = path + usize(k) * PATH_BYTES;
-    const w = unwoundPathSum(path, d, k);
-    const p = phi + (usize(load<i32>(e, 24)) << 3);
-    store<f64>(p, load<f64>(p) + w * (load<f64>(e, 8) - load<f64>(e)) * v);
+    const p = phi + (usize(load<i32>(e)) << 3);
+    if ((pattern >> u64(k)) & 1) {
+      const z = load<f64>(e, 8);
+      let q = load<f64>(poly + (usize(m) << 3));
+      let acc = load<f64>(w + (usize(m - 1) << 3)) * q;
+      for (let i = m - 1; i >= 1; i--) {
+        q = load<f64>(poly + (usize(i) << 3)) - z * q;
+        acc += load<f64>(w + (usize(i - 1) << 3)) * q;
+      }
+      store<f64>(p, load<f64>(p) + vz * (1 - z) * acc);
+    } else {
+      store<f64>(p, load<f64>(p) - gOut);
+    }
   }
 }
 
