@@ -17,7 +17,10 @@
 //   rows    f64 [nRows × numFeatures], NaN = missing
 //   out     predict: f64 [nRows × numOutputs]
 //           shap:    f64 [nRows × numOutputs × (numFeatures + 1)], bias last
-//   scratch shap only: PATH_BYTES × (maxDepth + 2) × (maxDepth + 3) / 2
+//   aux, leafInfo, tables, weights   the per-leaf precomputation (setFast; see
+//           src/treeshap/precompute.ts for the records and the math)
+//   scratch shap only: classic PATH_BYTES × (maxDepth + 2) × (maxDepth + 3) / 2;
+//           fast: a 16-byte-per-level traversal stack, then the path polynomial
 
 const NODE_BYTES: usize = 32;
 const PATH_BYTES: usize = 32;
