@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
 import {
+  ALPHA_QUANTILE_LABEL,
   ALPHA_QUANTILES,
   INFRA_ENDPOINTS,
   SCORER_ENDPOINTS,
@@ -284,6 +285,18 @@ function systemDashboard(cr: MaieDeployment, s: InstanceScope): DashboardSpec {
       },
       {
         kind: "timeseries",
+        title: "Panel file reload failures by file (1h)",
+        unit: "short",
+        redAbove: 1,
+        targets: [
+          {
+            expr: `sum by (file) (increase(${sel(SCORER_METRICS.panelReloadFailuresTotal, s.scorer)}[1h]))`,
+            legend: "{{file}}",
+          },
+        ],
+      },
+      {
+        kind: "timeseries",
         title: "Scorer process resident memory",
         unit: "bytes",
         targets: [
@@ -367,12 +380,20 @@ function businessDashboard(cr: MaieDeployment, s: InstanceScope): DashboardSpec 
         kind: "bargauge",
         title: "Alpha distribution now (quantiles of the expected panel)",
         description: `Quantiles ${ALPHA_QUANTILES.join(", ")} of the alphas served (0 = min, 1 = max).`,
-        targets: [{ expr: `max by (quantile) (${quantiles})`, legend: "q{{quantile}}", instant: true }],
+        targets: [
+          {
+            expr: `max by (${ALPHA_QUANTILE_LABEL}) (${quantiles})`,
+            legend: `q{{${ALPHA_QUANTILE_LABEL}}}`,
+            instant: true,
+          },
+        ],
       },
       {
         kind: "timeseries",
         title: "Alpha distribution over time",
-        targets: [{ expr: `max by (quantile) (${quantiles})`, legend: "q{{quantile}}" }],
+        targets: [
+          { expr: `max by (${ALPHA_QUANTILE_LABEL}) (${quantiles})`, legend: `q{{${ALPHA_QUANTILE_LABEL}}}` },
+        ],
       },
       {
         kind: "timeseries",

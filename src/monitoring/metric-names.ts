@@ -30,6 +30,7 @@ export const SCORER_METRICS = {
   expectedLatestTimestamp: "maie_expected_latest_timestamp",
   expectedTickers: "maie_expected_tickers",
   expectedAlphaQuantile: "maie_expected_alpha_quantile",
+  panelReloadFailuresTotal: "maie_panel_reload_failures_total",
   modelLoaded: "maie_model_loaded",
   modelInfo: "maie_model_info",
   modelReloadFailuresTotal: "maie_model_reload_failures_total",
@@ -46,6 +47,7 @@ export const OPERATOR_METRICS = {
   workqueueDepth: "maie_operator_workqueue_depth",
   applyTotal: "maie_operator_apply_total",
   leader: "maie_operator_leader",
+  apiRequestsTotal: "maie_operator_api_requests_total",
 } as const;
 
 /**
@@ -73,7 +75,13 @@ export const INFRA_ENDPOINTS: readonly string[] = [
 /** Values of `maie_operator_reconcile_total{result}`. */
 export const RECONCILE_RESULTS = { success: "success", error: "error", requeue: "requeue" } as const;
 
-/** Quantiles exported by `maie_expected_alpha_quantile{quantile}`. */
+/**
+ * Label of `maie_expected_alpha_quantile` holding the quantile level. Not
+ * `quantile`: Prometheus reserves that label for summaries (`promtool check
+ * metrics` rejects it on a gauge).
+ */
+export const ALPHA_QUANTILE_LABEL = "q";
+/** Quantile levels exported by `maie_expected_alpha_quantile{q}`. */
 export const ALPHA_QUANTILES = ["0", "0.05", "0.25", "0.5", "0.75", "0.95", "1"] as const;
 
 /** Buckets the scorer should use for `maie_api_request_duration_seconds` (cover every alert threshold). */
@@ -113,8 +121,8 @@ export const METRIC_CATALOGUE: readonly MetricDoc[] = [
   {
     name: SCORER_METRICS.expectedAlphaQuantile,
     type: "gauge",
-    help: "Quantiles of the alphas in the expected panel being served (quantile 0 is the minimum, 1 the maximum).",
-    labels: ["quantile"],
+    help: "Quantiles of the alphas in the expected panel being served, by level q (q=0 is the minimum, q=1 the maximum).",
+    labels: [ALPHA_QUANTILE_LABEL],
     exporter: "scorer",
   },
   {
@@ -136,6 +144,13 @@ export const METRIC_CATALOGUE: readonly MetricDoc[] = [
     type: "counter",
     help: "Model or panel files that changed on disk but failed to load (the last good one keeps serving).",
     labels: [],
+    exporter: "scorer",
+  },
+  {
+    name: SCORER_METRICS.panelReloadFailuresTotal,
+    type: "counter",
+    help: "Panel files (expected, features) that failed to load, by file; also counted in maie_model_reload_failures_total.",
+    labels: ["file"],
     exporter: "scorer",
   },
   {
@@ -190,7 +205,7 @@ export const METRIC_CATALOGUE: readonly MetricDoc[] = [
   {
     name: OPERATOR_METRICS.applyTotal,
     type: "counter",
-    help: "Server-side applies of child objects, by kind and result (success, error).",
+    help: "Child applies by kind and result (created, updated, unchanged, deleted, error).",
     labels: ["kind", "result"],
     exporter: "operator",
   },
@@ -199,6 +214,13 @@ export const METRIC_CATALOGUE: readonly MetricDoc[] = [
     type: "gauge",
     help: "1 while this operator process holds the leader lease, else 0.",
     labels: [],
+    exporter: "operator",
+  },
+  {
+    name: OPERATOR_METRICS.apiRequestsTotal,
+    type: "counter",
+    help: "Requests to the Kubernetes API by verb and status code.",
+    labels: ["verb", "code"],
     exporter: "operator",
   },
 ];
