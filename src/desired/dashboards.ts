@@ -33,6 +33,8 @@ import { dashboardsDecision } from "./monitoring/decision.js";
 import { dashboardJson, type DashboardSpec, type PanelSpec } from "./monitoring/grafana.js";
 import { instanceScope, type InstanceScope } from "./monitoring/scope.js";
 
+export { buildOperatorDashboardsConfigMap, operatorDashboard } from "./monitoring/operator-dashboard.js";
+
 /** Label the Grafana dashboard sidecar (kube-prometheus-stack, grafana chart) watches. */
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
 /** Folder annotation understood by the Grafana chart's sidecar. */

@@ -1,4 +1,9 @@
-import { DASHBOARD_KEYS, buildDashboardsConfigMap, dashboards } from "../../../src/desired/dashboards.js";
+import {
+  DASHBOARD_KEYS,
+  buildDashboardsConfigMap,
+  buildOperatorDashboardsConfigMap,
+  dashboards,
+} from "../../../src/desired/dashboards.js";
 import { childMeta, names } from "../../../src/desired/meta.js";
 import { INSTANCE_ALERTS } from "../../../src/desired/monitoring/alerts.js";
 import { dashboardExpressions } from "../../../src/desired/monitoring/grafana.js";
@@ -140,5 +145,19 @@ describe("buildDashboardsConfigMap", () => {
     const cm = buildDashboardsConfigMap(sampleResource({}))!;
     const bytes = Object.values(cm.data).reduce((n, v) => n + Buffer.byteLength(v), 0);
     expect(bytes).toBeLessThan(512 * 1024);
+  });
+});
+
+describe("buildOperatorDashboardsConfigMap", () => {
+  test("ships_the_operator_dashboard_in_the_operator_namespace_with_the_sidecar_label", () => {
+    const cm = buildOperatorDashboardsConfigMap({ namespace: "ops", job: "maie" });
+    expect(cm.metadata.namespace).toBe("ops");
+    expect(cm.metadata.labels?.["grafana_dashboard"]).toBe("1");
+    expect(cm.metadata.ownerReferences).toBeUndefined();
+    const d = JSON.parse(cm.data["maie-operator.json"]!) as Dashboard;
+    expect(d.title).toBe("MAIE operator · ops/maie");
+    for (const p of d.panels.filter((x) => x.type !== "text")) {
+      for (const t of p.targets!) expect(t.expr).toContain('namespace="ops",job="maie"');
+    }
   });
 });

@@ -1,5 +1,8 @@
 import YAML from "yaml";
-import { buildDashboardsConfigMap } from "../../../src/desired/dashboards.js";
+import {
+  buildDashboardsConfigMap,
+  buildOperatorDashboardsConfigMap,
+} from "../../../src/desired/dashboards.js";
 import { buildOperatorPrometheusRule, buildPrometheusRule } from "../../../src/desired/prometheus-rule.js";
 import { buildServiceMonitor } from "../../../src/desired/service-monitor.js";
 import { WITH_PROMETHEUS_OPERATOR, monitoredInstances } from "./instances.js";
@@ -25,5 +28,8 @@ export function renderGoldens(): Record<string, string> {
     for (const [key, json] of Object.entries(cm.data)) out[`${label}/dashboards/${key}`] = json;
   }
   out["operator-prometheus-rule.yaml"] = yaml(buildOperatorPrometheusRule());
+  const op = buildOperatorDashboardsConfigMap();
+  out["operator-dashboards-configmap-metadata.yaml"] = yaml({ ...op, data: Object.keys(op.data) });
+  for (const [key, json] of Object.entries(op.data)) out[`operator-dashboards/${key}`] = json;
   return out;
 }

@@ -1,9 +1,10 @@
 import type { MaieDeployment } from "../../../src/api/resource.js";
-import { GRAFANA_MACROS, dashboards } from "../../../src/desired/dashboards.js";
+import { GRAFANA_MACROS, dashboards, operatorDashboard } from "../../../src/desired/dashboards.js";
 import { dashboardExpressions } from "../../../src/desired/monitoring/grafana.js";
 import { buildOperatorPrometheusRule, buildPrometheusRule } from "../../../src/desired/prometheus-rule.js";
 import { METRIC_CATALOGUE, seriesNames } from "../../../src/monitoring/metric-names.js";
 import { STANDARD_METRICS, STANDARD_SOURCE_DOCS } from "../../../src/monitoring/standard-metrics.js";
+import { OPERATOR_DEFAULTS } from "../../../src/monitoring/topology.js";
 import { WITH_PROMETHEUS_OPERATOR, monitoredInstances } from "./instances.js";
 import { type Inspected, inspectPromQL } from "./tools.js";
 
@@ -108,21 +109,24 @@ for (const [label, cr] of Object.entries(instances)) {
   });
 }
 
-describe("operator alert queries", () => {
-  const rules = buildOperatorPrometheusRule().spec.groups.flatMap((g) => g.rules);
+describe("operator alert and dashboard queries", () => {
+  const exprs = [
+    ...buildOperatorPrometheusRule()
+      .spec.groups.flatMap((g) => g.rules)
+      .map((r) => r.expr),
+    ...dashboardExpressions(operatorDashboard(OPERATOR_DEFAULTS)).map(forParser),
+  ];
 
-  test("parse, read only operator metrics, and select the operator's namespace and job", () => {
-    const parsed = inspectPromQL(rules.map((r) => r.expr));
+  test("parse, read operator or standard metrics, and select the operator's namespace and job", () => {
+    const parsed = inspectPromQL(exprs);
     expect(parsed.filter((p) => p.error !== undefined)).toEqual([]);
-    const operatorMetrics = new Set(
-      METRIC_CATALOGUE.filter((m) => m.exporter === "operator").flatMap(seriesNames),
-    );
+    const allowed = new Set([
+      ...METRIC_CATALOGUE.filter((m) => m.exporter === "operator").flatMap(seriesNames),
+      ...STANDARD_METRICS.map((m) => m.name),
+    ]);
     for (const p of parsed) {
       for (const s of p.selectors) {
-        expect({ metric: s.metric, ours: operatorMetrics.has(s.metric) }).toEqual({
-          metric: s.metric,
-          ours: true,
-        });
+        expect({ metric: s.metric, known: allowed.has(s.metric) }).toEqual({ metric: s.metric, known: true });
         expect(s.matchers).toEqual(
           expect.arrayContaining([
             { name: "namespace", type: "=", value: "maie-system" },
@@ -131,6 +135,14 @@ describe("operator alert queries", () => {
         );
       }
     }
+  });
+
+  test("every operator metric appears on the operator dashboard", () => {
+    const used = new Set(inspectPromQL(exprs).flatMap((p) => p.metrics));
+    const missing = METRIC_CATALOGUE.filter((m) => m.exporter === "operator")
+      .filter((m) => !seriesNames(m).some((n) => used.has(n)))
+      .map((m) => m.name);
+    expect(missing).toEqual([]);
   });
 });
 
