@@ -137,8 +137,21 @@ async function benchOperator(cp: ControlPlane, client: RestClient, n: number) {
     while (!(await allReconciled(client, ns, n))) await delay(500);
     const seconds = (performance.now() - t0) / 1000;
     const rssConverged = rssMiB(child.pid!);
+    // Keep-alive races can reset a scrape; a benchmark retries rather than dies.
+    const metrics = async (): Promise<string> => {
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          return await (
+            await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: "close" } })
+          ).text();
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await delay(200);
+        }
+      }
+    };
     const writes = async () => {
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const text = await metrics();
       return [
         ...text.matchAll(
           /^maie_operator_api_requests_total\{verb="(POST|PUT|PATCH|DELETE)",code="\d+"\} (\d+)/gm,
@@ -146,19 +159,33 @@ async function benchOperator(cp: ControlPlane, client: RestClient, n: number) {
       ].reduce((a, m) => a + Number(m[2]), 0);
     };
     const reconciles = async () => {
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const text = await metrics();
       return [...text.matchAll(/^maie_operator_reconcile_total\{result="\w+"\} (\d+)/gm)].reduce(
         (a, m) => a + Number(m[1]),
         0,
       );
     };
-    await delay(5000);
+    // "Idle" starts once the queue has drained (follow-up reconciles triggered by the children's own events are done).
+    const depth = async () =>
+      Number(/^maie_operator_workqueue_depth (\d+)/m.exec(await metrics())?.[1] ?? "NaN");
+    for (let quiet = 0; quiet < 5;) {
+      quiet = (await depth()) === 0 ? quiet + 1 : 0;
+      await delay(1000);
+    }
+    const drainedSeconds = (performance.now() - t0) / 1000;
     const w0 = await writes();
     const r0 = await reconciles();
     await delay((resync + 5) * 1000);
     const idleWrites = (await writes()) - w0;
     const idleReconciles = (await reconciles()) - r0;
-    return { seconds, rssConverged, rssAfterIdle: rssMiB(child.pid!), idleWrites, idleReconciles };
+    return {
+      seconds,
+      drainedSeconds,
+      rssConverged,
+      rssAfterIdle: rssMiB(child.pid!),
+      idleWrites,
+      idleReconciles,
+    };
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));

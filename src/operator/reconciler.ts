@@ -86,35 +86,11 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
   const ctx: DesiredContext = { capabilities, defaultImage: deps.defaultImage };
   const desired = desiredChildren(cr, ctx).map(withDesiredHash);
 
-  // 4. Apply each child with server-side apply, writing only what would change.
-  const outcomes: ChildOutcome[] = [];
-  let changed = 0;
-  for (const child of desired) {
-    const live = deps.children.get(child.kind)?.get(child.metadata.namespace, child.metadata.name);
-    try {
-      const result = await applyChild(deps.client, child, live);
-      deps.metrics.applyTotal.inc({ kind: child.kind, result });
-      outcomes.push({ kind: child.kind, name: child.metadata.name, applied: true });
-      if (result !== "unchanged") {
-        changed += 1;
-        const reason = result === "created" ? "ChildCreated" : "ChildUpdated";
-        deps.events.record(cr, "Normal", reason, "Apply", `${result} ${child.kind}/${child.metadata.name}`);
-        log.info({ kind: child.kind, child: child.metadata.name, result }, "applied child");
-      }
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      deps.metrics.applyTotal.inc({ kind: child.kind, result: "error" });
-      outcomes.push({ kind: child.kind, name: child.metadata.name, applied: false, error: message });
-      deps.events.record(
-        cr,
-        "Warning",
-        "ApplyFailed",
-        "Apply",
-        `${child.kind}/${child.metadata.name}: ${message}`,
-      );
-      log.error({ kind: child.kind, child: child.metadata.name, err: message }, "apply failed");
-    }
-  }
+  // 4. Apply the children concurrently (server-side apply needs no order: a Deployment
+  //    whose ServiceAccount lands a moment later just waits), writing only what would change.
+  const applied = await Promise.all(desired.map((child) => applyOne(deps, cr, child, log)));
+  const outcomes: ChildOutcome[] = applied.map((a) => a.outcome);
+  let changed = applied.filter((a) => a.changed).length;
 
   // 5. Prune children this resource owns that are no longer desired (e.g. ingress turned off).
   const wanted = new Set(desired.map((c) => `${c.kind}/${c.metadata.name}`));
@@ -164,7 +140,8 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
     },
     now,
   );
-  await writeStatus(deps, raw, status);
+  const wroteStatus = await writeStatus(deps, raw, status);
+  log.debug({ changed, wroteStatus, failed: outcomes.filter((o) => !o.applied).length }, "reconciled");
 
   // 7. Failed applies go to the error policy (backoff); otherwise look again after the resync period.
   const failed = outcomes.filter((o) => !o.applied);
@@ -173,6 +150,43 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
       `${failed.length} child object(s) failed: ${failed.map((f) => `${f.kind}/${f.name}`).join(", ")}`,
     );
   return Action.requeue(deps.resyncMs);
+}
+
+async function applyOne(
+  deps: ReconcilerDeps,
+  cr: MaieDeployment,
+  child: KubeObject,
+  log: Logger,
+): Promise<{ outcome: ChildOutcome; changed: boolean }> {
+  const live = deps.children.get(child.kind)?.get(child.metadata.namespace, child.metadata.name);
+  try {
+    const result = await applyChild(deps.client, child, live);
+    deps.metrics.applyTotal.inc({ kind: child.kind, result });
+    if (result !== "unchanged") {
+      const reason = result === "created" ? "ChildCreated" : "ChildUpdated";
+      deps.events.record(cr, "Normal", reason, "Apply", `${result} ${child.kind}/${child.metadata.name}`);
+      log.info({ kind: child.kind, child: child.metadata.name, result }, "applied child");
+    }
+    return {
+      outcome: { kind: child.kind, name: child.metadata.name, applied: true },
+      changed: result !== "unchanged",
+    };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    deps.metrics.applyTotal.inc({ kind: child.kind, result: "error" });
+    deps.events.record(
+      cr,
+      "Warning",
+      "ApplyFailed",
+      "Apply",
+      `${child.kind}/${child.metadata.name}: ${message}`,
+    );
+    log.error({ kind: child.kind, child: child.metadata.name, err: message }, "apply failed");
+    return {
+      outcome: { kind: child.kind, name: child.metadata.name, applied: false, error: message },
+      changed: false,
+    };
+  }
 }
 
 function splitKey(key: string): [string, string] {
