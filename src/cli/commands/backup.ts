@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { listArchives, resolveArchive, runBackup, verifyArchive } from "../../backup/index.js";
+import { jobLog, resolveLogFormat } from "../../pipeline/progress.js";
 import { UsageError, type Command } from "../command.js";
 
 const nonEmpty = (v: string | undefined) => (v === undefined || v === "" ? undefined : v);
@@ -15,7 +16,7 @@ function days(flag: string, text: string | undefined, fallback: number): number 
 export const backupCommand: Command = {
   name: "backup",
   summary: "Archive models/, expected/ and reports/ with SHA-256 manifests; prune by retention; verify",
-  usage: `Usage: maie backup run [--data-dir DIR] [--backups-dir DIR] [--retention-days N] [--reports-retention-days N] [--no-verify]
+  usage: `Usage: maie backup run [--data-dir DIR] [--backups-dir DIR] [--retention-days N] [--reports-retention-days N] [--no-verify] [--log-format text|json]
        maie backup verify [--backups-dir DIR] [--archive PATH|latest|all]
 
 run     writes <backups-dir>/maie-backup-<UTC time>.tar.gz (manifest.json first,
@@ -29,7 +30,8 @@ verify  re-reads an archive (default: the newest; 'all' for every one) and
   --backups-dir DIR             backups volume (default: $MAIE_BACKUPS_DIR, else ./backups)
   --retention-days N            default: $MAIE_BACKUP_RETENTION_DAYS, else 30
   --reports-retention-days N    default: $MAIE_REPORTS_RETENTION_DAYS, else 90
-  --no-verify                   skip the re-read (default: verify unless $MAIE_BACKUP_VERIFY=false)`,
+  --no-verify                   skip the re-read (default: verify unless $MAIE_BACKUP_VERIFY=false)
+  --log-format FMT              text or json (default: $MAIE_LOG_FORMAT, else text on a terminal, json otherwise)`,
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -41,11 +43,18 @@ verify  re-reads an archive (default: the newest; 'all' for every one) and
         "reports-retention-days": { type: "string" },
         "no-verify": { type: "boolean" },
         archive: { type: "string" },
+        "log-format": { type: "string" },
       },
     });
     const env = process.env;
     const backupsDir = values["backups-dir"] ?? nonEmpty(env["MAIE_BACKUPS_DIR"]) ?? "backups";
-    const progress = (line: string) => process.stderr.write(`backup: ${line}\n`);
+    let log;
+    try {
+      log = jobLog("backup", resolveLogFormat(values["log-format"]));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const progress = (line: string) => log.info(line);
     if (positionals.length !== 1 || (positionals[0] !== "run" && positionals[0] !== "verify"))
       throw new UsageError("expected exactly one action: run or verify");
     if (positionals[0] === "verify") {
@@ -77,6 +86,9 @@ verify  re-reads an archive (default: the newest; 'all' for every one) and
       ),
       verify: values["no-verify"] !== true && envVerify?.toLowerCase() !== "false",
       progress,
+    }).catch((err: unknown) => {
+      log.error(err instanceof Error ? err.message : String(err));
+      throw err;
     });
     progress(`done: ${summary.archive} (${summary.files} files, ${summary.archiveBytes} bytes)`);
     return 0;

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { resolveArchive, runRestore } from "../../backup/index.js";
+import { jobLog, resolveLogFormat } from "../../pipeline/progress.js";
 import { UsageError, type Command } from "../command.js";
 
 const nonEmpty = (v: string | undefined) => (v === undefined || v === "" ? undefined : v);
@@ -7,7 +8,7 @@ const nonEmpty = (v: string | undefined) => (v === undefined || v === "" ? undef
 export const restoreCommand: Command = {
   name: "restore",
   summary: "Restore models/, expected/ and reports/ from a backup archive, byte-identical",
-  usage: `Usage: maie restore [--data-dir DIR] [--backups-dir DIR] [--from PATH|latest] [--force]
+  usage: `Usage: maie restore [--data-dir DIR] [--backups-dir DIR] [--from PATH|latest] [--force] [--log-format text|json]
 
 Verifies the archive, then restores its files into the data dir with their
 original bytes, modes and modification times. Refuses when the data dir holds
@@ -16,7 +17,8 @@ newer data (a later panel, or files changed after the archive was made) unless
   --data-dir DIR      data volume (default: $MAIE_DATA_DIR, else .)
   --backups-dir DIR   where 'latest' is looked up (default: $MAIE_BACKUPS_DIR, else ./backups)
   --from PATH         archive to restore (default: latest)
-  --force             restore over newer data`,
+  --force             restore over newer data
+  --log-format FMT    text or json (default: $MAIE_LOG_FORMAT, else text on a terminal, json otherwise)`,
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -26,21 +28,29 @@ newer data (a later panel, or files changed after the archive was made) unless
         "backups-dir": { type: "string" },
         from: { type: "string" },
         force: { type: "boolean" },
+        "log-format": { type: "string" },
       },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const env = process.env;
     const backupsDir = values["backups-dir"] ?? nonEmpty(env["MAIE_BACKUPS_DIR"]) ?? "backups";
+    let log;
+    try {
+      log = jobLog("restore", resolveLogFormat(values["log-format"]));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
     const started = Date.now();
     const result = await runRestore({
       dataDir: values["data-dir"] ?? nonEmpty(env["MAIE_DATA_DIR"]) ?? ".",
       archive: await resolveArchive(backupsDir, values.from),
       force: values.force === true,
-      progress: (line) => process.stderr.write(`restore: ${line}\n`),
+      progress: (line) => log.info(line),
+    }).catch((err: unknown) => {
+      log.error(err instanceof Error ? err.message : String(err));
+      throw err;
     });
-    process.stderr.write(
-      `restore: done in ${((Date.now() - started) / 1000).toFixed(2)} s from ${result.archive}\n`,
-    );
+    log.info(`done in ${((Date.now() - started) / 1000).toFixed(2)} s from ${result.archive}`);
     return 0;
   },
 };

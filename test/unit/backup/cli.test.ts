@@ -14,7 +14,7 @@ import { join } from "node:path";
 const maie = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, ["dist/src/cli/main.js", ...args], {
     encoding: "utf8",
-    env: { ...process.env, ...env },
+    env: { ...process.env, MAIE_LOG_FORMAT: "text", ...env },
   });
 const lastLine = (s: string) => s.trimEnd().split("\n").at(-1)!;
 

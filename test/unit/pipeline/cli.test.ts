@@ -7,7 +7,7 @@ import { readExpectedLatest } from "../../../src/panel/index.js";
 const maie = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, ["dist/src/cli/main.js", ...args], {
     encoding: "utf8",
-    env: { ...process.env, ...env },
+    env: { ...process.env, MAIE_LOG_FORMAT: "text", ...env },
   });
 
 describe("maie pipeline run as a process", () => {
@@ -51,10 +51,39 @@ describe("maie pipeline run as a process", () => {
     expect(last).toMatch(/^maie pipeline: prices: no \.csv or \.parquet file in /);
   });
 
+  test("logs JSON lines when stderr is not a terminal, the failure included", () => {
+    copyFileSync("config/samples/data/prices.csv", join(dir, "prices", "prices.csv"));
+    const ok = maie(["pipeline", "run", "--data-dir", dir, "--model", "models/model.xgb.json"], {
+      MAIE_LOG_FORMAT: "",
+    });
+    expect(ok.status).toBe(0);
+    const records = ok.stderr
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { level: number; component: string; msg: string; time: number });
+    expect(records.every((r) => r.component === "pipeline" && r.level === 30 && r.time > 0)).toBe(true);
+    expect(records.at(-1)!.msg).toMatch(/^done in .* 50 tickers scored as of 2026-11-27$/);
+    const failed = maie([
+      "pipeline",
+      "run",
+      "--data-dir",
+      dir,
+      "--model",
+      "models/nope.txt",
+      "--log-format",
+      "json",
+    ]);
+    expect(failed.status).toBe(1);
+    const lines = failed.stderr.trimEnd().split("\n");
+    expect(JSON.parse(lines.at(-2)!)).toMatchObject({ level: 50, component: "pipeline" });
+    expect(lines.at(-1)).toMatch(/^maie pipeline: model-read: ENOENT/);
+  });
+
   test("--help documents the command and wrong usage exits 2", () => {
     const help = maie(["pipeline", "--help"]);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain("Usage: maie pipeline run");
     expect(maie(["pipeline", "walk"]).status).toBe(2);
+    expect(maie(["pipeline", "run", "--log-format", "xml"]).status).toBe(2);
   });
 });
