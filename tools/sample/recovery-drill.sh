@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 MAIE=${MAIE:-"node dist/src/cli/main.js"}
+export MAIE_LOG_FORMAT=${MAIE_LOG_FORMAT:-text}
 read -r P1 P2 <<<"${DRILL_PORTS:-18081 18082}"
 work="$(mktemp -d)"
 pids=()
