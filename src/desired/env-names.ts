@@ -15,14 +15,14 @@ export const SCORER_ENV = {
   tokenFile: "MAIE_AUTH_TOKEN_FILE",
 } as const;
 
-/** `maie pipeline run`. */
+/** `maie pipeline run` (see src/cli/commands/pipeline.ts). */
 export const PIPELINE_ENV = {
   dataDir: "MAIE_DATA_DIR",
   modelPath: "MAIE_MODEL_PATH",
   modelFormat: "MAIE_MODEL_FORMAT",
 } as const;
 
-/** `maie backup run`. */
+/** `maie backup run` (see src/cli/commands/backup.ts). */
 export const BACKUP_ENV = {
   dataDir: "MAIE_DATA_DIR",
   backupsDir: "MAIE_BACKUPS_DIR",

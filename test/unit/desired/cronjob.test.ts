@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { V1Container, V1CronJob, V1PodSpec } from "@kubernetes/client-node";
-import { PIPELINE_ENV } from "../../../src/desired/env-names.js";
+import { BACKUP_ENV, PIPELINE_ENV } from "../../../src/desired/env-names.js";
 import { buildBackupCronJob, buildPipelineCronJob } from "../../../src/desired/cronjob.js";
 import { as, ctx, expectedLabels, OWNER, resource, restrictedViolations } from "./helpers.js";
 
@@ -209,6 +209,15 @@ describe("the pipeline's environment contract", () => {
     // The command reads its variables inline, so the contract is checked on its source text.
     const source = readFileSync("src/cli/commands/pipeline.ts", "utf8");
     for (const name of Object.values(PIPELINE_ENV))
+      expect([name, source.includes(`env["${name}"]`)]).toEqual([name, true]);
+  });
+});
+
+describe("the backup's environment contract", () => {
+  test("every variable the backup CronJob sets is read by `maie backup run` (src/cli/commands/backup.ts)", () => {
+    // The command reads its variables inline, so the contract is checked on its source text.
+    const source = readFileSync("src/cli/commands/backup.ts", "utf8");
+    for (const name of Object.values(BACKUP_ENV))
       expect([name, source.includes(`env["${name}"]`)]).toEqual([name, true]);
   });
 });
