@@ -1,0 +1,193 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { stringify } from "yaml";
+import type { KubeObject } from "../../src/kube/object.js";
+import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
+import { createNamespace, kubectl, startPrivateCluster, type TestCluster } from "../harness/cluster.js";
+import { eventually } from "../harness/operator.js";
+
+/**
+ * The operator as a real process on a throttled apiserver
+ * (--max-requests-inflight=4), SIGKILLed mid-reconcile and restarted, and
+ * every pod template checked by the apiserver's own "restricted" Pod
+ * Security admission.
+ */
+
+let cluster: TestCluster;
+let ns: string;
+let operator: ChildProcess | undefined;
+
+function startOperator(): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      "dist/src/cli/main.js",
+      "operator",
+      "--kubeconfig",
+      cluster.kubeconfigPath,
+      "--watch-namespace",
+      ns,
+      "--leader-election",
+      "false",
+      "--metrics-port",
+      "0",
+      "--metrics-bind-address",
+      "127.0.0.1",
+      "--log-level",
+      "error",
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+}
+
+beforeAll(async () => {
+  cluster = await startPrivateCluster({ controllerManager: true, maxRequestsInflight: 4 });
+  ns = await createNamespace(cluster.client, "resilience", {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+  });
+});
+
+afterAll(async () => {
+  if (operator !== undefined && operator.exitCode === null) operator.kill("SIGKILL");
+  await cluster.stop();
+});
+
+const N = 12;
+
+async function list(kind: keyof typeof RESOURCE_TYPES): Promise<KubeObject[]> {
+  return (
+    await cluster.client.request<{ items: KubeObject[] }>("GET", resourcePath(RESOURCE_TYPES[kind], ns))
+  ).items;
+}
+
+async function applyAll(replicas: number): Promise<void> {
+  const docs = Array.from({ length: N }, (_, i) =>
+    stringify({
+      apiVersion: "maie.io/v1alpha1",
+      kind: "MaieDeployment",
+      metadata: { name: `r${i}` },
+      spec: { replicas, ingress: { enabled: i % 2 === 0, host: `r${i}.example.com` } },
+    }),
+  );
+  const out = await kubectl(
+    cluster.kubeconfigPath,
+    ["apply", "--server-side", "-n", ns, "-f", "-"],
+    docs.join("---\n"),
+  );
+  if (out.code !== 0) throw new Error(out.stderr);
+}
+
+async function allAt(replicas: number): Promise<boolean> {
+  const deployments = await list("Deployment");
+  return (
+    deployments.length === N &&
+    deployments.every((d) => (d["spec"] as { replicas: number }).replicas === replicas)
+  );
+}
+
+describe("operator resilience on a throttled apiserver", () => {
+  test("SIGKILLed mid-reconcile and restarted: converges with no lost update and no duplicate child", async () => {
+    operator = startOperator();
+    await applyAll(1);
+    // Kill it as soon as it has started writing, i.e. in the middle of reconciling the batch.
+    await eventually(
+      async () => (await list("ServiceAccount")).some((sa) => sa.metadata.name.startsWith("r")),
+      60_000,
+      "first writes",
+    );
+    operator.kill("SIGKILL");
+    await new Promise((r) => operator!.once("exit", r));
+    await applyAll(2); // an update made while no operator runs must not be lost
+    operator = startOperator();
+    await eventually(() => allAt(2), 120_000, `${N} deployments at 2 replicas`);
+    const services = await list("Service");
+    expect(services.map((s) => s.metadata.name).sort()).toEqual(
+      Array.from({ length: N }, (_, i) => `r${i}`).sort(),
+    );
+    const ingresses = await list("Ingress");
+    expect(ingresses).toHaveLength(N / 2);
+    await eventually(
+      async () => {
+        const crs = await list("MaieDeployment");
+        return crs.every(
+          (c) =>
+            (c["status"] as { observedGeneration?: number } | undefined)?.observedGeneration ===
+            c.metadata.generation,
+        );
+      },
+      120_000,
+      "every status at the current generation",
+    );
+  });
+
+  test("every scorer pod template is admitted by the restricted Pod Security Standard (enforced by the apiserver)", async () => {
+    // The ReplicaSet controller creates the pods; a template that broke "restricted" would be refused (FailedCreate).
+    await eventually(async () => (await list("Pod")).length >= N * 2, 120_000, "scorer pods created");
+    const events = await kubectl(cluster.kubeconfigPath, [
+      "get",
+      "events",
+      "-n",
+      ns,
+      "--field-selector",
+      "reason=FailedCreate",
+      "-o",
+      "name",
+    ]);
+    expect(events.stdout.trim()).toBe("");
+  });
+
+  test("the pipeline and backup Job templates are admitted by the restricted Pod Security Standard", async () => {
+    for (const cron of ["r0-pipeline", "r0-backup"]) {
+      const job = `${cron}-manual`;
+      const out = await kubectl(cluster.kubeconfigPath, [
+        "create",
+        "job",
+        job,
+        `--from=cronjob/${cron}`,
+        "-n",
+        ns,
+      ]);
+      expect(out.stderr).toBe("");
+      await eventually(
+        async () =>
+          (
+            await kubectl(cluster.kubeconfigPath, [
+              "get",
+              "pods",
+              "-n",
+              ns,
+              "-l",
+              `job-name=${job}`,
+              "-o",
+              "name",
+            ])
+          ).stdout.trim() !== "",
+        60_000,
+        `pod of ${job}`,
+      );
+    }
+    const refused = await kubectl(cluster.kubeconfigPath, [
+      "get",
+      "events",
+      "-n",
+      ns,
+      "--field-selector",
+      "reason=FailedCreate",
+      "-o",
+      "name",
+    ]);
+    expect(refused.stdout.trim()).toBe("");
+  });
+
+  test("a pod template that breaks the restricted profile is refused in this namespace (the check is real)", async () => {
+    const bad = stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "privileged" },
+      spec: { containers: [{ name: "c", image: "busybox", securityContext: { privileged: true } }] },
+    });
+    const out = await kubectl(cluster.kubeconfigPath, ["create", "-n", ns, "-f", "-"], bad);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toMatch(/violates PodSecurity "restricted:latest"/);
+  });
+});
