@@ -103,8 +103,15 @@ describe("leader election across two operator processes", () => {
     await eventually(async () => (await leaderGauge(leader)) === 1, 30_000, "leader gauge");
     // The standby may still be starting its metrics server on a loaded machine: wait for it to answer, then it must say 0.
     expect(await eventually(async () => leaderGauge(standby), 30_000, "standby metrics")).toBe(0);
-    const ready = await fetch(`http://127.0.0.1:${procs.get(standby)?.port}/readyz`);
-    expect(await ready.text()).toContain("standby");
+    // Ready once its caches have synced, as a standby.
+    await eventually(
+      async () =>
+        (await (await fetch(`http://127.0.0.1:${procs.get(standby)?.port}/readyz`)).text()).includes(
+          "standby",
+        ),
+      30_000,
+      "standby ready",
+    );
     await apply(1);
     await eventually(async () => (await replicas()) === 1, 30_000, "leader reconciles");
   });
