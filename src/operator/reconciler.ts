@@ -8,6 +8,7 @@ import { Action } from "../controller/action.js";
 import type { ObjectCache } from "../controller/informer.js";
 import type { Clock } from "../controller/clock.js";
 import { desiredChildren } from "../desired/children.js";
+import { InvalidSpecError } from "../desired/errors.js";
 import { names, type Capabilities, type DesiredContext } from "../desired/meta.js";
 import type { KubeObject } from "../kube/object.js";
 import { APPLY_PATCH, type RestClient } from "../kube/rest.js";
@@ -72,19 +73,27 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
   // 2. Parse the spec with every default; an unparseable spec is reported in status, not retried in a loop.
   const parsed = parseMaieDeployment(raw);
   const now = new Date(deps.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
-  if (!parsed.ok) {
-    const status = invalidSpecStatus(raw.status, raw.metadata.generation ?? 0, parsed.message, now);
+  const reportInvalid = async (message: string): Promise<Action> => {
+    const status = invalidSpecStatus(raw.status, raw.metadata.generation ?? 0, message, now);
     if (await writeStatus(deps, raw, status))
-      deps.events.record(asResource(raw), "Warning", "InvalidSpec", "Validate", parsed.message);
-    log.warn({ reason: parsed.message }, "invalid spec");
+      deps.events.record(asResource(raw), "Warning", "InvalidSpec", "Validate", message);
+    log.warn({ reason: message }, "invalid spec");
     return Action.awaitChange();
-  }
+  };
+  if (!parsed.ok) return reportInvalid(parsed.message);
   const cr = parsed.value;
 
   // 3. Compute the desired children: a pure function of the resource and the cluster's capabilities.
+  //    A spec no valid child can be built from (e.g. the app container on the scorer's port) is InvalidSpec too.
   const capabilities = deps.capabilities();
   const ctx: DesiredContext = { capabilities, defaultImage: deps.defaultImage };
-  const desired = desiredChildren(cr, ctx).map(withDesiredHash);
+  let desired: KubeObject[];
+  try {
+    desired = desiredChildren(cr, ctx).map(withDesiredHash);
+  } catch (err) {
+    if (err instanceof InvalidSpecError) return reportInvalid(err.message);
+    throw err;
+  }
 
   // 4. Apply the children concurrently (server-side apply needs no order: a Deployment
   //    whose ServiceAccount lands a moment later just waits), writing only what would change.

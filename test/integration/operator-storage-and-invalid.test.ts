@@ -137,4 +137,20 @@ describe("storage and specs the schema cannot catch", () => {
     );
     expect(deployments.items.map((d) => d.metadata.name)).not.toContain("odd");
   });
+
+  test("a spec whose children cannot be built (app container on the scorer's port) is InvalidSpec too, naming the field", async () => {
+    await apply("clash", { app: { image: "example.com/maie-api:1", port: 8000 } });
+    const ready = await eventually(
+      async () => {
+        const r = await client.request<{
+          status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+        }>("GET", resourcePath(RESOURCE_TYPES.MaieDeployment, ns, "clash"));
+        return r.status?.conditions?.find((c) => c.type === "Ready");
+      },
+      30_000,
+      "status",
+    );
+    expect(ready).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(ready.message).toContain("spec.app.port");
+  });
 });
