@@ -14,6 +14,7 @@ import type { KubeObject } from "../kube/object.js";
 import { APPLY_PATCH, type RestClient } from "../kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../kube/resources.js";
 import { applyChild, deleteChild } from "./apply.js";
+import { handOverReplicas } from "./replicas-handover.js";
 import { stableJson } from "./child-diff.js";
 import type { EventRecorder } from "./events.js";
 import type { OperatorMetrics } from "./metrics.js";
@@ -169,6 +170,7 @@ async function applyOne(
 ): Promise<{ outcome: ChildOutcome; changed: boolean }> {
   const live = deps.children.get(child.kind)?.get(child.metadata.namespace, child.metadata.name);
   try {
+    await handOverReplicas(deps.client, child, live);
     const result = await applyChild(deps.client, child, live);
     deps.metrics.applyTotal.inc({ kind: child.kind, result });
     if (result !== "unchanged") {

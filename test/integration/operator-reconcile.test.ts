@@ -176,6 +176,35 @@ describe("the operator on a real control plane", () => {
     await converged();
   });
 
+  test("turning autoscaling on hands spec.replicas over without a dip to 1", async () => {
+    await applySpec({
+      ...baseSpec,
+      replicas: 3,
+      pipeline: { schedule: "30 21 * * 1-5" },
+      ingress: { enabled: true, host: "maie.example.com" },
+      autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 5 },
+    });
+    await eventually(() => get("HorizontalPodAutoscaler", NAME), 30_000, "hpa");
+    await converged();
+    const deployment = await get("Deployment", NAME);
+    expect((deployment?.["spec"] as { replicas: number }).replicas).toBe(3);
+    const managers = (deployment?.metadata.managedFields ?? []).map((m) => m.manager);
+    expect(managers).toContain("maie-operator-handover");
+    // And back off: the operator owns replicas again and sets the spec's value.
+    await applySpec({
+      ...baseSpec,
+      replicas: 3,
+      pipeline: { schedule: "30 21 * * 1-5" },
+      ingress: { enabled: true, host: "maie.example.com" },
+    });
+    await eventually(
+      async () => (await get("HorizontalPodAutoscaler", NAME)) === undefined,
+      30_000,
+      "hpa deleted",
+    );
+    expect(((await get("Deployment", NAME))?.["spec"] as { replicas: number }).replicas).toBe(3);
+  });
+
   test("children that are no longer desired are deleted (ingress off, monitoring off)", async () => {
     await applySpec({
       ...baseSpec,
