@@ -68,15 +68,162 @@ function skewError(alignment: Alignment, source: string, model: ScoringModel): A
   );
 }
 
+/**
+ * SHAP of every row of the features panel under one model (output 0),
+ * filled in the background after a swap and on demand by requests: a
+ * stored-row explanation is computed at most once per model hash + panel
+ * date + features hash.
+ */
+class PanelShap {
+  readonly nf: number;
+  readonly rows: number;
+  /** rows × nf, the panel gathered into the model's feature order. */
+  readonly values: Float64Array;
+  /** rows × (nf + 1), bias last. */
+  readonly shap: Float64Array;
+  readonly prediction: Float64Array;
+  readonly done: Uint8Array;
+  remaining: number;
+  #next = 0;
+  readonly #waiters: (() => void)[] = [];
+
+  constructor(
+    readonly key: string,
+    readonly featureNames: readonly string[],
+    matrix: FeatureMatrix,
+    columns: Int32Array,
+    /** Rows covered (the cache size limit). */
+    limit: number,
+  ) {
+    this.nf = featureNames.length;
+    this.rows = Math.min(matrix.tickers.length, limit);
+    this.values = gatherRows(
+      matrix,
+      Array.from({ length: this.rows }, (_, i) => i),
+      columns,
+    );
+    this.shap = new Float64Array(this.rows * (this.nf + 1));
+    this.prediction = new Float64Array(this.rows);
+    this.done = new Uint8Array(this.rows);
+    this.remaining = this.rows;
+  }
+
+  get complete(): boolean {
+    return this.remaining === 0;
+  }
+
+  /** Resolves once every row is computed. */
+  finished(): Promise<void> {
+    return this.complete ? Promise.resolve() : new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Computes the given rows (those not done yet) in one batch call. */
+  compute(model: ScoringModel, rows: readonly number[]): void {
+    const todo = rows.filter((r) => this.done[r] === 0);
+    if (todo.length === 0) return;
+    const nf = this.nf;
+    const input = new Float64Array(todo.length * nf);
+    todo.forEach((r, i) => input.set(this.values.subarray(r * nf, (r + 1) * nf), i * nf));
+    const phi = model.shap(input, todo.length);
+    const pred = model.predict(input, todo.length);
+    const stride = model.numOutputs * (nf + 1);
+    todo.forEach((r, i) => {
+      this.shap.set(phi.subarray(i * stride, i * stride + nf + 1), r * (nf + 1));
+      this.prediction[r] = pred[i * model.numOutputs]!;
+      this.done[r] = 1;
+    });
+    this.remaining -= todo.length;
+    if (this.complete) for (const w of this.#waiters.splice(0)) w();
+  }
+
+  /** The next rows not yet computed, at most `n`. */
+  nextRows(n: number): number[] {
+    const out: number[] = [];
+    while (this.#next < this.rows && out.length < n) {
+      if (this.done[this.#next] === 0) out.push(this.#next);
+      this.#next++;
+    }
+    return out;
+  }
+
+  explanation(r: number): LocalExplanation {
+    const w = this.nf + 1;
+    return {
+      featureNames: this.featureNames,
+      values: this.values.subarray(r * this.nf, (r + 1) * this.nf),
+      shap: this.shap.subarray(r * w, r * w + this.nf),
+      bias: this.shap[r * w + this.nf]!,
+      prediction: this.prediction[r]!,
+    };
+  }
+}
+
+/** Target time of one background chunk, so requests wait at most about this long behind it. */
+const BACKGROUND_SLICE_MS = 4;
+
 export class Explanations {
-  readonly #local = new Map<string, LocalExplanation>();
+  #panel: PanelShap | null = null;
   readonly #global = new Map<string, Promise<GlobalImportance>>();
 
   constructor(readonly state: ScorerState) {
     state.onSwap(() => {
-      this.#local.clear();
+      this.#panel = null;
       this.#global.clear();
+      setImmediate(() => this.#ensurePanel());
     });
+  }
+
+  /** Background fill in progress or done (for tests and /ready-style introspection). */
+  get panelProgress(): { rows: number; remaining: number } | null {
+    return this.#panel === null ? null : { rows: this.#panel.rows, remaining: this.#panel.remaining };
+  }
+
+  /** The panel SHAP table for the current model and panel, created (and its background fill started) on first need. */
+  #ensurePanel(): PanelShap | null {
+    const limit = this.state.config.explainCacheSize;
+    const model = this.state.model.current;
+    const features = this.state.features.current;
+    const alignment = this.state.panelAlignment();
+    if (
+      limit === 0 ||
+      model === null ||
+      features === null ||
+      alignment === null ||
+      alignment.missing.length > 0
+    )
+      return null;
+    const asOf = this.state.expected.current?.value.asOf ?? "";
+    const key = `${model.sha256}|${asOf}|${features.sha256}`;
+    if (this.#panel?.key === key) return this.#panel;
+    const panel = new PanelShap(key, model.value.featureNames, features.value, alignment.columns, limit);
+    this.#panel = panel;
+    void this.#fill(panel);
+    return panel;
+  }
+
+  async #fill(panel: PanelShap): Promise<void> {
+    const lease = this.state.acquireModel();
+    if (lease === null) return;
+    try {
+      let chunk = 1;
+      while (!panel.complete && this.#panel === panel) {
+        const rows = panel.nextRows(chunk);
+        if (rows.length === 0) break;
+        const t0 = performance.now();
+        panel.compute(lease.loaded.value, rows);
+        const perRow = (performance.now() - t0) / rows.length;
+        chunk = Math.max(1, Math.min(256, Math.floor(BACKGROUND_SLICE_MS / Math.max(perRow, 1e-3))));
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } catch (err) {
+      this.state.log.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        "panel SHAP precompute failed",
+      );
+      if (this.#panel === panel) this.#panel = null;
+    } finally {
+      lease.release();
+    }
   }
 
   #model(): Loaded<ScoringModel> {
@@ -166,22 +313,17 @@ export class Explanations {
       if (alignment === null) throw new ApiError("not_ready", "model not loaded", null);
       throw skewError(alignment, "features panel", model);
     }
-    const asOf = this.state.expected.current?.value.asOf ?? "";
-    const key = `${loaded.sha256}|${asOf}|${features.sha256}|${ticker}`;
-    const hit = this.#local.get(key);
-    if (hit !== undefined) return hit;
-    const r = rowIndex(features.value).get(ticker) ?? -1;
-    if (r < 0) {
+    const r = rowIndex(features.value).get(ticker);
+    if (r === undefined) {
       fallback.inc({ kind: "ticker_not_in_features" });
       throw new ApiError("unknown_ticker", `ticker ${ticker} is not in the features panel`, { ticker });
     }
-    const explanation = this.#explainRow(model, gatherRows(features.value, [r], alignment.columns));
-    const max = this.state.config.explainCacheSize;
-    if (max > 0) {
-      if (this.#local.size >= max) this.#local.clear();
-      this.#local.set(key, explanation);
+    const panel = this.#ensurePanel();
+    if (panel !== null && r < panel.rows) {
+      panel.compute(model, [r]);
+      return panel.explanation(r);
     }
-    return explanation;
+    return this.#explainRow(model, gatherRows(features.value, [r], alignment.columns));
   }
 
   /** `/explain?type=shap`: mean |SHAP| over the features panel, computed in chunks, cached. */
@@ -196,7 +338,11 @@ export class Explanations {
     const key = `${loaded.sha256}|${features.sha256}`;
     let result = this.#global.get(key);
     if (result === undefined) {
-      result = this.#computeGlobal(features.value, alignment.columns);
+      const panel = this.#ensurePanel();
+      result =
+        panel !== null && panel.rows === features.value.tickers.length
+          ? panel.finished().then(() => meanAbsShap(panel))
+          : this.#computeGlobal(features.value, alignment.columns);
       this.#global.set(key, result);
       result.catch(() => this.#global.delete(key));
     }
@@ -231,4 +377,14 @@ export class Explanations {
   modelImportance(type: "gain" | "split"): Record<string, number> {
     return this.#model().value.importance(type);
   }
+}
+
+function meanAbsShap(panel: PanelShap): GlobalImportance {
+  const sums = new Float64Array(panel.nf);
+  const w = panel.nf + 1;
+  for (let r = 0; r < panel.rows; r++)
+    for (let j = 0; j < panel.nf; j++) sums[j] = sums[j]! + Math.abs(panel.shap[r * w + j]!);
+  const meanAbs: Record<string, number> = {};
+  panel.featureNames.forEach((name, j) => (meanAbs[name] = panel.rows === 0 ? 0 : sums[j]! / panel.rows));
+  return { meanAbs, rows: panel.rows };
 }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import {
+  ALPHA_QUANTILE_LABEL,
   ALPHA_QUANTILES,
   METRIC_CATALOGUE,
   REQUEST_DURATION_BUCKETS,
@@ -21,9 +22,6 @@ function help(name: string): string {
   return doc.help;
 }
 
-/** Extras of the scorer, not in the SPEC 6 list: a breakdown of reload failures by panel file. */
-export const PANEL_RELOAD_FAILURES = "maie_panel_reload_failures_total";
-
 /** The quantile (linear interpolation) of sorted finite values; NaN when empty. */
 export function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return NaN;
@@ -33,13 +31,21 @@ export function quantile(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+/** Values of `maie_explain_local_fallback_total{kind}` (see docs/scorer.md). */
+export const EXPLAIN_LOCAL_FALLBACK_KINDS = [
+  "features_panel_missing",
+  "feature_skew",
+  "ticker_not_in_features",
+] as const;
+export type ExplainLocalFallbackKind = (typeof EXPLAIN_LOCAL_FALLBACK_KINDS)[number];
+
 export class ScorerMetrics {
   readonly registry = new Registry();
   readonly requests: Counter<"endpoint" | "method" | "code">;
   readonly requestDuration: Histogram<"endpoint">;
   readonly expectedLatestTimestamp: Gauge;
   readonly expectedTickers: Gauge;
-  readonly expectedAlphaQuantile: Gauge<"quantile">;
+  readonly expectedAlphaQuantile: Gauge<typeof ALPHA_QUANTILE_LABEL>;
   readonly modelLoaded: Gauge;
   readonly modelInfo: Gauge<"format" | "sha256" | "trees" | "features">;
   readonly modelReloadFailures: Counter;
@@ -82,7 +88,7 @@ export class ScorerMetrics {
     this.expectedAlphaQuantile = new Gauge({
       name: n.expectedAlphaQuantile,
       help: help(n.expectedAlphaQuantile),
-      labelNames: ["quantile"],
+      labelNames: [ALPHA_QUANTILE_LABEL],
       registers,
     });
     this.modelLoaded = new Gauge({ name: n.modelLoaded, help: help(n.modelLoaded), registers });
@@ -98,8 +104,8 @@ export class ScorerMetrics {
       registers,
     });
     this.panelReloadFailures = new Counter({
-      name: PANEL_RELOAD_FAILURES,
-      help: "Panel files (expected, features) that failed to load, by file; also counted in maie_model_reload_failures_total.",
+      name: n.panelReloadFailuresTotal,
+      help: help(n.panelReloadFailuresTotal),
       labelNames: ["file"],
       registers,
     });
@@ -110,6 +116,9 @@ export class ScorerMetrics {
       registers,
     });
     this.featureSkew = new Counter({ name: n.featureSkewTotal, help: help(n.featureSkewTotal), registers });
+    // Known label values start at 0, so rate() and increase() see the first failure.
+    for (const file of ["expected", "features"]) this.panelReloadFailures.inc({ file }, 0);
+    for (const kind of EXPLAIN_LOCAL_FALLBACK_KINDS) this.explainLocalFallback.inc({ kind }, 0);
     this.modelLoaded.set(0);
     this.expectedLatestTimestamp.set(0);
     this.expectedTickers.set(0);
@@ -140,7 +149,7 @@ export class ScorerMetrics {
     this.expectedAlphaQuantile.reset();
     if (finite.length > 0)
       for (const q of ALPHA_QUANTILES)
-        this.expectedAlphaQuantile.set({ quantile: q }, quantile(finite, Number(q)));
+        this.expectedAlphaQuantile.set({ [ALPHA_QUANTILE_LABEL]: q }, quantile(finite, Number(q)));
   }
 
   setPipelineLastSuccess(seconds: number): void {

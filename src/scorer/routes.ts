@@ -142,26 +142,41 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
     return { status: r.ready ? 200 : 503, body };
   };
 
+  // Serialized /score_expected bodies per ticker selection, for the panel in `bodiesFor`.
+  let bodiesFor = "";
+  const bodies = new Map<string, { etag: string; text: string }>();
+  const BODY_CACHE_MAX = 1024;
+
   const scoreExpected = (tickers: readonly string[] | null, headers: IncomingHttpHeaders): RouteResponse => {
     const panel = state.expected.current;
     if (panel === null)
       throw new ApiError("not_ready", "expected panel not loaded", { path: state.expected.path });
-    const etag = expectedEtag(panel.sha256, tickers);
-    const cacheHeaders = { ETag: etag, "Cache-Control": "no-cache" };
-    if (etagMatches(headerString(headers["if-none-match"]), etag))
-      return { status: 304, headers: cacheHeaders };
-    const { alpha: all, asOf } = panel.value;
-    const alpha: Record<string, number | null> = {};
-    if (tickers === null) for (const [t, v] of all) alpha[t] = finiteOrNull(v);
-    else {
-      const unknown = tickers.filter((t) => !all.has(t));
-      if (unknown.length > 0)
-        throw new ApiError("unknown_ticker", `unknown ticker(s): ${unknown.slice(0, 10).join(", ")}`, {
-          unknown: unknown.slice(0, 100),
-        });
-      for (const t of tickers) alpha[t] = finiteOrNull(all.get(t)!);
+    if (bodiesFor !== panel.sha256) {
+      bodies.clear();
+      bodiesFor = panel.sha256;
     }
-    return { status: 200, body: { alpha, as_of: asOf }, headers: cacheHeaders };
+    const selection = tickers === null ? "*" : tickers.join(",");
+    let cached = bodies.get(selection);
+    if (cached === undefined) {
+      const { alpha: all, asOf } = panel.value;
+      const alpha: Record<string, number | null> = {};
+      if (tickers === null) for (const [t, v] of all) alpha[t] = finiteOrNull(v);
+      else {
+        const unknown = tickers.filter((t) => !all.has(t));
+        if (unknown.length > 0)
+          throw new ApiError("unknown_ticker", `unknown ticker(s): ${unknown.slice(0, 10).join(", ")}`, {
+            unknown: unknown.slice(0, 100),
+          });
+        for (const t of tickers) alpha[t] = finiteOrNull(all.get(t)!);
+      }
+      cached = { etag: expectedEtag(panel.sha256, tickers), text: JSON.stringify({ alpha, as_of: asOf }) };
+      if (bodies.size >= BODY_CACHE_MAX) bodies.clear();
+      bodies.set(selection, cached);
+    }
+    const cacheHeaders = { ETag: cached.etag, "Cache-Control": "no-cache" };
+    if (etagMatches(headerString(headers["if-none-match"]), cached.etag))
+      return { status: 304, headers: cacheHeaders };
+    return { status: 200, text: cached.text, contentType: "application/json", headers: cacheHeaders };
   };
 
   const scoreExpectedDoc = (request: boolean): RouteDoc => ({

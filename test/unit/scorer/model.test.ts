@@ -162,3 +162,33 @@ test("hot reload: LightGBM → XGBoost under load with zero failures; a corrupt 
   const total = body.top_features.reduce((a, [, v]) => a + v, body.base_value);
   expect(Math.abs(total - body.prediction)).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(body.prediction)));
 });
+
+test("the background SHAP table of the panel gives exactly the on-demand explanations", async () => {
+  await copyFile(join(SAMPLES, "lightgbm/model.txt"), join(data.dir, "models/model.txt")); // after the corrupt one above
+  const fresh = await startScorer(data.dir, {}, sources);
+  const uncached = await startScorer(data.dir, { explainCacheSize: "0" }, sources);
+  try {
+    await until(() => fresh.scorer.explanations.panelProgress?.remaining === 0);
+    expect(uncached.scorer.explanations.panelProgress).toBeNull();
+    for (const ticker of TICKERS) {
+      const ask = async (r: Running) =>
+        (
+          await fetch(`${r.url}/explain_local`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ ticker, top_k: 5 }),
+          })
+        ).json();
+      expect(await ask(fresh)).toEqual(await ask(uncached));
+    }
+    const g1 = await (await fetch(`${fresh.url}/explain`)).json();
+    const g2 = (await (await fetch(`${uncached.url}/explain`)).json()) as {
+      feature_importance: Record<string, number>;
+    };
+    for (const [f, v] of Object.entries((g1 as typeof g2).feature_importance))
+      expect(v).toBeCloseTo(g2.feature_importance[f]!, 14);
+  } finally {
+    await fresh.stop();
+    await uncached.stop();
+  }
+});

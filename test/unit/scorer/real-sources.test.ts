@@ -54,7 +54,7 @@ test("serves the pandas-written expected panel: alphas, date, ETag", async () =>
     ).toBe(304);
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     expect(metrics).toContain("maie_expected_tickers 5");
-    expect(metrics).toContain('maie_expected_alpha_quantile{quantile="0"} -0.25');
+    expect(metrics).toContain('maie_expected_alpha_quantile{q="0"} -0.25');
   } finally {
     await s.stop();
   }

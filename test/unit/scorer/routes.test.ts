@@ -334,7 +334,7 @@ describe("GET /metrics", () => {
       for (const series of seriesNames(doc)) expect(text).toMatch(new RegExp(`^${series}[ {]`, "m"));
     expect(text).toContain("maie_model_loaded 1");
     expect(text).toContain("maie_expected_tickers 3");
-    expect(text).toContain('maie_expected_alpha_quantile{quantile="0.5"} 0.05');
+    expect(text).toContain('maie_expected_alpha_quantile{q="0.5"} 0.05');
     expect(text).toContain(
       `maie_pipeline_last_success_timestamp ${Date.parse("2026-11-27T22:30:00Z") / 1000}`,
     );
