@@ -116,6 +116,18 @@ for (const m of MODELS) {
   lines.push(
     `| ${m.label} | **ours, WASM, 1 thread** | **${fmt(ours)}** | 1.00× | ${err.toExponential(1)} |`,
   );
+  // The classic O(T·L·D²) recursion, on a subset (it is the slow one), to show the algorithm choice.
+  const classic = await Explainer.load(model, { algorithm: "classic" });
+  const nc = Math.min(n, 200);
+  classic.shap(rows.subarray(0, 5 * NF), 5);
+  const tc = performance.now();
+  const phiClassic = classic.shap(rows.subarray(0, nc * NF), nc);
+  const classicRate = nc / ((performance.now() - tc) / 1000);
+  const classicErr = maxAbsError(phiClassic, native.subarray(0, nc * (NF + 1)), NF + 1, NF + 1);
+  classic.dispose();
+  lines.push(
+    `| | ours, WASM, classic algorithm, 1 thread (${nc} rows) | ${fmt(classicRate)} | ${(ours / classicRate).toFixed(2)}× | ${classicErr.toExponential(1)} |`,
+  );
   const multi = n / (await timeWorkers(modelPath, rows, n, threads));
   lines.push(
     `| | ours, WASM, ${threads} worker threads | ${fmt(multi)} | ${(ours / multi).toFixed(2)}× | same values |`,
