@@ -95,7 +95,8 @@ export function loadConfig(
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? "");
       const envName = key in ENV_VARS ? ENV_VARS[key as keyof ScorerConfig] : key;
-      return `  ${key} (${envName}): ${issue.message}`;
+      const message = issue.code === "invalid_type" && raw[key] === undefined ? "required" : issue.message;
+      return `  ${key} (${envName}): ${message}`;
     });
     throw new ConfigError(`invalid scorer configuration:\n${lines.join("\n")}`);
   }

@@ -46,7 +46,7 @@ describe("loadConfig", () => {
         MAIE_READINESS_REQUIRES_MODEL: "maybe",
       });
     expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(/dataDir \(MAIE_DATA_DIR\)/);
+    expect(attempt).toThrow(/dataDir \(MAIE_DATA_DIR\): required/);
     expect(attempt).toThrow(/port \(MAIE_SCORER_PORT\)/);
     expect(attempt).toThrow(/modelFormat \(MAIE_MODEL_FORMAT\)/);
     expect(attempt).toThrow(/readinessRequiresModel \(MAIE_READINESS_REQUIRES_MODEL\)/);
