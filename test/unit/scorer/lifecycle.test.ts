@@ -2,6 +2,7 @@ import { connect } from "node:net";
 import { writeFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  fakeSources,
   FEATURES,
   MODEL_A,
   MODEL_B,
@@ -331,6 +332,38 @@ describe("timeouts and drain", () => {
       });
       expect(reply).toMatch(/^HTTP\/1.1 408/);
       expect(reply).toContain('"code":"request_timeout"');
+      expect((await fetch(`${s.url}/health`)).status).toBe(200);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test("a handler over budget gets 503 timeout and the server lives on", async () => {
+    const slow = {
+      ...fakeSources,
+      async loadModel(bytes: Uint8Array) {
+        const model = await fakeSources.loadModel(bytes, "auto");
+        const shap = model.shap.bind(model);
+        model.shap = (rows, n) => {
+          const until = performance.now() + 30;
+          while (performance.now() < until); // a slow core: 30 ms a batch
+          return shap(rows, n);
+        };
+        return model;
+      },
+    };
+    await writeStandardData(data);
+    const many = Array.from({ length: 2048 }, (_, i) => `T${i}`);
+    await data.write("expected/features_latest.parquet", {
+      featureNames: ["ret_1", "n_prices"],
+      tickers: many,
+      values: many.map((_, i) => [i / 1000, i]),
+    });
+    const s = await startScorer(data.dir, { requestTimeoutMs: "100", explainCacheSize: "0" }, slow);
+    try {
+      const res = await fetch(`${s.url}/explain`);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("timeout");
       expect((await fetch(`${s.url}/health`)).status).toBe(200);
     } finally {
       await s.stop();
