@@ -373,6 +373,9 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(doc.paths["/score_expected"]!).sort()).toEqual(["get", "post"]);
     const schema = doc.paths["/explain_local"]!.post!.requestBody!.content["application/json"]!.schema;
     expect(Object.keys(schema.properties).sort()).toEqual(["prices", "ticker", "top_k"]);
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) expect(ref).toBe("#/components/schemas/ErrorResponse");
   });
 });
 
