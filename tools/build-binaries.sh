@@ -40,8 +40,13 @@ for t in "${targets[@]}"; do
   want "$name" || continue
   stamp="$bin/.$name.stamp"
   sum=$(find "$repo/$dir" -maxdepth 1 \( -name 'go.mod' -o -name 'go.sum' -o -name '*.go' \) -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)
+  # One builder per binary: parallel test runs on one machine wait for each
+  # other's build instead of racing on the same output file.
+  exec 9>"$bin/.$name.lock"
+  flock 9
   if [ -x "$bin/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ]; then
     echo "build-binaries: $name is cached ($bin/$name)" >&2
+    exec 9>&-
     continue
   fi
   echo "build-binaries: building $name from $dir (first build takes minutes; cached after)" >&2
@@ -49,5 +54,6 @@ for t in "${targets[@]}"; do
   (cd "$repo/$dir" && go build -trimpath -ldflags "$ldflags" -o "$bin/$name.tmp" "$pkg")
   mv "$bin/$name.tmp" "$bin/$name"
   echo "$sum" >"$stamp"
+  exec 9>&-
   echo "build-binaries: built $name in $(( $(date +%s) - start ))s" >&2
 done
