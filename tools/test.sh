@@ -26,6 +26,8 @@ npx prettier --check . >/dev/null || { npx prettier --check . ; exit 1; }
 
 step "generated files are current"
 node dist/src/cli/main.js generate crd --out - | diff -u crds/maie.io_maiedeployments.yaml - >&2 || { echo "crds/ is stale: run npm run generate" >&2; exit 1; }
+node dist/src/cli/main.js generate crd-docs --out - | diff -u docs/crd-reference.md - >&2 || { echo "docs/crd-reference.md is stale: run npm run generate" >&2; exit 1; }
+node dist/src/cli/main.js generate api-docs --out - | diff -u docs/api-reference.md - >&2 || { echo "docs/api-reference.md is stale: run npm run generate" >&2; exit 1; }
 
 status=0
 for project in unit integration; do

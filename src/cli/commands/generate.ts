@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { buildCrd } from "../../api/crd.js";
+import { CRD_DOCS_FILE, renderCrdReference } from "../../api/crd-docs.js";
 import { CRD_FILE } from "../../api/group.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import { UsageError, type Command } from "../command.js";
@@ -11,23 +12,43 @@ export function renderCrdYaml(): string {
   return GENERATED_HEADER + stringify(buildCrd(), { lineWidth: 0 });
 }
 
+/** Each generated artifact: its default path and how to render it. */
+const TARGETS: Readonly<Record<string, { readonly file: string; readonly render: () => Promise<string> }>> = {
+  crd: { file: CRD_FILE, render: () => Promise.resolve(renderCrdYaml()) },
+  "crd-docs": { file: CRD_DOCS_FILE, render: () => Promise.resolve(renderCrdReference()) },
+  "api-docs": {
+    file: "docs/api-reference.md",
+    // Loaded on demand: the scorer's route table pulls in the model loader and the WASM binding.
+    render: async () => (await import("../../scorer/api-docs.js")).renderApiReference(),
+  },
+};
+
 export const generateCommand: Command = {
   name: "generate",
-  summary: "Write generated artifacts (the MaieDeployment CRD) from the zod schemas",
-  usage: `Usage: maie generate crd [--out FILE]
+  summary: "Write generated artifacts (the MaieDeployment CRD, the CRD and scorer API references)",
+  usage: `Usage: maie generate <target> [--out FILE]
 
-Writes the MaieDeployment CustomResourceDefinition generated from src/api/.
-  --out FILE   where to write it (default: ${CRD_FILE}; '-' for stdout)`,
+Targets:
+  crd        the MaieDeployment CustomResourceDefinition from the zod schemas in src/api/
+             (default: ${CRD_FILE})
+  crd-docs   the CRD reference (every field, default, bound, CEL rule, printer column)
+             (default: ${CRD_DOCS_FILE})
+  api-docs   the scorer API reference from its OpenAPI document
+             (default: docs/api-reference.md)
+
+  --out FILE   where to write it ('-' for stdout)`,
   async run(argv) {
     const { positionals, values } = parseArgs({
       args: [...argv],
       allowPositionals: true,
       options: { out: { type: "string" } },
     });
-    if (positionals[0] !== "crd" || positionals.length !== 1)
-      throw new UsageError("expected exactly one target: crd");
-    const out = values.out ?? CRD_FILE;
-    const text = renderCrdYaml();
+    const name = positionals[0];
+    const target = name === undefined ? undefined : TARGETS[name];
+    if (target === undefined || positionals.length !== 1)
+      throw new UsageError(`expected exactly one target: ${Object.keys(TARGETS).join(", ")}`);
+    const out = values.out ?? target.file;
+    const text = await target.render();
     if (out === "-") process.stdout.write(text);
     else {
       await writeFileAtomic(out, text);
