@@ -48,6 +48,21 @@ export interface RequestCounter {
   (method: string, path: string, status: number, query: URLSearchParams): void;
 }
 
+/**
+ * client-go's rule (rest.checkWait): a 429, or a 5xx carrying Retry-After,
+ * means the server did not act on the request and says when to come back,
+ * so the request is sent again after that wait instead of failing the whole
+ * reconcile (which would flap the status to Degraded and back off the key).
+ * The wait is capped so a lease renewal cannot be held past its deadline.
+ */
+const MAX_RETRY_AFTER_MS = 5_000;
+export function retryAfterMs(status: number, header: string | string[] | undefined): number | undefined {
+  if (status !== 429 && status < 500) return undefined;
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Number(value.trim()) * 1000);
+}
+
 export const APPLY_PATCH = "application/apply-patch+yaml";
 export const MERGE_PATCH = "application/merge-patch+json";
 
@@ -56,6 +71,8 @@ export class RestClient {
   private readonly server: URL;
   /** Observers of every completed request (metrics, the zero-writes-on-idle test). */
   private readonly counters: RequestCounter[] = [];
+  /** Re-sends after a Retry-After answer (client-go allows 10; fewer keeps a reconcile's latency bounded). */
+  private readonly retryAfterAttempts = 5;
 
   private constructor(
     private readonly kc: KubeConfig,
@@ -126,19 +143,25 @@ export class RestClient {
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { ...(await this.headers()), Accept: "application/json" };
     let body: string | undefined;
-    if (options.body !== undefined) {
+    if (options.body !== undefined)
       body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
-      headers["Content-Type"] = options.contentType ?? "application/json";
-    }
     const url = this.url(path, options.query);
-    const res = await this.open(method, url, headers, body, options.timeoutMs ?? 30_000);
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString("utf8");
-    const status = res.statusCode ?? 0;
-    for (const c of this.counters) c(method, url.pathname, status, url.searchParams);
+    let text: string;
+    let status: number;
+    for (let attempt = 0; ; attempt += 1) {
+      const headers: Record<string, string> = { ...(await this.headers()), Accept: "application/json" };
+      if (body !== undefined) headers["Content-Type"] = options.contentType ?? "application/json";
+      const res = await this.open(method, url, headers, body, options.timeoutMs ?? 30_000);
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      text = Buffer.concat(chunks).toString("utf8");
+      status = res.statusCode ?? 0;
+      for (const c of this.counters) c(method, url.pathname, status, url.searchParams);
+      const wait = retryAfterMs(status, res.headers["retry-after"]);
+      if (wait === undefined || attempt >= this.retryAfterAttempts) break;
+      await new Promise((r) => setTimeout(r, wait));
+    }
     let parsed: unknown;
     try {
       parsed = text === "" ? undefined : JSON.parse(text);

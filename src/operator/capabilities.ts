@@ -15,3 +15,27 @@ export async function discoverCapabilities(client: RestClient): Promise<Capabili
     throw err;
   }
 }
+
+/**
+ * Discovery at start-up, retried with backoff (0.5 s doubling, 5 attempts,
+ * about 8 s): one 5xx or a reset connection while the apiserver restarts
+ * should not crash-loop the operator; a cluster that stays unreachable still
+ * fails the start with the last error.
+ */
+export async function discoverCapabilitiesAtStart(
+  client: RestClient,
+  onRetry: (err: unknown, inMs: number) => void,
+  attempts = 5,
+  baseMs = 500,
+): Promise<Capabilities> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await discoverCapabilities(client);
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      const wait = baseMs * 2 ** (attempt - 1);
+      onRetry(err, wait);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}

@@ -11,7 +11,7 @@ import { MANAGED_SELECTOR, type Capabilities } from "../desired/meta.js";
 import type { KubeObject } from "../kube/object.js";
 import { RestClient } from "../kube/rest.js";
 import { RESOURCE_TYPES, resourceType } from "../kube/resources.js";
-import { discoverCapabilities } from "./capabilities.js";
+import { discoverCapabilities, discoverCapabilitiesAtStart } from "./capabilities.js";
 import { splitImage, type OperatorConfig } from "./config.js";
 import { createEventRecorder } from "./events.js";
 import { startOperatorHttpServer } from "./http-server.js";
@@ -54,7 +54,12 @@ export async function startOperator(config: OperatorConfig, options: StartOption
     metrics.apiRequests.inc({ verb: method, code: String(status) }),
   );
 
-  let capabilities = await discoverCapabilities(client);
+  let capabilities = await discoverCapabilitiesAtStart(client, (err, inMs) =>
+    logger.warn(
+      { err: err instanceof Error ? err.message : String(err), retryInMs: inMs },
+      "capability discovery failed; retrying",
+    ),
+  );
   logger.info({ capabilities }, "discovered cluster capabilities");
 
   const queue = new WorkQueue();
