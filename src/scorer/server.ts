@@ -81,7 +81,14 @@ export class Scorer {
     });
     this.routes = new Map(routes.map((r) => [r.path, r]));
     this.server = createServer(
-      { requestTimeout: 0, headersTimeout: Math.min(60_000, this.config.requestTimeoutMs + 1000) },
+      {
+        requestTimeout: 0,
+        headersTimeout: Math.min(60_000, this.config.requestTimeoutMs + 1000),
+        // Node enforces headersTimeout only when it sweeps its connections,
+        // every 30 s by default: a slowloris trickling headers was held ~30 s
+        // whatever the timeout. Sweep every second instead.
+        connectionsCheckingInterval: 1000,
+      },
       (req, res) => this.#handle(req, res),
     );
     this.server.keepAliveTimeout = 5000;
@@ -227,6 +234,7 @@ export class Scorer {
           "unhandled error",
         );
       if (!res.headersSent && !res.writableEnded) {
+        if (apiError.status === 413) lingerClose(req);
         if (apiError.status === 413 || this.state.draining) res.setHeader("Connection", "close");
         sendJson(res, apiError.status, apiError.toBody(), apiError.headers);
       }
@@ -288,14 +296,15 @@ export class Scorer {
         "unsupported_media_type",
         `expected Content-Type application/json, got ${req.headers["content-type"]?.slice(0, 100) ?? "none"}`,
       );
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) throw tooLarge(limit);
-      chunks.push(chunk);
+    const bytes = await readBody(req, limit);
+    let text: string;
+    try {
+      // RFC 8259: JSON on the wire is UTF-8. A lenient decode would turn bad
+      // bytes into U+FFFD and answer about a ticker nobody sent.
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new ApiError("invalid_json", "request body is not valid UTF-8");
     }
-    const text = Buffer.concat(chunks).toString("utf8");
     if (text.trim().length === 0) {
       if (optional) return {};
       throw new ApiError("invalid_json", "request body is empty");
@@ -309,6 +318,60 @@ export class Scorer {
       );
     }
   }
+}
+
+/**
+ * Collects the body up to `limit` bytes. Past the limit it stops reading
+ * (pauses the socket) and rejects with 413 instead of destroying the request:
+ * breaking out of `for await` destroyed the socket, so a client streaming a
+ * huge chunked body got a connection reset rather than the 413. The 413 is
+ * sent with `Connection: close`, after which node closes the socket.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off("data", onData);
+        req.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+    req.once("aborted", () => reject(new ApiError("request_timeout", "client aborted the request body")));
+  });
+}
+
+/** How long, and how many more bytes, a refused upload is drained before its socket is destroyed. */
+export const LINGER = { ms: 1000, bytes: 4 * 1024 * 1024 } as const;
+
+/**
+ * A lingering close for a refused upload (what nginx calls lingering_close).
+ * Node closes a `Connection: close` socket as soon as the response is handed
+ * to the kernel; with the client's unread body still in the receive buffer,
+ * that close() sends a TCP reset which discards the 413 not yet transmitted,
+ * so under load clients saw a reset instead of the 413. Instead: send FIN
+ * after the response, keep reading and discarding for at most `LINGER.ms` or
+ * `LINGER.bytes`, then destroy. Nothing is buffered.
+ */
+function lingerClose(req: IncomingMessage): void {
+  const socket = req.socket;
+  const readAtRefusal = socket.bytesRead;
+  socket.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER.ms);
+    socket.once("close", () => clearTimeout(timer));
+  };
+  req.on("data", () => {
+    if (socket.bytesRead - readAtRefusal > LINGER.bytes) socket.destroy();
+  });
+  req.resume();
 }
 
 function tooLarge(limit: number): ApiError {
