@@ -3,6 +3,7 @@ import type { KubeObject } from "../kube/object.js";
 import { APPLY_PATCH, KubeApiError, isNotFound, type RestClient } from "../kube/rest.js";
 import { resourcePath, resourceType } from "../kube/resources.js";
 import { isSubset, sameObject } from "./child-diff.js";
+import { JSON_PATCH, reclaimPatch } from "./reclaim.js";
 
 export type ApplyResult = "created" | "updated" | "unchanged";
 
@@ -26,16 +27,32 @@ export async function applyChild(
   const live = cached ?? (await readLive(client, path));
   if (live !== undefined && isSubset(desired, live)) return "unchanged";
   const query = { fieldManager: FIELD_MANAGER, force: true };
-  if (live !== undefined) {
-    const dryRun = await client.request<KubeObject>("PATCH", path, {
-      body: desired,
-      contentType: APPLY_PATCH,
-      query: { ...query, dryRun: "All" },
+  try {
+    if (live !== undefined) {
+      const dryRun = await client.request<KubeObject>("PATCH", path, {
+        body: desired,
+        contentType: APPLY_PATCH,
+        query: { ...query, dryRun: "All" },
+      });
+      if (sameObject(dryRun, live)) return "unchanged";
+    }
+    await client.request<KubeObject>("PATCH", path, { body: desired, contentType: APPLY_PATCH, query });
+  } catch (err) {
+    // Another writer's list entry can make our apply invalid forever (see reclaim.ts): remove it, then apply.
+    const patch = live !== undefined && isInvalid(err) ? reclaimPatch(desired, live) : undefined;
+    if (patch === undefined) throw err;
+    await client.request("PATCH", path, {
+      body: patch,
+      contentType: JSON_PATCH,
+      query: { fieldManager: FIELD_MANAGER },
     });
-    if (sameObject(dryRun, live)) return "unchanged";
+    await client.request<KubeObject>("PATCH", path, { body: desired, contentType: APPLY_PATCH, query });
   }
-  await client.request<KubeObject>("PATCH", path, { body: desired, contentType: APPLY_PATCH, query });
   return live === undefined ? "created" : "updated";
+}
+
+function isInvalid(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 422;
 }
 
 async function readLive(client: RestClient, path: string): Promise<KubeObject | undefined> {

@@ -28,9 +28,14 @@ export async function listObjects<T = KubeObject>(
  * Names of the resources not yet converged: status written for the current
  * generation (no spec update lost) by a reconcile in which every child applied.
  */
-export async function unconverged(client: RestClient, namespace: string): Promise<string[]> {
+export async function unconverged(
+  client: RestClient,
+  namespace: string,
+  only?: readonly string[],
+): Promise<string[]> {
   const items = await listObjects<Reported>(client, "MaieDeployment", namespace);
   return items
+    .filter((r) => only === undefined || only.includes(r.metadata.name))
     .filter((r) => {
       const children = r.status?.children ?? [];
       return (
