@@ -121,6 +121,8 @@ else
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$stage/usr/local/bin/npx"
 
   ctr=$(buildah from scratch)
+  # A failure below must not leave the working container behind.
+  trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
   mnt=$(buildah mount "$ctr")
   cp -a "$rootfs/." "$mnt/"
   rm -f "$mnt/.maie-debootstrap-done"
@@ -145,6 +147,7 @@ else
   buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --env NODE_VERSION="${node_version#v}" "${extra_ca[@]}" --cmd node "$ctr"
   buildah commit --rm "$ctr" "$full" >/dev/null || fail "buildah commit $full"
+  trap - EXIT
   "${podman[@]}" run --rm "${limits[@]}" "$full" node -e 'console.log("base image node", process.version)' || fail "base image does not run node"
 fi
 
@@ -152,7 +155,7 @@ step "buildah bud ./Dockerfile -> $tag"
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 version=$(node -p 'require("./package.json").version')
 # Host networking: the build stages reach the npm registry like npm on the host does.
-buildah bud --pull-never --network host --layers --runtime "$(command -v runc)" "${limits[@]}" \
+buildah bud --pull-never --network host --layers --force-rm --runtime "$(command -v runc)" "${limits[@]}" \
   --build-arg VERSION="$version" --build-arg REVISION="$revision" \
   -f Dockerfile -t "$tag" . || fail "buildah bud -f Dockerfile -t $tag ."
 buildah inspect --type image --format '{{.OCIv1.Config.User}} {{.OCIv1.Config.Entrypoint}} {{index .OCIv1.Config.Labels "org.opencontainers.image.revision"}}' "$tag" >&2
