@@ -151,7 +151,13 @@ export class RestClient {
     let status: number;
     for (let attempt = 0; ; attempt += 1) {
       const headers: Record<string, string> = { ...(await this.headers()), Accept: "application/json" };
-      if (body !== undefined) headers["Content-Type"] = options.contentType ?? "application/json";
+      if (body !== undefined) {
+        headers["Content-Type"] = options.contentType ?? "application/json";
+        // Node frames a DELETE body with neither Content-Length nor chunking: the server reads no body
+        // (the DeleteOptions with our uid precondition were silently dropped) and the stray bytes
+        // poison the keep-alive connection. An explicit length frames every method's body.
+        headers["Content-Length"] = String(Buffer.byteLength(body));
+      }
       const res = await this.open(method, url, headers, body, options.timeoutMs ?? 30_000);
       const chunks: Buffer[] = [];
       for await (const c of res) chunks.push(c as Buffer);

@@ -104,3 +104,15 @@ describe("RestClient honours Retry-After", () => {
     expect(retryAfterMs(429, "Wed, 21 Oct 2015 07:28:00 GMT")).toBeUndefined();
   });
 });
+
+describe("RestClient request framing", () => {
+  test("a DELETE body (DeleteOptions with a uid precondition) reaches the server", async () => {
+    // Without Content-Length, Node sends a DELETE body unframed: the server reads no body and the
+    // apiserver deleted without the precondition (seen on the real kube-apiserver).
+    const c = await client();
+    const options = { apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid: "u-1" } };
+    await c.request("DELETE", "/x", { body: options });
+    expect(seen).toEqual([{ method: "DELETE", body: JSON.stringify(options) }]);
+    c.close();
+  });
+});
