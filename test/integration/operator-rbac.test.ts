@@ -163,4 +163,90 @@ describe("the operator under its own RBAC", () => {
     ]);
     expect(pvcDelete.stdout.trim()).toBe("no");
   });
+
+  test("the role is sufficient: no request of the operator was refused (403) during the full reconcile", async () => {
+    const text = await operator.handle.metrics.registry.metrics();
+    expect(text).toMatch(/maie_operator_api_requests_total\{verb="PATCH",code="20\d"\}/);
+    expect(text).not.toMatch(/maie_operator_api_requests_total\{verb="\w+",code="403"\}/);
+  });
+
+  test("the role is exact: every verb on every relevant resource, here and in another namespace, is allowed only as shipped (SubjectAccessReview)", async () => {
+    const other = "kube-system";
+    const verbs = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
+    const all = (...v: string[]) => v;
+    const children = all("get", "list", "watch", "create", "patch", "delete");
+    // The expected grants, written out by hand so that widening config/rbac fails this test.
+    const expected: Record<string, { here: string[]; elsewhere?: string[] }> = {
+      "maie.io/maiedeployments": { here: all("list", "watch") },
+      "maie.io/maiedeployments/status": { here: all("patch") },
+      "maie.io/maiedeployments/finalizers": { here: all("update") },
+      "/serviceaccounts": { here: children },
+      "/services": { here: children },
+      "/configmaps": { here: children },
+      "/persistentvolumeclaims": { here: all("get", "list", "watch", "create", "patch") },
+      "apps/deployments": { here: children },
+      "batch/cronjobs": { here: children },
+      "batch/jobs": { here: all("list", "watch") },
+      "networking.k8s.io/ingresses": { here: children },
+      "networking.k8s.io/networkpolicies": { here: children },
+      "autoscaling/horizontalpodautoscalers": { here: children },
+      "policy/poddisruptionbudgets": { here: children },
+      "monitoring.coreos.com/servicemonitors": { here: children },
+      "monitoring.coreos.com/prometheusrules": { here: children },
+      "events.k8s.io/events": { here: all("create") },
+      // The leader Lease: only in the operator's own namespace.
+      "coordination.k8s.io/leases": { here: all("get", "create", "update"), elsewhere: [] },
+      // Nothing at all on these.
+      "/secrets": { here: [] },
+      "/pods": { here: [] },
+      "/pods/exec": { here: [] },
+      "/serviceaccounts/token": { here: [] },
+      "/events": { here: [] },
+      "/namespaces": { here: [] },
+      "/nodes": { here: [] },
+      "/persistentvolumes": { here: [] },
+      "apps/replicasets": { here: [] },
+      "apps/deployments/scale": { here: [] },
+      "rbac.authorization.k8s.io/roles": { here: [] },
+      "rbac.authorization.k8s.io/rolebindings": { here: [] },
+      "rbac.authorization.k8s.io/clusterroles": { here: [] },
+      "rbac.authorization.k8s.io/clusterrolebindings": { here: [] },
+      "apiextensions.k8s.io/customresourcedefinitions": { here: [] },
+      "admissionregistration.k8s.io/validatingwebhookconfigurations": { here: [] },
+      "certificates.k8s.io/certificatesigningrequests": { here: [] },
+    };
+    const allowed = async (namespace: string, verb: string, key: string): Promise<boolean> => {
+      const [group, resource, subresource] = key.split("/") as [string, string, string | undefined];
+      const review = await admin.request<{ status: { allowed: boolean } }>(
+        "POST",
+        "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        {
+          body: {
+            apiVersion: "authorization.k8s.io/v1",
+            kind: "SubjectAccessReview",
+            spec: {
+              user: `system:serviceaccount:${ns}:${SA}`,
+              groups: ["system:serviceaccounts", `system:serviceaccounts:${ns}`, "system:authenticated"],
+              resourceAttributes: { namespace, verb, group, resource, subresource },
+            },
+          },
+        },
+      );
+      return review.status.allowed;
+    };
+    const granted: Record<string, { here: string[]; elsewhere: string[] }> = {};
+    for (const key of Object.keys(expected)) {
+      const here = await Promise.all(verbs.map((v) => allowed(ns, v, key)));
+      const elsewhere = await Promise.all(verbs.map((v) => allowed(other, v, key)));
+      granted[key] = {
+        here: verbs.filter((_, i) => here[i]),
+        elsewhere: verbs.filter((_, i) => elsewhere[i]),
+      };
+    }
+    // A ClusterRole: children are managed in every namespace the operator watches, the Lease only in its own.
+    const want = Object.fromEntries(
+      Object.entries(expected).map(([k, v]) => [k, { here: v.here, elsewhere: v.elsewhere ?? v.here }]),
+    );
+    expect(granted).toEqual(want);
+  });
 });
