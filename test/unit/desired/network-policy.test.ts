@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { buildNetworkPolicy } from "../../../src/desired/network-policy.js";
 import { ctx, expectedLabels, OWNER, resource } from "./helpers.js";
 
@@ -50,5 +51,72 @@ describe("buildNetworkPolicy", () => {
         },
       ],
     });
+  });
+
+  test("an app container without a port opens no second port", () => {
+    const np = buildNetworkPolicy(resource({ app: { image: "api:1" } }), ctx)!;
+    expect((np["spec"] as { ingress: { ports: unknown[] }[] }).ingress[0]!.ports).toEqual([
+      { protocol: "TCP", port: 8000 },
+    ]);
+  });
+
+  test("the documented peers: an ingress controller's namespace and Prometheus pods in another namespace, nothing wider", () => {
+    const ingressController = {
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
+    };
+    const prometheus = {
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+    };
+    const np = buildNetworkPolicy(
+      resource({ networkPolicy: { allowFrom: [ingressController, prometheus] } }),
+      ctx,
+    )!;
+    const rules = (np["spec"] as { ingress: { from: unknown[] }[] }).ingress;
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.from).toEqual([{ podSelector: {} }, ingressController, prometheus]);
+  });
+
+  test("for any spec: one ingress rule, always with ports, peers only the same namespace plus allowFrom, scorer pods only", () => {
+    const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}[a-z0-9]$/);
+    const peer = fc.oneof(
+      fc.record({
+        namespaceSelector: fc.record({ matchLabels: fc.dictionary(label, label, { maxKeys: 2 }) }),
+      }),
+      fc.record({ podSelector: fc.record({ matchLabels: fc.dictionary(label, label, { maxKeys: 2 }) }) }),
+      fc.record({ ipBlock: fc.record({ cidr: fc.constantFrom("10.1.0.0/16", "192.168.0.0/24") }) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1024, max: 65535 }),
+        fc.option(fc.integer({ min: 1024, max: 65535 }), { nil: undefined }),
+        fc.array(peer, { maxLength: 5 }),
+        (scorerPort, appPort, allowFrom) => {
+          fc.pre(appPort !== scorerPort);
+          const np = buildNetworkPolicy(
+            resource({
+              scorer: { port: scorerPort },
+              ...(appPort !== undefined && { app: { image: "api:1", port: appPort } }),
+              networkPolicy: { allowFrom },
+            }),
+            ctx,
+          )!;
+          const spec = np["spec"] as {
+            podSelector: unknown;
+            policyTypes: string[];
+            ingress: { from: unknown[]; ports: { protocol: string; port: number }[] }[];
+          };
+          // A rule without ports would admit every port; a rule without peers would admit every source.
+          expect(spec.ingress).toHaveLength(1);
+          expect(spec.ingress[0]!.ports).toEqual([
+            { protocol: "TCP", port: scorerPort },
+            ...(appPort !== undefined ? [{ protocol: "TCP", port: appPort }] : []),
+          ]);
+          expect(spec.ingress[0]!.from).toEqual([{ podSelector: {} }, ...allowFrom]);
+          expect(spec.podSelector).toEqual(SCORER_SELECTOR);
+          expect(spec.policyTypes).toEqual(["Ingress"]);
+        },
+      ),
+    );
   });
 });
