@@ -11,11 +11,21 @@ export const MAX_TICKERS = 20_000;
 export const MAX_PRICES_PER_TICKER = 10_000;
 export const MAX_TOP_K = 10_000;
 
+/**
+ * JavaScript's `\s` plus the control characters (`\p{Cc}`), spelled out as
+ * code-point ranges: the pattern lands in /openapi.json, and clients that
+ * validate or generate from it (schemathesis, Python's `re`) know neither
+ * `\p{..}` nor JavaScript's exact `\s`.
+ */
+const SPACE = "\\t-\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff";
+const NOT_IN_TICKER = `\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff`;
+const TICKER_CHARS = `[^${NOT_IN_TICKER}]`;
+
 export const Ticker = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[^\s\p{Cc}]+$/u, "no whitespace or control characters")
+  .regex(new RegExp(`^${TICKER_CHARS}+$`), "no whitespace or control characters")
   .refine((t) => t !== "__proto__", "reserved name")
   .meta({ description: "Ticker symbol", example: "AAPL" });
 
@@ -25,7 +35,12 @@ export const Prices = z
   .record(Ticker, z.array(Price).min(1).max(MAX_PRICES_PER_TICKER))
   .refine((p) => Object.keys(p).length >= 1, "at least one ticker")
   .refine((p) => Object.keys(p).length <= MAX_TICKERS, `at most ${MAX_TICKERS} tickers`)
-  .meta({ description: "Closing prices per ticker, oldest first, equally spaced trading days" });
+  // The refinements above are invisible to z.toJSONSchema; state them for /openapi.json.
+  .meta({
+    description: "Closing prices per ticker, oldest first, equally spaced trading days",
+    minProperties: 1,
+    maxProperties: MAX_TICKERS,
+  });
 
 export const ScoreRequest = z.object({ prices: Prices });
 
@@ -47,10 +62,14 @@ export const ExplainLocalRequest = z.object({
   }),
 });
 
+/** One item of `?tickers=`: blanks around a ticker are trimmed, empty items skipped (as the handler does). */
+const QUERY_ITEM = `[${SPACE}]*(?:[^${NOT_IN_TICKER},]{1,64}[${SPACE}]*)?`;
+
 export const ScoreExpectedQuery = z.object({
   tickers: z
     .string()
     .max(MAX_TICKERS * 65)
+    .regex(new RegExp(`^${QUERY_ITEM}(?:,${QUERY_ITEM})*$`), "comma-separated tickers")
     .optional()
     .meta({ description: "Comma-separated tickers; all when omitted" }),
 });
