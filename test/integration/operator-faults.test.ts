@@ -4,7 +4,7 @@ import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { createNamespace, kubectl, startPrivateCluster, type TestCluster } from "../harness/cluster.js";
 import { eventually, startTestOperator, type TestOperator } from "../harness/operator.js";
 
-/** Faults the apiserver throws at a controller: restarts and cut watches. The operator must converge without a restart of its own. */
+/** Faults the apiserver throws at a controller: apiserver and etcd restarts, cut watches. The operator must converge without a restart of its own. */
 
 let cluster: TestCluster;
 let operator: TestOperator;
@@ -83,5 +83,20 @@ describe("operator under apiserver faults", () => {
     );
     const stats = [...operator.handle.informers.values()].map((i) => i.stats.watchErrors + i.stats.watches);
     expect(Math.min(...stats)).toBeGreaterThan(1);
+  });
+
+  test("etcd stopped and started again under the running apiserver: a change made after it returns converges, no duplicates", async () => {
+    await cluster.controlPlane.restartEtcd();
+    await apply("survivor", { replicas: 4 });
+    await eventually(
+      async () => (await deploymentReplicas("survivor")) === 4,
+      90_000,
+      "update after etcd restart",
+    );
+    const deployments = await cluster.client.request<{ items: KubeObject[] }>(
+      "GET",
+      resourcePath(RESOURCE_TYPES.Deployment, ns),
+    );
+    expect(deployments.items.map((d) => d.metadata.name).sort()).toEqual(["newcomer", "survivor"]);
   });
 });
