@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat, unlink } from "node:fs/promises";
-import { isAbsolute, join, relative } from "node:path";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import {
   computeFeatures,
   FeatureSkewError,
@@ -21,7 +21,12 @@ import { loadPrices } from "../prices/index.js";
 import { renderReport } from "../report/index.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import type { ModelFormatOption, ModelLoader, PipelineModel } from "./model.js";
-import { readPipelineSummary, writePipelineSummary, type PipelineSummary } from "./summary.js";
+import {
+  PIPELINE_SUMMARY,
+  readPipelineSummary,
+  writePipelineSummary,
+  type PipelineSummary,
+} from "./summary.js";
 
 export interface PipelineOptions {
   readonly dataDir: string;
@@ -68,11 +73,29 @@ async function step<T>(name: string, timings: Record<string, number>, fn: () => 
 }
 
 /** Removes temp files a killed earlier run left behind (`.<name>.<hex>.tmp`, see writeFileAtomic). */
-async function sweepTempFiles(dir: string): Promise<number> {
+async function sweepTempFiles(dir: string, name = ".+"): Promise<number> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  const stale = names.filter((n) => /^\..+\.[0-9a-f]{12}\.tmp$/.test(n));
+  const pattern = new RegExp(`^\\.${name}\\.[0-9a-f]{12}\\.tmp$`);
+  const stale = names.filter((n) => pattern.test(n));
   await Promise.all(stale.map((n) => unlink(join(dir, n)).catch(() => undefined)));
   return stale.length;
+}
+
+/**
+ * Every place a pipeline write can leave a temp file: expected/, its history,
+ * each reports/<date>/ and, in runs/, only the pipeline's own summary (the
+ * backup writes its summary there too, maybe at this moment). A run killed
+ * while writing a report left `.index.html.*.tmp` behind forever before the
+ * report folders were swept (found by the kill-point test).
+ */
+async function sweepPipelineTemps(dataDir: string): Promise<number> {
+  let n =
+    (await sweepTempFiles(join(dataDir, "expected"))) +
+    (await sweepTempFiles(join(dataDir, "expected", "history")));
+  const reports = await readdir(join(dataDir, "reports")).catch(() => [] as string[]);
+  for (const date of reports) n += await sweepTempFiles(join(dataDir, "reports", date));
+  n += await sweepTempFiles(dirname(join(dataDir, PIPELINE_SUMMARY)), "pipeline-last\\.json");
+  return n;
 }
 
 /**
@@ -100,9 +123,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
   const timings: Record<string, number> = {};
   let model: PipelineModel | null = null;
   try {
-    const swept =
-      (await sweepTempFiles(join(dataDir, "expected"))) +
-      (await sweepTempFiles(join(dataDir, "expected", "history")));
+    const swept = await sweepPipelineTemps(dataDir);
     if (swept > 0) progress(`removed ${swept} temp file(s) left by an interrupted run`);
 
     const { panel, report: priceReport } = await step("prices", timings, () =>
