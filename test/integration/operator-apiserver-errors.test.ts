@@ -115,7 +115,7 @@ describe("operator behind a fault-injecting proxy (5xx, 429 with Retry-After, wa
     expect(proxy.counts.error503).toBeGreaterThan(0);
     expect(proxy.counts.throttle429).toBeGreaterThan(0);
     expect(proxy.counts.watchReset).toBeGreaterThan(0);
-  });
+  }, 300_000); // above the default 180 s: slow 2-core CI machines; every wait inside is bounded
 
   test("once the faults stop, every resource reports Degraded=False and a further change converges", async () => {
     proxy.setEnabled(false);
