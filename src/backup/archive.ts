@@ -19,6 +19,7 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { create, list } from "tar";
 import { decodeExpectedPanel, EXPECTED_LATEST } from "../panel/index.js";
+import { naming } from "../util/atomic-write.js";
 import {
   BACKUP_ROOTS,
   BackupVerifyError,
@@ -71,7 +72,7 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<Backup
   const { dataDir, archivePath, now } = options;
   const dir = dirname(archivePath);
   await mkdir(dir, { recursive: true });
-  const staging = await mkdtemp(join(dir, ".staging-"));
+  const staging = await naming(join(dir, ".staging-*"), () => mkdtemp(join(dir, ".staging-")));
   const tmp = join(dir, `.${basename(archivePath)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     const files: ManifestFile[] = [];
@@ -80,10 +81,12 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<Backup
       const info = await lstat(src);
       const bytes = await readFile(src);
       const dst = join(staging, ...rel.split("/"));
-      await mkdir(dirname(dst), { recursive: true });
-      await writeFile(dst, bytes);
-      await chmod(dst, info.mode & 0o777);
-      await utimes(dst, info.atime, info.mtime);
+      await naming(dst, async () => {
+        await mkdir(dirname(dst), { recursive: true });
+        await writeFile(dst, bytes);
+        await chmod(dst, info.mode & 0o777);
+        await utimes(dst, info.atime, info.mtime);
+      });
       files.push({
         path: rel,
         size: bytes.length,
@@ -106,7 +109,8 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<Backup
       files,
       totalBytes: files.reduce((s, f) => s + f.size, 0),
     };
-    await writeFile(join(staging, MANIFEST_NAME), JSON.stringify(manifest, null, 2) + "\n");
+    const manifestPath = join(staging, MANIFEST_NAME);
+    await naming(manifestPath, () => writeFile(manifestPath, JSON.stringify(manifest, null, 2) + "\n"));
     const present = BACKUP_ROOTS.filter((r) => files.some((f) => f.path.startsWith(`${r}/`)));
     let written = 0;
     const counter = new Transform({
@@ -116,24 +120,28 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<Backup
         done(null, chunk);
       },
     });
-    await pipeline(
-      create({ gzip: true, cwd: staging, portable: true }, [MANIFEST_NAME, ...present]),
-      counter,
-      createWriteStream(tmp, { flags: "wx", mode: 0o644 }),
-    );
-    const handle = await open(tmp, "r+");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, archivePath);
-    const dirHandle = await open(dir, "r");
-    try {
-      await dirHandle.sync();
-    } finally {
-      await dirHandle.close();
-    }
+    // Errors name the archive: node's stream errors ("ENOSPC: no space left
+    // on device, write") name no file.
+    await naming(archivePath, async () => {
+      await pipeline(
+        create({ gzip: true, cwd: staging, portable: true }, [MANIFEST_NAME, ...present]),
+        counter,
+        createWriteStream(tmp, { flags: "wx", mode: 0o644 }),
+      );
+      const handle = await open(tmp, "r+");
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, archivePath);
+      const dirHandle = await open(dir, "r");
+      try {
+        await dirHandle.sync();
+      } finally {
+        await dirHandle.close();
+      }
+    });
     return manifest;
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
