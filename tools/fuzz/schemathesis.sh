@@ -91,9 +91,10 @@ console.error(`fuzz: ${n} tuple schema(s) rewritten for schemathesis`);
 log "schemathesis $("$st" --version | awk '{print $NF}'): every operation, positive and negative data, max ${max_examples} examples each, seed ${seed}"
 start=$(date +%s)
 report_args=()
-[[ -n "$report" ]] && report_args=(--report junit,ndjson --report-dir "$report")
 status=0
-"$st" run "$work/openapi.st.json" --url "http://127.0.0.1:$port" \
+# From the temp dir: schemathesis keeps a crash cache in ./.schemathesis, which must not land in the repo.
+[[ -n "$report" ]] && report="$(realpath -m "$report")" && report_args=(--report junit,ndjson --report-dir "$report")
+(cd "$work" && "$st" run "$work/openapi.st.json" --url "http://127.0.0.1:$port" \
   --checks all \
   --max-examples "$max_examples" \
   --seed "$seed" \
@@ -101,7 +102,7 @@ status=0
   --generation-database none \
   --request-timeout 20 \
   --no-color \
-  "${report_args[@]}" "${extra[@]}" || status=$?
+  "${report_args[@]}" "${extra[@]}") || status=$?
 
 # The scorer must still be alive, and must never have answered 5xx.
 if ! kill -0 "$scorer_pid" 2>/dev/null; then log "the scorer died during the run"; status=1; fi
