@@ -60,10 +60,16 @@ async function attempt(write: () => Promise<unknown>, conflicts: { n: number }):
   }
 }
 
-function container(d: KubeObject): { image: string } {
-  return (
-    d["spec"] as { template: { spec: { containers: { name: string; image: string }[] } } }
-  ).template.spec.containers.find((c) => c.name === "scorer")!;
+interface Container {
+  name: string;
+  image: string;
+  ports?: { name: string; containerPort: number; protocol: string }[];
+}
+
+function container(d: KubeObject): Container {
+  return (d["spec"] as { template: { spec: { containers: Container[] } } }).template.spec.containers.find(
+    (c) => c.name === "scorer",
+  )!;
 }
 
 function servicePorts(s: KubeObject): { name: string; port: number }[] {
@@ -146,6 +152,15 @@ describe("operator against competing writers (409 races, rival field managers)",
           query: { fieldManager: "rival-put" },
         });
       }, rival);
+      // 3b. The same for the scorer's container port (container ports are keyed by number, named uniquely).
+      await attempt(async () => {
+        const d = await get("Deployment", "contested");
+        container(d).ports![0]!.containerPort = 9000 + round;
+        await client.request("PUT", path("Deployment", "contested"), {
+          body: d,
+          query: { fieldManager: "rival-put" },
+        });
+      }, rival);
       // 4. An update carrying a resourceVersion read before the fight: optimistic concurrency must refuse it.
       await attempt(async () => {
         const stale = structuredClone(staleDeployment);
@@ -168,6 +183,8 @@ describe("operator against competing writers (409 races, rival field managers)",
         ]);
         return (
           container(d).image === desiredImage &&
+          JSON.stringify(container(d).ports) ===
+            JSON.stringify([{ name: "http", containerPort: 8000, protocol: "TCP" }]) &&
           JSON.stringify(servicePorts(svc)) === JSON.stringify([{ name: "http", port: 8000 }]) &&
           sa.metadata.labels?.["app.kubernetes.io/component"] === "scorer" &&
           cm.metadata.labels?.["app.kubernetes.io/managed-by"] === "maie-operator" &&

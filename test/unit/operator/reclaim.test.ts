@@ -28,4 +28,24 @@ describe("reclaimPatch", () => {
     };
     expect(reclaimPatch(cm, cm)).toBeUndefined();
   });
+
+  test("a container port edited by someone else: replace that container's ports, found by name in the live list", () => {
+    const deployment = (containers: unknown[]): KubeObject => ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "alpha", namespace: "ns", resourceVersion: "7" },
+      spec: { template: { spec: { containers } } },
+    });
+    const port = { name: "http", containerPort: 8000, protocol: "TCP" };
+    const desired = deployment([{ name: "scorer", ports: [port] }]);
+    const live = deployment([
+      { name: "sidecar", image: "x" },
+      { name: "scorer", ports: [{ ...port, containerPort: 9000 }] },
+    ]);
+    expect(reclaimPatch(desired, live)).toEqual([
+      { op: "test", path: "/metadata/resourceVersion", value: "7" },
+      { op: "replace", path: "/spec/template/spec/containers/1/ports", value: [port] },
+    ]);
+    expect(reclaimPatch(desired, deployment([{ name: "scorer", ports: [port] }]))).toBeUndefined();
+  });
 });
