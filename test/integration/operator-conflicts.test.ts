@@ -93,7 +93,7 @@ async function reconcileErrors(): Promise<number> {
 }
 
 describe("operator against competing writers (409 races, rival field managers)", () => {
-  test("a rival rewriting the children's image, labels and Service port loses once it stops; no duplicate, no write loop", async () => {
+  test("a rival rewriting the children's image, labels, Service and container ports loses once it stops; no duplicate, no write loop", async () => {
     await applyResource("contested", { replicas: 1 });
     await eventually(
       async () => (await unconverged(client, ns, ["contested"])).length === 0,
