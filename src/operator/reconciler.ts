@@ -7,12 +7,13 @@ import type { MaieDeploymentStatus } from "../api/status.js";
 import { Action } from "../controller/action.js";
 import type { ObjectCache } from "../controller/informer.js";
 import type { Clock } from "../controller/clock.js";
-import { desiredChildren } from "../desired/children.js";
+import { desiredChildren, MANAGED_KINDS } from "../desired/children.js";
+import { prometheusRuleDecision, serviceMonitorDecision } from "../desired/monitoring/decision.js";
 import { InvalidSpecError } from "../desired/errors.js";
 import { names, type Capabilities, type DesiredContext } from "../desired/meta.js";
 import type { KubeObject } from "../kube/object.js";
 import { APPLY_PATCH, type RestClient } from "../kube/rest.js";
-import { RESOURCE_TYPES, resourcePath } from "../kube/resources.js";
+import { RESOURCE_TYPES, resourcePath, type KindName } from "../kube/resources.js";
 import { applyChild, deleteChild } from "./apply.js";
 import { handOverReplicas } from "./replicas-handover.js";
 import { stableJson } from "./child-diff.js";
@@ -21,20 +22,11 @@ import type { OperatorMetrics } from "./metrics.js";
 import { cronJobFacts, deploymentFacts } from "./observe.js";
 import { computeStatus, invalidSpecStatus, type ChildOutcome, type MonitoringOutcome } from "./status.js";
 
-/** Kinds the operator creates and may prune; CRD-backed ones only when served. */
-export const CHILD_KINDS = [
-  "ServiceAccount",
-  "PersistentVolumeClaim",
-  "Service",
-  "Deployment",
-  "CronJob",
-  "Ingress",
-  "HorizontalPodAutoscaler",
-  "PodDisruptionBudget",
-  "NetworkPolicy",
-  "ConfigMap",
-] as const;
-export const MONITORING_KINDS = ["ServiceMonitor", "PrometheusRule"] as const;
+/** Kinds the operator creates and may prune: the builders' own list, split by whether a CRD must be served. */
+export const CHILD_KINDS: readonly KindName[] = MANAGED_KINDS.filter((k) => !k.crdBacked).map((k) => k.kind);
+export const MONITORING_KINDS: readonly KindName[] = MANAGED_KINDS.filter((k) => k.crdBacked).map(
+  (k) => k.kind,
+);
 /** PVCs hold the data: they are never pruned, only retained or garbage-collected with the resource. */
 const NEVER_PRUNED = new Set(["PersistentVolumeClaim"]);
 
@@ -138,7 +130,7 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
     cr,
     {
       children: outcomes,
-      monitoring: monitoringOutcome(cr, capabilities, outcomes),
+      monitoring: monitoringOutcome(cr, ctx, outcomes),
       deployment: deploymentFacts(
         deps.children.get("Deployment")?.get(cr.metadata.namespace, names.deployment(cr)),
       ),
@@ -231,31 +223,28 @@ function withDesiredHash(child: KubeObject): KubeObject {
   };
 }
 
+/**
+ * The MonitoringConfigured state: the builders' own decisions (so the status
+ * cannot disagree with what was built), plus apply failures seen this pass.
+ */
 function monitoringOutcome(
   cr: MaieDeployment,
-  capabilities: Capabilities,
+  ctx: DesiredContext,
   outcomes: readonly ChildOutcome[],
 ): MonitoringOutcome {
-  const m = cr.spec.monitoring;
-  const wanted = [m.serviceMonitor.enabled, m.alerts.enabled];
-  if (wanted.every((e) => e === "false"))
-    return { state: "Disabled", message: "ServiceMonitor and PrometheusRule are disabled in the spec" };
-  if (!capabilities.prometheusOperator) {
-    return {
-      state: "CRDNotInstalled",
-      message:
-        "monitoring.coreos.com/v1 (Prometheus Operator) is not served by this cluster; ServiceMonitor and PrometheusRule are skipped until it is",
-    };
-  }
+  const decisions = [serviceMonitorDecision(cr, ctx), prometheusRuleDecision(cr, ctx)];
+  const message = decisions.map((d) => d.message).join("; ");
+  if (decisions.every((d) => d.reason === "Disabled")) return { state: "Disabled", message };
+  if (decisions.some((d) => d.reason === "CRDNotInstalled")) return { state: "CRDNotInstalled", message };
   const failed = outcomes.filter(
-    (o) => !o.applied && (o.kind === "ServiceMonitor" || o.kind === "PrometheusRule"),
+    (o) => !o.applied && (MONITORING_KINDS as readonly string[]).includes(o.kind),
   );
   if (failed.length > 0)
     return {
       state: "ApplyFailed",
       message: failed.map((f) => `${f.kind}/${f.name}: ${f.error ?? ""}`).join("; "),
     };
-  return { state: "Applied", message: "ServiceMonitor and PrometheusRule applied as the spec asks" };
+  return { state: "Applied", message };
 }
 
 /** Writes status through /status with server-side apply, only when it differs from what is stored. */
