@@ -35,10 +35,14 @@ for project in unit integration; do
   node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects "$project" --json --outputFile "$results/$project.json" "$@" || status=1
 done
 
+step "schemathesis against the scorer's /openapi.json (zero 5xx, responses match the document)"
+tools/fuzz/schemathesis.sh >"$results/schemathesis.log" || { cat "$results/schemathesis.log"; echo "schemathesis found failures (report above)" >&2; status=1; }
+tail -n 5 "$results/schemathesis.log" >&2
+
 node -e '
 const fs = require("fs");
 let passed = 0, failed = 0, skipped = 0, suitesFailed = 0;
-for (const f of fs.readdirSync(process.argv[1])) {
+for (const f of fs.readdirSync(process.argv[1]).filter((f) => f.endsWith(".json"))) {
   const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + f, "utf8"));
   passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
   suitesFailed += r.numFailedTestSuites + (r.numRuntimeErrorTestSuites || 0);
