@@ -12,16 +12,15 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
-import { ControlPlane } from "../../src/controlplane/controlplane.js";
-import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../src/controlplane/install-crds.js";
+import type { ControlPlane } from "../../src/controlplane/controlplane.js";
 import { freePort } from "../../src/controlplane/ports.js";
 import { delay } from "../../src/controlplane/wait.js";
 import { parseMaieDeployment } from "../../src/api/parse.js";
 import { desiredChildren } from "../../src/desired/children.js";
-import { APPLY_PATCH, RestClient } from "../../src/kube/rest.js";
+import { APPLY_PATCH, type RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath, resourceType } from "../../src/kube/resources.js";
 import type { KubeObject } from "../../src/kube/object.js";
+import { createMaieDeployments, pool, startBenchCluster } from "./bench-cluster.js";
 
 const { values } = parseArgs({
   options: {
@@ -38,15 +37,6 @@ const counts = values.counts.split(",").map(Number);
 const concurrency = Number(values.concurrency);
 const log = (m: string) => process.stderr.write(`[bench/operator] ${m}\n`);
 
-async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (i < items.length) await fn(items[i++]!);
-    }),
-  );
-}
-
 function spec(i: number) {
   return {
     replicas: 1 + (i % 3),
@@ -55,21 +45,8 @@ function spec(i: number) {
   };
 }
 
-async function createResources(client: RestClient, ns: string, n: number): Promise<void> {
-  await pool(
-    Array.from({ length: n }, (_, i) => i),
-    16,
-    async (i) => {
-      await client.request("POST", resourcePath(RESOURCE_TYPES.MaieDeployment, ns), {
-        body: {
-          apiVersion: "maie.io/v1alpha1",
-          kind: "MaieDeployment",
-          metadata: { name: `m${i}` },
-          spec: spec(i),
-        },
-      });
-    },
-  );
+function createResources(client: RestClient, ns: string, n: number): Promise<void> {
+  return createMaieDeployments(client, ns, n, "m", spec);
 }
 
 async function allReconciled(client: RestClient, ns: string, n: number): Promise<boolean> {
@@ -223,15 +200,8 @@ async function benchBareClient(client: RestClient, n: number) {
   return { seconds: (performance.now() - t0) / 1000, objects: objects.length };
 }
 
-const cp = await ControlPlane.start({ controllerManager: false, log });
+const { cp, client } = await startBenchCluster(log);
 try {
-  const kc = new KubeConfig();
-  kc.loadFromFile(cp.kubeconfigPath);
-  const client = await RestClient.fromKubeConfig(kc);
-  await installCrds(client, [
-    ...(await readYamlObjects("crds/maie.io_maiedeployments.yaml")),
-    ...(await prometheusOperatorCrds()),
-  ]);
   const rows: string[] = [];
   for (const n of counts) {
     log(`N=${n}: bare client`);

@@ -4,6 +4,7 @@ import { freePort } from "../../src/controlplane/ports.js";
 import { delay } from "../../src/controlplane/wait.js";
 import { MERGE_PATCH, type RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
+import { createMaieDeployments, pool } from "./bench-cluster.js";
 
 /**
  * The operator soak (issue 9, point 2), shared by the bounded benchmark
@@ -115,15 +116,6 @@ function initialSpec(i: number) {
     monitoring: { serviceMonitor: { enabled: "auto" }, alerts: { enabled: "auto" } },
     ingress: { enabled: i % 2 === 0, host: `s${i}.example.com` },
   };
-}
-
-async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (i < items.length) await fn(items[i++]!);
-    }),
-  );
 }
 
 interface Listed {
@@ -239,20 +231,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 
   try {
     log(`creating ${o.resources} resources in ${ns}`);
-    await pool(
-      Array.from({ length: o.resources }, (_, i) => i),
-      16,
-      async (i) => {
-        await client.request("POST", resourcePath(RESOURCE_TYPES.MaieDeployment, ns), {
-          body: {
-            apiVersion: "maie.io/v1alpha1",
-            kind: "MaieDeployment",
-            metadata: { name: `s${i}` },
-            spec: initialSpec(i),
-          },
-        });
-      },
-    );
+    await createMaieDeployments(client, ns, o.resources, "s", initialSpec);
     for (let last = -1; ;) {
       const done = (await list()).filter(converged).length;
       if (done === o.resources) break;

@@ -7,11 +7,8 @@
  * time per round, reconcile errors, final convergence).
  */
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
-import { ControlPlane } from "../../src/controlplane/controlplane.js";
-import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../src/controlplane/install-crds.js";
-import { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
+import { startBenchCluster } from "./bench-cluster.js";
 import { formatReport, runSoak } from "./soak-lib.js";
 
 const USAGE = `Usage: node dist/bench/operator/soak.js [options]
@@ -65,15 +62,8 @@ const opts = {
 };
 const log = (m: string) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
-const cp = await ControlPlane.start({ controllerManager: false, log });
+const { cp, client, kubeconfig } = await startBenchCluster(log);
 try {
-  const kc = new KubeConfig();
-  kc.loadFromFile(cp.kubeconfigPath);
-  const client = await RestClient.fromKubeConfig(kc);
-  await installCrds(client, [
-    ...(await readYamlObjects("crds/maie.io_maiedeployments.yaml")),
-    ...(await prometheusOperatorCrds()),
-  ]);
   const namespace = "soak";
   await client.request("POST", resourcePath(RESOURCE_TYPES.Namespace), {
     body: { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },
@@ -81,7 +71,7 @@ try {
   const report = await runSoak({
     ...opts,
     client,
-    kubeconfig: cp.kubeconfigPath,
+    kubeconfig,
     namespace,
     operatorArgs: [
       "--concurrency",
