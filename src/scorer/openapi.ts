@@ -45,10 +45,17 @@ function operation(path: string, method: string, doc: RouteDoc, secured: boolean
   if (path === "/score_expected") responses["304"] = { description: STATUS_TEXT[304] };
   const errors = new Set([...doc.errors, 405, ...(secured ? [401] : [])]);
   for (const status of [...errors].sort()) {
-    responses[String(status)] = {
-      description: `${STATUS_TEXT[status] ?? "Error"} (codes: ${errorCodesFor(status).join(", ")})`,
-      content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorResponse" } } },
-    };
+    const own = doc.errorBodies?.[status];
+    responses[String(status)] =
+      own === undefined
+        ? {
+            description: `${STATUS_TEXT[status] ?? "Error"} (codes: ${errorCodesFor(status).join(", ")})`,
+            content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorResponse" } } },
+          }
+        : {
+            description: STATUS_TEXT[status] ?? "Error",
+            content: { "application/json": { schema: schemaOf(own, "output") } },
+          };
   }
   const op: JsonSchema = {
     operationId: `${method.toLowerCase()}${path.replace(/[^a-zA-Z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,

@@ -37,6 +37,8 @@ export interface RouteDoc {
   readonly response: z.ZodType | "text";
   /** Error statuses this operation can answer with (besides 401 when auth is on). */
   readonly errors: readonly number[];
+  /** Error statuses whose body is not the error model (`/ready` answers 503 with its own report). */
+  readonly errorBodies?: Readonly<Partial<Record<number, z.ZodType>>>;
 }
 
 export interface Operation {
@@ -207,6 +209,7 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
             summary: "Readiness: panel loaded (and model, unless readinessRequiresModel=false)",
             response: S.ReadyResponse,
             errors: [503],
+            errorBodies: { 503: S.ReadyResponse },
           },
         },
       },

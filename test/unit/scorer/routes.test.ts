@@ -377,6 +377,19 @@ describe("GET /openapi.json", () => {
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) expect(ref).toBe("#/components/schemas/ErrorResponse");
   });
+
+  test("/ready's 503 is documented with the readiness report it sends, not the error model", async () => {
+    const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const notReady = doc.paths["/ready"]!.get!.responses["503"];
+    expect(notReady).toMatchObject({
+      content: {
+        "application/json": { schema: { properties: { status: { enum: ["ready", "not_ready"] } } } },
+      },
+    });
+    expect(JSON.stringify(notReady)).not.toContain("ErrorResponse");
+  });
 });
 
 describe("routing errors", () => {
