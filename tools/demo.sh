@@ -27,9 +27,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 maie() { node dist/src/cli/main.js "$@"; }
+# Long-running commands start node directly (not through the function), so
+# $! is node's pid and cleanup's TERM reaches it even when the script is
+# stopped by a plain kill rather than a terminal's Ctrl-C to the whole group.
+maie_bg() { node dist/src/cli/main.js "$@" & }
 
 say "starting etcd + kube-apiserver + kube-controller-manager on 127.0.0.1 (logs: $work/controlplane/logs)"
-maie controlplane --dir "$work/controlplane" --kubeconfig-out "$work/kubeconfig" >"$work/controlplane.out" 2>"$work/controlplane.err" &
+maie_bg controlplane --dir "$work/controlplane" --kubeconfig-out "$work/kubeconfig" >"$work/controlplane.out" 2>"$work/controlplane.err"
 pids+=($!)
 until grep -q '^export KUBECONFIG' "$work/controlplane.out" 2>/dev/null; do
   kill -0 "${pids[0]}" 2>/dev/null || { cat "$work/controlplane.err" >&2; exit 1; }
@@ -38,7 +42,7 @@ done
 export KUBECONFIG="$work/kubeconfig"
 
 say "starting the operator (metrics on 127.0.0.1:8081, log: $work/operator.log)"
-maie operator --leader-election true --lease-namespace default --metrics-port 8081 --metrics-bind-address 127.0.0.1 >"$work/operator.log" 2>&1 &
+maie_bg operator --leader-election true --lease-namespace default --metrics-port 8081 --metrics-bind-address 127.0.0.1 >"$work/operator.log" 2>&1
 pids+=($!)
 until curl -fsS http://127.0.0.1:8081/readyz >/dev/null 2>&1; do sleep 0.5; done
 
@@ -52,7 +56,7 @@ cp config/samples/data/models/lightgbm/model.txt "$work/data/models/model.txt"
 maie pipeline run --data-dir "$work/data" --model models/model.txt --model-format lightgbm
 
 say "starting the scorer on http://localhost:$port (log: $work/scorer.log)"
-maie scorer --data-dir "$work/data" --port "$port" --host 127.0.0.1 >"$work/scorer.log" 2>&1 &
+maie_bg scorer --data-dir "$work/data" --port "$port" --host 127.0.0.1 >"$work/scorer.log" 2>&1
 pids+=($!)
 until curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1; do
   kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/scorer.log" >&2; exit 1; }
