@@ -1,11 +1,11 @@
 import autocannon from "autocannon";
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../src/controlplane/ports.js";
 
 /**
  * bench/scorer: the scorer and the FastAPI + LightGBM baseline on loopback,
@@ -41,17 +41,6 @@ const PYTHON = opts.python;
 const DURATION = Number(opts.duration);
 const RATE = Number(opts.rate);
 const CONNECTIONS = Number(opts.connections);
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
-  });
-}
 
 async function waitReady(url: string, child: ChildProcess): Promise<void> {
   for (;;) {

@@ -1,9 +1,9 @@
 import autocannon from "autocannon";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../src/controlplane/ports.js";
 
 /**
  * The scorer soak (issue 9, point 3): a real `maie scorer` process under a
@@ -89,17 +89,6 @@ export function prepareSampleData(dir: string): { dataDir: string; swapModel: st
   );
   if (run.status !== 0) throw new Error(`pipeline run failed (${run.status}): ${run.stderr.trim()}`);
   return { dataDir: dir, swapModel: join(samples, "models/xgboost/model.xgb.json") };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
