@@ -122,3 +122,33 @@ export function cronJobFacts(cronJob: KubeObject | undefined, jobs: readonly Kub
         : undefined,
   };
 }
+
+/** A claim the reconcile wants that is not bound yet, and the class it waits on. */
+export interface PendingClaim {
+  readonly name: string;
+  /**
+   * `spec.storageClassName` as the apiserver stored it. Absent means no
+   * default StorageClass existed when the claim was created (the
+   * DefaultStorageClass admission plugin fills it in otherwise); `""` means
+   * static binding only.
+   */
+  readonly storageClassName: string | undefined;
+}
+
+interface ClaimSpec {
+  storageClassName?: string | null;
+}
+
+/**
+ * The desired claims that are `Pending`, in the order given. A claim not in
+ * the cache yet (just created) is not reported: no fact, no guess.
+ */
+export function pendingClaims(claims: readonly (KubeObject | undefined)[]): PendingClaim[] {
+  return claims
+    .filter((c): c is KubeObject => c !== undefined)
+    .filter((c) => (c["status"] as { phase?: string } | undefined)?.phase === "Pending")
+    .map((c) => ({
+      name: c.metadata.name,
+      storageClassName: (c["spec"] as ClaimSpec | undefined)?.storageClassName ?? undefined,
+    }));
+}

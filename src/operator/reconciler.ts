@@ -19,7 +19,7 @@ import { handOverReplicas } from "./replicas-handover.js";
 import { stableJson } from "./child-diff.js";
 import type { EventRecorder } from "./events.js";
 import type { OperatorMetrics } from "./metrics.js";
-import { cronJobFacts, deploymentFacts } from "./observe.js";
+import { cronJobFacts, deploymentFacts, pendingClaims } from "./observe.js";
 import { computeStatus, invalidSpecStatus, type ChildOutcome, type MonitoringOutcome } from "./status.js";
 
 /** Kinds the operator creates and may prune: the builders' own list, split by whether a CRD must be served. */
@@ -138,6 +138,11 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
       backup: cr.spec.backup.enabled
         ? cronJobFacts(cronJobs?.get(cr.metadata.namespace, names.backupCronJob(cr)), jobs)
         : "disabled",
+      pendingClaims: pendingClaims(
+        desired
+          .filter((c) => c.kind === "PersistentVolumeClaim")
+          .map((c) => deps.children.get(c.kind)?.get(cr.metadata.namespace, c.metadata.name)),
+      ),
       changed,
     },
     now,

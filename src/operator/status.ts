@@ -2,7 +2,8 @@ import type { MaieDeployment } from "../api/resource.js";
 import type { ChildStatus, MaieDeploymentStatus } from "../api/status.js";
 import { names, selectorLabels } from "../desired/meta.js";
 import { mergeConditions, type ConditionInput } from "./conditions.js";
-import type { DeploymentFacts, JobRunFacts } from "./observe.js";
+import type { DeploymentFacts, JobRunFacts, PendingClaim } from "./observe.js";
+import { progressingCondition } from "./progressing.js";
 
 /**
  * The status as a pure function of what the reconcile observed: every
@@ -28,6 +29,8 @@ export interface Observations {
   readonly deployment: DeploymentFacts;
   readonly pipeline: JobRunFacts;
   readonly backup: JobRunFacts | "disabled";
+  /** Desired PersistentVolumeClaims that are not bound yet. */
+  readonly pendingClaims: readonly PendingClaim[];
   /** Children created, changed or deleted by this reconcile. */
   readonly changed: number;
 }
@@ -74,27 +77,7 @@ export function computeStatus(cr: MaieDeployment, obs: Observations, now: string
         }
       : { type: "Degraded", status: "False", reason: "AsExpected", message: "all children applied" };
 
-  const progressing: ConditionInput =
-    obs.changed > 0
-      ? {
-          type: "Progressing",
-          status: "True",
-          reason: "ChildrenUpdated",
-          message: `${obs.changed} child object(s) created, updated or deleted`,
-        }
-      : d.exists && !d.rolledOut
-        ? {
-            type: "Progressing",
-            status: "True",
-            reason: "RollingOut",
-            message: `${d.readyReplicas}/${d.desiredReplicas} scorer pods ready`,
-          }
-        : {
-            type: "Progressing",
-            status: "False",
-            reason: "Complete",
-            message: "children match the spec and the rollout is complete",
-          };
+  const progressing = progressingCondition(obs.changed, d, obs.pendingClaims);
 
   const pipeline = jobCondition("PipelineHealthy", obs.pipeline, "pipeline");
   const backup: ConditionInput =

@@ -32,6 +32,7 @@ function obs(over: Partial<Observations> = {}): Observations {
     deployment: deploymentFacts(available),
     pipeline: { lastSuccess: undefined, lastOutcome: undefined, lastFailureMessage: undefined },
     backup: "disabled",
+    pendingClaims: [],
     changed: 0,
     ...over,
   };
@@ -146,6 +147,19 @@ describe("computeStatus", () => {
       status: { conditions: [{ type: "Failed", status: "True" }] },
     };
     expect(cronJobFacts(cron, [other]).lastOutcome).toBeUndefined();
+  });
+
+  test("an unbound claim is named in Progressing, not hidden behind Complete", () => {
+    const s = computeStatus(
+      sampleResource(),
+      obs({ pendingClaims: [{ name: "alpha-data", storageClassName: undefined }] }),
+      NOW,
+    );
+    expect(cond(s, "Progressing")).toMatchObject({
+      status: "True",
+      reason: "PersistentVolumeClaimsPending",
+      message: expect.stringContaining("alpha-data (no storage class and no default StorageClass)"),
+    });
   });
 
   test("a Deployment still rolling out is Progressing; one past its deadline is Degraded", () => {
