@@ -4,9 +4,10 @@ import type { AddressInfo, Socket } from "node:net";
 import { pino, type Logger } from "pino";
 import { PUBLIC_ROUTES, TokenAuth } from "./auth.js";
 import type { ScorerConfig } from "./config.js";
-import { ApiError, toApiError } from "./errors.js";
+import { ApiError, toApiError, type ErrorCode } from "./errors.js";
 import { Explanations } from "./explain.js";
 import { ScorerMetrics } from "./metrics.js";
+import { accessLogLevel, ReadinessLog } from "./log-policy.js";
 import { buildOpenApi } from "./openapi.js";
 import { WatchedFile } from "./reload.js";
 import { buildRoutes, type Method, type Operation, type Route, type RouteResponse } from "./routes.js";
@@ -65,6 +66,7 @@ export class Scorer {
   #tokenWatch: WatchedFile<void> | null = null;
   #inflight = 0;
   #drained: (() => void) | null = null;
+  readonly #readinessLog: ReadinessLog;
 
   constructor(options: ScorerOptions) {
     this.config = options.config;
@@ -72,6 +74,7 @@ export class Scorer {
     this.metrics = new ScorerMetrics({ defaultMetrics: options.defaultMetrics ?? true });
     this.state = new ScorerState(this.config, options.sources, this.metrics, this.log);
     this.explanations = new Explanations(this.state);
+    this.#readinessLog = new ReadinessLog(this.log);
     const routes = buildRoutes({
       state: this.state,
       explanations: this.explanations,
@@ -118,6 +121,11 @@ export class Scorer {
       await this.#tokenWatch.start();
     }
     await this.state.start();
+    // Readiness changes only when a file is swapped in (or on drain, which logs
+    // "draining"), so it is reported then, once, not on every probe. Swaps
+    // during start are not reported one by one: the state after them is.
+    this.#reportReadiness();
+    this.state.onSwap(() => this.#reportReadiness());
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
       this.server.listen(this.config.port, this.config.host, () => {
@@ -153,6 +161,10 @@ export class Scorer {
     this.#tokenWatch?.close();
     this.state.close();
     this.log.info("scorer stopped");
+  }
+
+  #reportReadiness(): void {
+    if (!this.state.draining) this.#readinessLog.observe(this.state.readiness());
   }
 
   #clientError(err: NodeJS.ErrnoException, socket: Socket): void {
@@ -191,6 +203,7 @@ export class Scorer {
     const route = this.routes.get(path);
     const endpoint = route?.path ?? "unmatched";
     const method = req.method ?? "GET";
+    let errorCode: ErrorCode | undefined;
 
     const timer = setTimeout(() => {
       if (!res.headersSent) {
@@ -199,6 +212,7 @@ export class Scorer {
           `request not completed within ${this.config.requestTimeoutMs} ms`,
         );
         res.setHeader("Connection", "close");
+        errorCode = err.code;
         sendJson(res, err.status, err.toBody());
       }
       req.destroy();
@@ -220,8 +234,7 @@ export class Scorer {
         status,
         latency_ms: Math.round(seconds * 1e6) / 1e3,
       };
-      if (status >= 500) this.log.error(entry, "request");
-      else this.log.info(entry, "request");
+      this.log[accessLogLevel(endpoint, status, errorCode)](entry, "request");
       if (this.#inflight === 0) this.#drained?.();
     });
     req.on("error", () => undefined);
@@ -236,6 +249,7 @@ export class Scorer {
       if (!res.headersSent && !res.writableEnded) {
         if (apiError.status === 413) lingerClose(req);
         if (apiError.status === 413 || this.state.draining) res.setHeader("Connection", "close");
+        errorCode = apiError.code;
         sendJson(res, apiError.status, apiError.toBody(), apiError.headers);
       }
     });

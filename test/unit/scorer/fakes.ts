@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { loadConfig, type ScorerConfig } from "../../../src/scorer/config.js";
 import { Scorer } from "../../../src/scorer/server.js";
 import {
@@ -188,9 +188,10 @@ export async function startScorer(
   dataDir: string,
   overrides: Record<string, string> = {},
   sources: ScorerSources = fakeSources,
+  logger: Logger = pino({ level: "silent" }),
 ): Promise<Running> {
   const config = testConfig(dataDir, overrides);
-  const scorer = new Scorer({ config, sources, logger: pino({ level: "silent" }), defaultMetrics: false });
+  const scorer = new Scorer({ config, sources, logger, defaultMetrics: false });
   const address = await scorer.start();
   return { scorer, url: `http://127.0.0.1:${address.port}`, stop: () => scorer.shutdown(1000) };
 }
