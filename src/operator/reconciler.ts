@@ -68,9 +68,11 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
   const now = new Date(deps.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
   const reportInvalid = async (message: string): Promise<Action> => {
     const status = invalidSpecStatus(raw.status, raw.metadata.generation ?? 0, message, now);
-    if (await writeStatus(deps, raw, status))
+    // Once per change of the status, like the Event: a spec that stays invalid is not news at every resync.
+    if (await writeStatus(deps, raw, status)) {
       deps.events.record(asResource(raw), "Warning", "InvalidSpec", "Validate", message);
-    log.warn({ reason: message }, "invalid spec");
+      log.warn({ reason: message }, "invalid spec");
+    }
     return Action.awaitChange();
   };
   if (!parsed.ok) return reportInvalid(parsed.message);
