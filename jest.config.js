@@ -14,5 +14,13 @@ export default {
       globalSetup: "<rootDir>/dist/test/harness/global-setup.js",
       globalTeardown: "<rootDir>/dist/test/harness/global-teardown.js",
     },
+    {
+      // Real nodes (kubelet + containerd) running the project's image; root only.
+      ...common,
+      displayName: "e2e",
+      testMatch: ["<rootDir>/dist/test/e2e/**/*.test.js"],
+      globalSetup: "<rootDir>/dist/test/harness/e2e-setup.js",
+      globalTeardown: "<rootDir>/dist/test/harness/e2e-teardown.js",
+    },
   ],
 };

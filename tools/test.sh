@@ -12,13 +12,18 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 
-step "upstream binaries (kube-apiserver, etcd, kube-controller-manager, tools) into ${MAIE_CACHE:-$HOME/.cache/maie}/bin"
-t0=$(date +%s)
+phases=()
+phase_start=$(date +%s)
+# Records how long the phase that just ended took; printed at the end.
+phase_done() { phases+=("$1: $(( $(date +%s) - phase_start ))s"); phase_start=$(date +%s); }
+
+step "upstream binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, tools) into ${MAIE_CACHE:-$HOME/.cache/maie}/bin"
 tools/build-binaries.sh
-echo "binaries ready in $(( $(date +%s) - t0 ))s" >&2
+phase_done "binaries"
 
 step "build (WebAssembly core + TypeScript)"
 npm run --silent build
+phase_done "build"
 
 step "lint and format"
 npx eslint .
@@ -29,15 +34,30 @@ node dist/src/cli/main.js generate crd --out - | diff -u crds/maie.io_maiedeploy
 node dist/src/cli/main.js generate crd-docs --out - | diff -u docs/crd-reference.md - >&2 || { echo "docs/crd-reference.md is stale: run npm run generate" >&2; exit 1; }
 node dist/src/cli/main.js generate api-docs --out - | diff -u docs/api-reference.md - >&2 || { echo "docs/api-reference.md is stale: run npm run generate" >&2; exit 1; }
 
+phase_done "lint and generated files"
+
 status=0
 for project in unit integration; do
   step "jest: $project"
   node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects "$project" --json --outputFile "$results/$project.json" "$@" || status=1
+  phase_done "jest $project"
 done
+
+# End to end on real nodes: the images they run, then the e2e project (one
+# cluster, tests in order). Needs root and the node packages (.ci/run installs
+# them; tools/node-packages.sh on a development machine).
+step "node images (pause + this repository's Dockerfile, cached by content)"
+tools/image/node-images.sh >/dev/null
+phase_done "node images"
+step "jest: e2e (real nodes)"
+node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects e2e --runInBand --json --outputFile "$results/e2e.json" "$@" || status=1
+phase_done "jest e2e"
 
 step "schemathesis against the scorer's /openapi.json (zero 5xx, responses match the document)"
 tools/fuzz/schemathesis.sh >"$results/schemathesis.log" || { cat "$results/schemathesis.log"; echo "schemathesis found failures (report above)" >&2; status=1; }
 tail -n 5 "$results/schemathesis.log" >&2
+phase_done "schemathesis"
+printf 'phase times: %s\n' "$(IFS=';'; echo "${phases[*]}" | sed 's/;/, /g')" >&2
 
 node -e '
 const fs = require("fs");

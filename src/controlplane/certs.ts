@@ -17,7 +17,19 @@ export interface ControlPlaneCerts {
   /** Service-account token signing key pair. */
   readonly saKey: string;
   readonly saPub: string;
+  /** kube-apiserver's client certificate towards kubelets (logs, exec, port-forward). */
+  readonly kubeletClientCert: string;
+  readonly kubeletClientKey: string;
 }
+
+/** A certificate and its key, signed by the control plane's CA. */
+export interface IssuedCert {
+  readonly cert: string;
+  readonly key: string;
+}
+
+const CLIENT_EXT = "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n";
+const DAYS = "3650";
 
 async function openssl(args: string[]): Promise<void> {
   await run("openssl", args);
@@ -40,8 +52,10 @@ export async function generateCerts(dir: string): Promise<ControlPlaneCerts> {
     adminKey: p("admin.key"),
     saKey: p("sa.key"),
     saPub: p("sa.pub"),
+    kubeletClientCert: p("apiserver-kubelet-client.crt"),
+    kubeletClientKey: p("apiserver-kubelet-client.key"),
   };
-  const days = "3650";
+  const days = DAYS;
   await openssl([
     "req",
     "-x509",
@@ -72,11 +86,17 @@ export async function generateCerts(dir: string): Promise<ControlPlaneCerts> {
   await signed(certs.servingKey, certs.servingCert, "/CN=kube-apiserver", ext, certs, days);
 
   const clientExt = p("client.ext");
-  await writeFile(
-    clientExt,
-    "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n",
-  );
+  await writeFile(clientExt, CLIENT_EXT);
   await signed(certs.adminKey, certs.adminCert, "/O=system:masters/CN=maie-admin", clientExt, certs, days);
+  // kubeadm's choice: the apiserver reaches kubelets as a system:masters client.
+  await signed(
+    certs.kubeletClientKey,
+    certs.kubeletClientCert,
+    "/O=system:masters/CN=kube-apiserver-kubelet-client",
+    clientExt,
+    certs,
+    days,
+  );
 
   await openssl(["genrsa", "-out", certs.saKey, "2048"]);
   await openssl(["rsa", "-in", certs.saKey, "-pubout", "-out", certs.saPub]);
@@ -123,4 +143,37 @@ async function signed(
     "-extfile",
     extFile,
   ]);
+}
+
+/** A client certificate (e.g. a kubelet's identity: O=system:nodes, CN=system:node:NAME). */
+export async function issueClientCert(
+  ca: ControlPlaneCerts,
+  dir: string,
+  name: string,
+  subject: string,
+): Promise<IssuedCert> {
+  const issued = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+  const ext = join(dir, `${name}.ext`);
+  await writeFile(ext, CLIENT_EXT);
+  await signed(issued.key, issued.cert, subject, ext, ca, DAYS);
+  return issued;
+}
+
+/** A serving certificate for the given IP addresses and DNS names. */
+export async function issueServingCert(
+  ca: ControlPlaneCerts,
+  dir: string,
+  name: string,
+  ips: readonly string[],
+  dnsNames: readonly string[],
+): Promise<IssuedCert> {
+  const issued = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+  const ext = join(dir, `${name}.ext`);
+  const sans = [...ips.map((ip) => `IP:${ip}`), ...dnsNames.map((d) => `DNS:${d}`)].join(",");
+  await writeFile(
+    ext,
+    `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`,
+  );
+  await signed(issued.key, issued.cert, `/CN=${name}`, ext, ca, DAYS);
+  return issued;
 }

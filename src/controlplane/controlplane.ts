@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { stringify } from "yaml";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binary } from "./paths.js";
@@ -7,13 +8,21 @@ import { freePort } from "./ports.js";
 import { renderKubeconfig } from "./kubeconfig.js";
 import { spawnTied, type TiedProcess } from "./tied-process.js";
 import { waitHealthy, waitHttpHealthy } from "./wait.js";
+import { KubeNode, removeCgroups } from "./kube-node.js";
+import { nodeAddress, NodeNetwork } from "./node-network.js";
+import { waitNodesReady } from "./node-ready.js";
+import { installLocalVolumes, planLocalVolumes } from "./local-volumes.js";
+import { KubeConfig } from "@kubernetes/client-node";
+import { RestClient } from "../kube/rest.js";
 
 /**
  * A real Kubernetes control plane on loopback for tests, the demo and people:
  * etcd + kube-apiserver (RBAC on, service-account tokens, client-cert admin)
  * and, optionally, kube-controller-manager for garbage collection and
- * Deployment/ReplicaSet/Job status. Every process is tied to ours and dies
- * with it. Like controller-runtime's envtest, but from Go modules we build.
+ * Deployment/ReplicaSet/Job status, and real nodes: kube-scheduler plus, per
+ * node, containerd + runc + CNI + kubelet in a network namespace of ours
+ * (docs/real-node.md). Every process is tied to ours and dies with it. Like
+ * controller-runtime's envtest, but from Go modules we build.
  */
 
 export interface ControlPlaneOptions {
@@ -25,20 +34,36 @@ export interface ControlPlaneOptions {
   readonly maxRequestsInflight?: number;
   /** kube-apiserver --watch-cache (default true); off, watches go straight to etcd and see its compaction. */
   readonly watchCache?: boolean;
+  /** Real nodes to run (0: none, the default). Needs root; implies the controller manager. */
+  readonly nodes?: number;
+  /** Image archives imported into every node's containerd (the pause image first). */
+  readonly images?: readonly string[];
   readonly log?: (message: string) => void;
 }
+
+/** Local volumes made per node: the data and backups claims of a few resources. */
+const VOLUMES_PER_NODE = 8;
 
 export class ControlPlane {
   private etcd: TiedProcess | undefined;
   private apiserver: TiedProcess | undefined;
   private kcm: TiedProcess | undefined;
+  private scheduler: TiedProcess | undefined;
+  private network: NodeNetwork | undefined;
+  private readonly kubeNodes: KubeNode[] = [];
 
   private constructor(
     readonly dir: string,
     readonly certs: ControlPlaneCerts,
     readonly server: string,
     readonly kubeconfigPath: string,
-    private readonly ports: { etcdClient: number; etcdPeer: number; apiserver: number; kcm: number },
+    private readonly ports: {
+      etcdClient: number;
+      etcdPeer: number;
+      apiserver: number;
+      kcm: number;
+      scheduler: number;
+    },
     private readonly options: ControlPlaneOptions,
   ) {}
 
@@ -49,7 +74,12 @@ export class ControlPlane {
     // Fail before doing anything if a binary is missing: the message says how to build it.
     binary("etcd");
     binary("kube-apiserver");
-    if (options.controllerManager === true) binary("kube-controller-manager");
+    const nodeCount = options.nodes ?? 0;
+    if (options.controllerManager === true || nodeCount > 0) binary("kube-controller-manager");
+    if (nodeCount > 0) {
+      binary("kube-scheduler");
+      binary("kubelet");
+    }
 
     log("generating certificates");
     const certs = await generateCerts(dir);
@@ -58,6 +88,7 @@ export class ControlPlane {
       etcdPeer: await freePort(),
       apiserver: await freePort(),
       kcm: await freePort(),
+      scheduler: await freePort(),
     };
     const server = `https://127.0.0.1:${ports.apiserver}`;
     const kubeconfigPath = join(dir, "admin.kubeconfig");
@@ -73,12 +104,21 @@ export class ControlPlane {
     try {
       await cp.startEtcd();
       await cp.startApiserver();
-      if (options.controllerManager === true) await cp.startControllerManager();
+      if (options.controllerManager === true || nodeCount > 0) await cp.startControllerManager();
+      if (nodeCount > 0) await cp.startNodes(nodeCount);
     } catch (err) {
       await cp.stop();
       throw err;
     }
     return cp;
+  }
+
+  private get nodeCount(): number {
+    return this.options.nodes ?? 0;
+  }
+
+  private get nodeNetworkDir(): string {
+    return join(this.dir, "node-network");
   }
 
   private log(message: string): void {
@@ -127,12 +167,13 @@ export class ControlPlane {
         "--bind-address=127.0.0.1",
         "--advertise-address=127.0.0.1",
         "--service-cluster-ip-range=10.0.0.0/16",
-        "--authorization-mode=RBAC",
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
         `--service-account-key-file=${c.saPub}`,
         `--service-account-signing-key-file=${c.saKey}`,
         "--allow-privileged=true",
-        "--disable-admission-plugins=ServiceAccount",
+        ...(this.nodeCount > 0
+          ? await this.nodeApiserverFlags()
+          : ["--authorization-mode=RBAC", "--disable-admission-plugins=ServiceAccount"]),
         `--max-requests-inflight=${this.options.maxRequestsInflight ?? 400}`,
         "--endpoint-reconciler-type=none",
         `--watch-cache=${this.options.watchCache ?? true}`,
@@ -168,7 +209,8 @@ export class ControlPlane {
         `--service-account-private-key-file=${c.saKey}`,
         `--root-ca-file=${c.caCert}`,
         "--use-service-account-credentials=false",
-        "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route,-attachdetach,-persistentvolume-expander,-ttl,-bootstrapsigner,-tokencleaner",
+        // nodelifecycle lifts a Ready node's not-ready taint; without nodes it has nothing to do.
+        `--controllers=*,-nodeipam,${this.nodeCount > 0 ? "" : "-nodelifecycle,"}-cloud-node-lifecycle,-service-lb-controller,-route,-attachdetach,-persistentvolume-expander,-ttl,-bootstrapsigner,-tokencleaner`,
         "--concurrent-gc-syncs=5",
         "--v=0",
       ],
@@ -182,6 +224,129 @@ export class ControlPlane {
       () => kcm.isRunning(),
       "kube-controller-manager",
     );
+  }
+
+  /**
+   * What kube-apiserver needs to serve nodes: the Node authorizer and
+   * NodeRestriction for kubelet identities, service-account tokens in pods,
+   * a client certificate towards kubelets, and an egress selector that sends
+   * its cluster-bound traffic (logs, exec, port-forward) through the node
+   * network's CONNECT proxy, since the host has no address there.
+   */
+  private async nodeApiserverFlags(): Promise<string[]> {
+    const c = this.certs;
+    const egressConfig = join(this.dir, "egress-selector.yaml");
+    await mkdir(this.nodeNetworkDir, { recursive: true });
+    await writeFile(
+      egressConfig,
+      stringify({
+        apiVersion: "apiserver.k8s.io/v1beta1",
+        kind: "EgressSelectorConfiguration",
+        egressSelections: [
+          {
+            name: "cluster",
+            connection: {
+              proxyProtocol: "HTTPConnect",
+              transport: { uds: { udsName: join(this.nodeNetworkDir, "egress.sock") } },
+            },
+          },
+        ],
+      }),
+    );
+    return [
+      "--authorization-mode=Node,RBAC",
+      "--enable-admission-plugins=NodeRestriction",
+      `--kubelet-client-certificate=${c.kubeletClientCert}`,
+      `--kubelet-client-key=${c.kubeletClientKey}`,
+      `--kubelet-certificate-authority=${c.caCert}`,
+      "--kubelet-preferred-address-types=InternalIP,Hostname",
+      `--egress-selector-config-file=${egressConfig}`,
+    ];
+  }
+
+  async startScheduler(): Promise<void> {
+    this.log("starting kube-scheduler");
+    const c = this.certs;
+    this.scheduler = spawnTied(
+      "kube-scheduler",
+      binary("kube-scheduler"),
+      [
+        `--kubeconfig=${this.kubeconfigPath}`,
+        `--authentication-kubeconfig=${this.kubeconfigPath}`,
+        `--authorization-kubeconfig=${this.kubeconfigPath}`,
+        `--secure-port=${this.ports.scheduler}`,
+        "--bind-address=127.0.0.1",
+        `--tls-cert-file=${c.servingCert}`,
+        `--tls-private-key-file=${c.servingKey}`,
+        "--leader-elect=false",
+        "--v=0",
+      ],
+      this.logFile("kube-scheduler"),
+    );
+    const scheduler = this.scheduler;
+    await waitHealthy(
+      `https://127.0.0.1:${this.ports.scheduler}/healthz`,
+      { ca: c.caCert, cert: c.adminCert, key: c.adminKey },
+      60_000,
+      () => scheduler.isRunning(),
+      "kube-scheduler",
+    );
+  }
+
+  /** kube-scheduler, the node network, then each node; resolves when every node is Ready. */
+  private async startNodes(count: number): Promise<void> {
+    await this.startScheduler();
+    this.log("creating the node network (a network namespace of ours)");
+    this.network = await NodeNetwork.create(this.nodeNetworkDir);
+    const addresses = Array.from({ length: count }, (_, i) => nodeAddress(i + 1));
+    for (const a of addresses) await this.network.addNode(a);
+    await this.network.connectApiserver(this.ports.apiserver, addresses[0]!.ip, join(this.dir, "logs"));
+    for (const address of addresses) {
+      this.kubeNodes.push(
+        await KubeNode.start({
+          dir: join(this.dir, "nodes", address.name),
+          address,
+          network: this.network,
+          certs: this.certs,
+          images: this.options.images ?? [],
+          cgroupPrefix: this.cgroupPrefix()!,
+          log: (m) => this.log(m),
+        }),
+      );
+    }
+    await waitNodesReady(
+      this.kubeconfigPath,
+      addresses.map((a) => a.name),
+      90_000,
+      () => this.kubeNodes.every((n) => n.isRunning()),
+    );
+    this.log(`${count} node(s) Ready; creating the default StorageClass and local volumes`);
+    const kc = new KubeConfig();
+    kc.loadFromFile(this.kubeconfigPath);
+    const client = await RestClient.fromKubeConfig(kc);
+    try {
+      const volumes = planLocalVolumes(
+        this.kubeNodes.map((n) => ({ name: n.name, dir: n.paths.dir })),
+        VOLUMES_PER_NODE,
+      );
+      await installLocalVolumes(client, volumes);
+    } finally {
+      client.close();
+    }
+  }
+
+  /** The cgroup subtree all nodes' pods live under: `/<netns name>`. */
+  private cgroupPrefix(): string | undefined {
+    return this.network === undefined ? undefined : `/${this.network.netns}`;
+  }
+
+  get nodes(): readonly KubeNode[] {
+    return this.kubeNodes;
+  }
+
+  /** The node network's namespace name (undefined without nodes). */
+  get netns(): string | undefined {
+    return this.network?.netns;
   }
 
   /** Stops and starts kube-apiserver on the same port and etcd data (fault injection). */
@@ -221,12 +386,21 @@ export class ControlPlane {
   }
 
   processIds(): number[] {
-    return [this.etcd, this.apiserver, this.kcm]
-      .filter((p): p is TiedProcess => p?.isRunning() === true)
-      .map((p) => p.pid);
+    return [
+      ...[this.etcd, this.apiserver, this.kcm, this.scheduler]
+        .filter((p): p is TiedProcess => p?.isRunning() === true)
+        .map((p) => p.pid),
+      ...this.kubeNodes.flatMap((n) => n.processIds()),
+      ...(this.network?.processIds() ?? []),
+    ];
   }
 
   async stop(options: { removeDir?: boolean } = {}): Promise<void> {
+    for (const node of this.kubeNodes) await node.stop();
+    const prefix = this.cgroupPrefix();
+    if (prefix !== undefined) await removeCgroups(prefix);
+    await this.network?.destroy();
+    await this.scheduler?.stop(5_000);
     await this.kcm?.stop(5_000);
     await this.apiserver?.stop(10_000);
     await this.etcd?.stop(5_000);

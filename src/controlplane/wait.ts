@@ -41,7 +41,8 @@ async function pollHealthy(
     if (await probe()) return;
     await delay(200);
   }
-  throw new Error(`${what} did not become healthy at ${url} within ${timeoutMs} ms; see its log`);
+  const where = url === "(condition)" ? "" : ` at ${url}`;
+  throw new Error(`${what} did not become ready${where} within ${timeoutMs} ms; see its log`);
 }
 
 /** Polls an HTTPS health endpoint (client-cert authenticated) until it answers 200. */
@@ -70,4 +71,14 @@ export function waitHttpHealthy(
     }
   };
   return pollHealthy(probe, url, timeoutMs, alive, what);
+}
+
+/** Polls a condition until it holds, a watched process dies, or the deadline passes. */
+export function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  alive: () => boolean,
+  what: string,
+): Promise<void> {
+  return pollHealthy(async () => check(), "(condition)", timeoutMs, alive, what);
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: tools/image/build-local.sh [--tag NAME] [--keep] [--rebuild-base] [--help]
+Usage: tools/image/build-local.sh [--tag NAME] [--archive FILE] [--no-run] [--keep] [--rebuild-base] [--help]
 
 Builds the Dockerfile with buildah against a locally assembled base image and
 runs the result with podman as uid 10001 with a read-only root filesystem:
@@ -31,6 +31,8 @@ Needs root (or a working rootless setup), buildah, podman, runc and debootstrap:
   apt-get install -y buildah podman runc debootstrap
 Options:
   --tag NAME      image tag to build (default maie:local)
+  --archive FILE  also write the image as a docker-archive tar (for ctr images import)
+  --no-run        build only; skip the podman run checks of step 3
   --keep          keep the scratch data directory and the scorer container
   --rebuild-base  assemble the base image again even if one with this Node exists
   --help          this text
@@ -39,11 +41,15 @@ EOF
 }
 
 tag=maie:local
+archive=
+no_run=0
 keep=0
 rebuild_base=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --tag) tag=$2; shift 2 ;;
+    --archive) archive=$2; shift 2 ;;
+    --no-run) no_run=1; shift ;;
     --keep) keep=1; shift ;;
     --rebuild-base) rebuild_base=1; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -161,6 +167,16 @@ buildah bud --pull-never --network host --layers --force-rm --runtime "$(command
 buildah inspect --type image --format '{{.OCIv1.Config.User}} {{.OCIv1.Config.Entrypoint}} {{index .OCIv1.Config.Labels "org.opencontainers.image.revision"}}' "$tag" >&2
 echo >&2
 podman image ls "$tag" >&2
+if [ -n "$archive" ]; then
+  step "buildah push $tag docker-archive:$archive"
+  rm -f "$archive.tmp"
+  buildah push "$tag" "docker-archive:$archive.tmp:$tag" >/dev/null || fail "buildah push $tag to $archive"
+  mv "$archive.tmp" "$archive"
+fi
+if [ "$no_run" = 1 ]; then
+  step "done: $tag built in $(( $(date +%s) - t_start ))s (--no-run: podman checks skipped)"
+  exit 0
+fi
 
 step "podman run --read-only --user 10001:10001 $tag --help"
 "${podman[@]}" run --rm "${limits[@]}" --read-only --user 10001:10001 "$tag" --help | head -5 || fail "maie --help in the image"

@@ -5,18 +5,27 @@ import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../cont
 import { CRD_FILE } from "../../api/group.js";
 import { RestClient } from "../../kube/rest.js";
 import type { Command } from "../command.js";
+import { DEV_IMAGE, nodeImageArchives } from "../../controlplane/node-images.js";
 
 export const controlplaneCommand: Command = {
   name: "controlplane",
   summary:
     "Start a local Kubernetes control plane (etcd + kube-apiserver) with the CRDs, for development and demos",
-  usage: `Usage: maie controlplane [--dir DIR] [--no-controller-manager] [--no-prometheus-crds] [--kubeconfig-out FILE]
+  usage: `Usage: maie controlplane [--nodes N] [--dir DIR] [--no-controller-manager] [--no-prometheus-crds] [--kubeconfig-out FILE]
 
 Starts etcd, kube-apiserver (RBAC on) and kube-controller-manager on 127.0.0.1
 from the binaries built by tools/build-binaries.sh, installs the MaieDeployment
 CRD from ${CRD_FILE} and the Prometheus Operator's ServiceMonitor and
 PrometheusRule CRDs, prints the admin kubeconfig path, and runs until Ctrl-C.
 
+With --nodes N (root only), also kube-scheduler and N real nodes (containerd +
+runc + CNI + kubelet) in a network namespace of their own, with this
+repository's image (${DEV_IMAGE.repository}:${DEV_IMAGE.tag}) imported from
+tools/image/node-images.sh, a default StorageClass with local volumes, and
+kubectl logs/exec/port-forward working. Ctrl-C removes every process, mount,
+cgroup and interface it made.
+
+  --nodes N                 real nodes to run (default 0)
   --dir DIR                 keep certs, logs and etcd data here (default: a temp dir, removed on exit)
   --no-controller-manager   do not run kube-controller-manager
   --no-prometheus-crds      do not install the Prometheus Operator CRDs
@@ -26,16 +35,28 @@ PrometheusRule CRDs, prints the admin kubeconfig path, and runs until Ctrl-C.
       args: [...argv],
       options: {
         dir: { type: "string" },
+        nodes: { type: "string", default: "0" },
         "no-controller-manager": { type: "boolean", default: false },
         "no-prometheus-crds": { type: "boolean", default: false },
         "kubeconfig-out": { type: "string" },
       },
     });
     const log = (m: string) => process.stderr.write(`controlplane: ${m}\n`);
+    const nodes = Number(values.nodes);
+    if (!Number.isInteger(nodes) || nodes < 0 || nodes > 8) {
+      process.stderr.write(`controlplane: --nodes must be an integer from 0 to 8, got ${values.nodes}\n`);
+      return 2;
+    }
+    if (nodes > 0 && process.getuid?.() !== 0) {
+      process.stderr.write("controlplane: --nodes needs root (network namespaces, mounts, cgroups)\n");
+      return 2;
+    }
     const started = Date.now();
     const cp = await ControlPlane.start({
       ...(values.dir !== undefined && { dir: values.dir }),
       controllerManager: !values["no-controller-manager"],
+      nodes,
+      ...(nodes > 0 && { images: nodeImageArchives() }),
       log,
     });
     const stop = async () => {

@@ -1,0 +1,289 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { DEV_IMAGE } from "../../src/controlplane/node-images.js";
+import { eventually } from "../harness/operator.js";
+import { E2E_NODES, helm, k, portForward, shell, shellBlockAfter } from "../harness/e2e.js";
+
+/**
+ * The product as a platform engineer meets it, on real nodes: the operator
+ * installed by its Helm chart and running in-cluster, the sample resource,
+ * the docs' first-data commands typed verbatim, pods Ready, the scorer
+ * answering through kubectl port-forward, Jobs from the CronJobs, backup and
+ * restore, scale and delete. One story: each step builds on the last.
+ */
+
+const ns = "research"; // the namespace docs/operations.md uses
+const cr = "alpha"; // the sample resource's name
+const operations = readFileSync("docs/operations.md", "utf8");
+
+interface PodList {
+  items: {
+    metadata: { name: string; labels?: Record<string, string> };
+    spec: { nodeName?: string };
+    status: {
+      phase: string;
+      conditions?: { type: string; status: string }[];
+      containerStatuses?: { restartCount: number }[];
+    };
+  }[];
+}
+
+async function scorerPods(): Promise<PodList["items"]> {
+  const out = await k([
+    "-n",
+    ns,
+    "get",
+    "pods",
+    "-l",
+    `app.kubernetes.io/instance=${cr},app.kubernetes.io/component=scorer`,
+    "-o",
+    "json",
+  ]);
+  return (JSON.parse(out) as PodList).items;
+}
+
+function podReady(p: PodList["items"][number]): boolean {
+  return p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+}
+
+async function condition(
+  type: string,
+): Promise<{ status: string; reason: string; message: string } | undefined> {
+  const out = await k(["-n", ns, "get", "maie", cr, "-o", "json"]);
+  const status = (
+    JSON.parse(out) as {
+      status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+    }
+  ).status;
+  return status?.conditions?.find((c) => c.type === type);
+}
+
+async function jobComplete(name: string): Promise<void> {
+  await k(["-n", ns, "wait", "--for=condition=complete", `job/${name}`, "--timeout=180s"]);
+}
+
+describe("MAIE on real nodes", () => {
+  let applyStarted = 0;
+
+  test(`the cluster has ${E2E_NODES} Ready nodes of the built Kubernetes version`, async () => {
+    const nodes = JSON.parse(await k(["get", "nodes", "-o", "json"])) as {
+      items: { status: { nodeInfo: { kubeletVersion: string; containerRuntimeVersion: string } } }[];
+    };
+    expect(nodes.items).toHaveLength(E2E_NODES);
+    for (const n of nodes.items) {
+      expect(n.status.nodeInfo.kubeletVersion).toBe("v1.34.4");
+      expect(n.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\//);
+    }
+  });
+
+  test("the operator installs from its Helm chart and runs in-cluster: 2 replicas, one leader", async () => {
+    await helm([
+      "install",
+      "maie-operator",
+      "config/helm/maie-operator",
+      "--namespace",
+      "maie-system",
+      "--create-namespace",
+      "--set",
+      `image.repository=${DEV_IMAGE.repository}`,
+      "--set",
+      `image.tag=${DEV_IMAGE.tag}`,
+      "--wait",
+      "--timeout",
+      "5m",
+    ]);
+    const deploy = JSON.parse(await k(["-n", "maie-system", "get", "deploy", "-o", "json"])) as {
+      items: { metadata: { name: string }; status: { readyReplicas?: number } }[];
+    };
+    expect(deploy.items).toHaveLength(1);
+    expect(deploy.items[0]!.status.readyReplicas).toBe(2);
+    const holder = await eventually(
+      async () => {
+        const leases = JSON.parse(await k(["-n", "maie-system", "get", "lease", "-o", "json"])) as {
+          items: { spec: { holderIdentity?: string } }[];
+        };
+        return leases.items.map((l) => l.spec.holderIdentity).find((h) => h !== undefined && h !== "");
+      },
+      60_000,
+      "a leader lease",
+    );
+    const pods = await k(["-n", "maie-system", "get", "pods", "-o", "jsonpath={.items[*].metadata.name}"]);
+    expect(pods.split(" ")).toContain(holder);
+  });
+
+  test("the sample resource: scorer pods run on one node (shared ReadWriteOnce volume), not ready until data arrives", async () => {
+    await k(["create", "namespace", ns]);
+    applyStarted = Date.now();
+    await k(["apply", "--server-side", "-n", ns, "-f", "config/samples/maie_v1alpha1_maiedeployment.yaml"]);
+    const pods = await eventually(
+      async () => {
+        const p = await scorerPods();
+        return p.length === 2 && p.every((x) => x.status.phase === "Running") ? p : undefined;
+      },
+      180_000,
+      "two Running scorer pods",
+    );
+    expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBe(1);
+    expect(pods.some(podReady)).toBe(false);
+    const ready = await condition("Ready");
+    expect(ready?.status).toBe("False");
+  });
+
+  test("first data by the docs' own commands: the pipeline Job completes and the resource goes Ready 2/2", async () => {
+    const block = shellBlockAfter(operations, "## First data");
+    const result = await shell(block);
+    if (result.code !== 0) throw new Error(`docs/operations.md#first-data failed:\n${result.output}`);
+    const get = await k(["-n", ns, "get", "maie", cr]);
+    expect(get).toMatch(new RegExp(`^${cr}\\s+True\\s+2/2`, "m"));
+    const seconds = ((Date.now() - applyStarted) / 1000).toFixed(1);
+    process.stderr.write(
+      `apply -> Ready=True in ${seconds} s (incl. first data)\n${await k(["-n", ns, "get", "maie,deploy,po,job", "-o", "wide"])}\n`,
+    );
+  });
+
+  test("the scorer answers through kubectl port-forward to the Service", async () => {
+    const pf = await portForward(ns, `svc/${cr}`, 8000);
+    try {
+      const expected = (await (await fetch(`${pf.url}/score_expected`)).json()) as {
+        alpha: Record<string, number>;
+      };
+      const tickers = Object.keys(expected.alpha);
+      expect(tickers.length).toBeGreaterThan(0);
+      const res = await fetch(`${pf.url}/explain_local`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ticker: tickers[0], top_k: 3 }),
+      });
+      expect(res.status).toBe(200);
+      const explained = (await res.json()) as {
+        top_features: unknown[];
+        base_value: number;
+        prediction: number;
+      };
+      expect(explained.top_features).toHaveLength(3);
+      const metrics = await (await fetch(`${pf.url}/metrics`)).text();
+      expect(metrics).toMatch(/^maie_model_loaded 1$/m);
+    } finally {
+      pf.stop();
+    }
+  });
+
+  test("a new model written into the volume is swapped live, without a restart", async () => {
+    const [pod] = await scorerPods();
+    const model = readFileSync("config/samples/data/models/lightgbm/model.txt", "utf8");
+    // The same trees with a different file: a new sha256 the scorer must report.
+    const changed = `${model.trimEnd()}\n\n`;
+    const sha = createHash("sha256").update(changed).digest("hex");
+    await k(
+      [
+        "-n",
+        ns,
+        "exec",
+        "-i",
+        pod!.metadata.name,
+        "-c",
+        "scorer",
+        "--",
+        "sh",
+        "-c",
+        "cat > /data/models/.new && mv /data/models/.new /data/models/model.txt",
+      ],
+      changed,
+    );
+    for (const p of await scorerPods()) {
+      await eventually(
+        async () => {
+          const metrics = await k([
+            "-n",
+            ns,
+            "exec",
+            p.metadata.name,
+            "-c",
+            "scorer",
+            "--",
+            "node",
+            "-e",
+            "fetch('http://127.0.0.1:8000/metrics').then(r=>r.text()).then(t=>process.stdout.write(t))",
+          ]);
+          return metrics.includes(`sha256="${sha}"`);
+        },
+        60_000,
+        `${p.metadata.name} serving the new model`,
+      );
+      expect(p.status.containerStatuses?.every((c) => c.restartCount === 0)).toBe(true);
+    }
+  });
+
+  test("the backup Job from the CronJob writes a verifying archive; a restore Job restores it", async () => {
+    await k(["-n", ns, "create", "job", `--from=cronjob/${cr}-backup`, `${cr}-backup-e2e`]);
+    await jobComplete(`${cr}-backup-e2e`);
+    const logs = await k(["-n", ns, "logs", `job/${cr}-backup-e2e`]);
+    expect(logs).toMatch(/verif/i);
+
+    // The restore Job exactly as docs/operations.md#restore prints it, placeholders filled in.
+    const image = await k([
+      "-n",
+      ns,
+      "get",
+      "deploy",
+      cr,
+      "-o",
+      "jsonpath={.spec.template.spec.containers[0].image}",
+    ]);
+    const at = operations.indexOf("\n## Restore\n");
+    const yamlBlock = /```yaml\n([\s\S]*?)```/.exec(operations.slice(at))![1]!;
+    const manifest = yamlBlock
+      .split("\n")
+      .map((l) => l.replace(/^ {3}/, ""))
+      .join("\n")
+      .replace(/^(\s*)image: <the scorer's image.*$/m, `$1image: ${image}`)
+      .replaceAll("<cr>", cr);
+    const job = parse(manifest) as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+    // --force: the pipeline wrote newer files after the backup; the restore must replace them.
+    job.spec.template.spec.containers[0]!.args.push("--force");
+    await k(["-n", ns, "apply", "-f", "-"], JSON.stringify(job));
+    await jobComplete(`${cr}-restore`);
+    const restoreLogs = await k(["-n", ns, "logs", `job/${cr}-restore`]);
+    expect(restoreLogs).toMatch(/restore/i);
+  });
+
+  test("kubectl scale maie scales the scorer; status follows", async () => {
+    await k(["-n", ns, "scale", `maie/${cr}`, "--replicas=3"]);
+    await eventually(
+      async () => {
+        const get = await k(["-n", ns, "get", "maie", cr]);
+        return /\bTrue\s+3\/3\b/.test(get);
+      },
+      180_000,
+      "3/3 ready",
+    );
+    const pods = await scorerPods();
+    expect(pods.filter(podReady)).toHaveLength(3);
+    expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBe(1);
+  });
+
+  test("deleting the resource removes its children and keeps the PVCs", async () => {
+    await k(["-n", ns, "delete", "maie", cr, "--wait=true", "--timeout=120s"]);
+    await eventually(
+      async () => {
+        const left = await k([
+          "-n",
+          ns,
+          "get",
+          "deploy,cronjob,svc,pod",
+          "-l",
+          `app.kubernetes.io/instance=${cr}`,
+          "-o",
+          "name",
+        ]);
+        return left.trim() === "" ? true : undefined;
+      },
+      180_000,
+      "children gone",
+    );
+    const pvcs = await k(["-n", ns, "get", "pvc", "-o", "name"]);
+    expect(pvcs).toContain(`persistentvolumeclaim/${cr}-data`);
+    expect(pvcs).toContain(`persistentvolumeclaim/${cr}-backups`);
+  });
+});

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { binary } from "../../src/controlplane/paths.js";
+import { kubectl, type KubectlResult } from "./cluster.js";
+
+/** The kubeconfig of the e2e project's cluster (set by its global setup). */
+export const E2E_KUBECONFIG_ENV = "MAIE_E2E_KUBECONFIG";
+/** Nodes in the e2e cluster: two, so placement across nodes is part of every run. */
+export const E2E_NODES = 2;
+
+export function e2eKubeconfig(): string {
+  const path = process.env[E2E_KUBECONFIG_ENV];
+  if (path === undefined)
+    throw new Error(
+      `${E2E_KUBECONFIG_ENV} is not set: run e2e tests through 'npm test' or 'npm run test:e2e'`,
+    );
+  return path;
+}
+
+/** kubectl against the e2e cluster; throws with its stderr on a non-zero exit. */
+export async function k(args: readonly string[], input?: string): Promise<string> {
+  const r: KubectlResult = await kubectl(e2eKubeconfig(), args, input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} exited ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** helm (built by tools/build-binaries.sh) against the e2e cluster. */
+export async function helm(args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary("helm"), [...args, "--kubeconfig", e2eKubeconfig()], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`helm ${args.join(" ")} exited ${code}: ${err.trim()}`)),
+    );
+  });
+}
+
+/** Runs a shell script (the docs' own commands) with KUBECONFIG set, from the repository root. */
+export async function shell(script: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("bash", ["-euo", "pipefail", "-c", script], {
+      env: { ...process.env, KUBECONFIG: e2eKubeconfig() },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("exit", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+export interface PortForward {
+  readonly url: string;
+  stop(): void;
+}
+
+/** `kubectl port-forward` to a target on a free local port; resolves once it forwards. */
+export async function portForward(
+  namespace: string,
+  target: string,
+  remotePort: number,
+): Promise<PortForward> {
+  const child: ChildProcess = spawn(
+    "kubectl",
+    [
+      "--kubeconfig",
+      e2eKubeconfig(),
+      "-n",
+      namespace,
+      "port-forward",
+      "--address",
+      "127.0.0.1",
+      target,
+      `:${remotePort}`,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`port-forward ${target} did not start: ${stderr}`)),
+      30_000,
+    );
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(line);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`port-forward ${target} exited ${code}: ${stderr}`));
+    });
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
+}
+
+/** The fenced ```sh block that follows a heading in a markdown file (the docs' exact commands). */
+export function shellBlockAfter(markdown: string, heading: string): string {
+  const at = markdown.indexOf(`\n${heading}\n`);
+  if (at < 0) throw new Error(`heading ${JSON.stringify(heading)} not found`);
+  const m = /```sh\n([\s\S]*?)```/.exec(markdown.slice(at));
+  if (m === null) throw new Error(`no sh block after ${JSON.stringify(heading)}`);
+  return m[1]!;
+}
