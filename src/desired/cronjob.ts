@@ -19,9 +19,10 @@ import {
   containerSecurityContext,
   dataMount,
   dataVolume,
+  dataVolumeAffinity,
+  dataVolumeLabels,
   envVar,
   mergeEnv,
-  nearScorerAffinity,
   resourceRequirements,
   scorerImage,
   tmpMount,
@@ -33,8 +34,9 @@ import {
  * (`maie pipeline run`) and the backup (`maie backup run`). Both forbid
  * overlapping runs, keep a bounded history, stop a run at its deadline and
  * run with the same restricted security context as the scorer. While the
- * data volume is single-node (ReadWriteOnce) their pods prefer the scorer's
- * node, where the volume is attached.
+ * data volume is single-node (ReadWriteOnce) their pods carry the
+ * data-volume label and require the node of the other pods that carry it
+ * (the scorer's, where the volume is attached), like the scorer pods do.
  */
 
 export const PIPELINE_CONTAINER = "pipeline";
@@ -78,8 +80,9 @@ function cronJob(
           activeDeadlineSeconds: settings.activeDeadlineSeconds,
           backoffLimit: settings.backoffLimit,
           template: {
-            metadata: { labels },
-            spec: { ...podSpec, affinity: nearScorerAffinity(cr), restartPolicy: "Never" },
+            // Only the pods mount the volume, so only they need the data-volume label.
+            metadata: { labels: { ...labels, ...dataVolumeLabels(cr) } },
+            spec: { ...podSpec, affinity: dataVolumeAffinity(cr), restartPolicy: "Never" },
           },
         },
       },

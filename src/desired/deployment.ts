@@ -20,9 +20,10 @@ import {
   containerSecurityContext,
   dataMount,
   dataVolume,
+  dataVolumeAffinity,
+  dataVolumeLabels,
   envVar,
   mergeEnv,
-  nearScorerAffinity,
   resourceRequirements,
   scorerImage,
   tmpMount,
@@ -38,8 +39,10 @@ import { APP_PORT_NAME, HTTP_PORT_NAME } from "./service.js";
  * - The selector is `selectorLabels(cr, "scorer")` and never changes (it is
  *   immutable in apps/v1).
  * - `replicas` is left out while autoscaling is on, so the HPA owns it.
- * - While the data volume is single-node (ReadWriteOnce) and the spec sets no
- *   affinity, replicas prefer one node, where the volume is attached.
+ * - While the data volume is single-node (ReadWriteOnce) the pods carry the
+ *   data-volume label and, unless the spec sets an affinity, require the
+ *   node of the other pods with that label (see `dataVolumeAffinity`). The
+ *   label is on the template only, never in the selector.
  * - The pod template carries `maie.io/config-hash`, the sha256 of the
  *   template itself: any change that needs new pods changes the hash, and
  *   nothing else does.
@@ -158,8 +161,9 @@ function podTemplate(cr: MaieDeployment, ctx: DesiredContext): V1PodTemplateSpec
   }
   return {
     metadata: {
-      // Our labels win: the selector labels must stay on every pod.
-      labels: { ...spec.podLabels, ...commonLabels(cr, "scorer") },
+      // Our labels win: the selector labels must stay on every pod, and the
+      // data-volume label is what the other sharers' affinity looks for.
+      labels: { ...spec.podLabels, ...commonLabels(cr, "scorer"), ...dataVolumeLabels(cr) },
       annotations: {
         ...spec.podAnnotations,
         "kubectl.kubernetes.io/default-container": SCORER_CONTAINER,
@@ -167,8 +171,10 @@ function podTemplate(cr: MaieDeployment, ctx: DesiredContext): V1PodTemplateSpec
     },
     spec: {
       ...commonPodSpec(cr, containers, volumes),
-      // The user's affinity replaces ours entirely.
-      affinity: spec.affinity !== undefined ? passThrough<V1Affinity>(spec.affinity) : nearScorerAffinity(cr),
+      // The user's affinity replaces ours entirely: merging would leave them
+      // unable to drop our term. The label stays, so the jobs still follow
+      // the scorer's node; the replicas' own placement is then the user's.
+      affinity: spec.affinity !== undefined ? passThrough<V1Affinity>(spec.affinity) : dataVolumeAffinity(cr),
       topologySpreadConstraints: passThroughList<V1TopologySpreadConstraint>(spec.topologySpreadConstraints),
     },
   };

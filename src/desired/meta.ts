@@ -41,6 +41,18 @@ export function commonLabels(cr: MaieDeployment, component: Component): Record<s
   };
 }
 
+/**
+ * Pod label shared by every pod that mounts a single-node data volume; its
+ * value is the claim's name (`names.dataPvc`), unique in the namespace, so
+ * it never matches another resource's pods. It is a pod-template label only:
+ * it stays out of every selector (a Deployment's selector is immutable, and
+ * the Service, PDB, NetworkPolicy and `status.selector` mean "scorer pods",
+ * not "pods on this volume"). The project's own keys live under `maie.io/`.
+ * The value fits a label's 63 characters whenever the CronJobs can exist:
+ * `<name>-pipeline` must stay within a CronJob name's 52.
+ */
+export const DATA_VOLUME_LABEL = "maie.io/data-volume";
+
 /** Label selector that finds every child of every MaieDeployment (used by the operator's informers). */
 export const MANAGED_SELECTOR = `app.kubernetes.io/managed-by=${MANAGED_BY},app.kubernetes.io/name=maie`;
 

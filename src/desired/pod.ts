@@ -12,7 +12,7 @@ import type {
   V1VolumeMount,
 } from "@kubernetes/client-node";
 import type { MaieDeployment } from "../api/resource.js";
-import { BACKUPS_MOUNT, DATA_MOUNT, type DesiredContext, names, selectorLabels } from "./meta.js";
+import { BACKUPS_MOUNT, DATA_MOUNT, DATA_VOLUME_LABEL, type DesiredContext, names } from "./meta.js";
 import { InvalidSpecError } from "./errors.js";
 import { nonEmpty, nonEmptyList, passThroughList } from "./plain.js";
 import { resourceQuantity } from "./quantity.js";
@@ -120,23 +120,32 @@ export function dataVolumeSingleNode(cr: MaieDeployment): boolean {
 }
 
 /**
- * A preference (not a requirement: with no scorer pod running, the pod must
- * still schedule) for the node the scorer pods run on. Used while the data
- * volume is single-node, so the scorer replicas, the pipeline and the backup
- * land where the volume is attached.
+ * The label that marks a pod as a sharer of the data volume: present only
+ * while the volume is single-node, because only then must the sharers meet
+ * on one node. Every pod that mounts the volume adds it to its own labels,
+ * and `dataVolumeAffinity` selects on exactly this, so the two cannot drift.
  */
-export function nearScorerAffinity(cr: MaieDeployment): V1Affinity | undefined {
+export function dataVolumeLabels(cr: MaieDeployment): Record<string, string> {
+  return dataVolumeSingleNode(cr) ? { [DATA_VOLUME_LABEL]: names.dataPvc(cr) } : {};
+}
+
+/**
+ * While the data volume is single-node: a *required* affinity to the node of
+ * any pod carrying `dataVolumeLabels`. A preference is not enough, since
+ * node pressure or spreading still wins over it and the pod then waits
+ * forever on Multi-Attach; a requirement turns that into a visible Pending.
+ * The first sharer is not stuck by it: the scheduler lets a pod that matches
+ * its own required term go to any node when no other pod matches, and every
+ * later sharer must join that node. The term lists no namespaces, so it
+ * looks in the pod's own, where the claim is. With ReadWriteMany or
+ * ReadOnlyMany there is no term, leaving replicas free to spread.
+ */
+export function dataVolumeAffinity(cr: MaieDeployment): V1Affinity | undefined {
   if (!dataVolumeSingleNode(cr)) return undefined;
   return {
     podAffinity: {
-      preferredDuringSchedulingIgnoredDuringExecution: [
-        {
-          weight: 100,
-          podAffinityTerm: {
-            labelSelector: { matchLabels: selectorLabels(cr, "scorer") },
-            topologyKey: "kubernetes.io/hostname",
-          },
-        },
+      requiredDuringSchedulingIgnoredDuringExecution: [
+        { labelSelector: { matchLabels: dataVolumeLabels(cr) }, topologyKey: "kubernetes.io/hostname" },
       ],
     },
   };
@@ -144,9 +153,10 @@ export function nearScorerAffinity(cr: MaieDeployment): V1Affinity | undefined {
 
 /**
  * Fields every MAIE pod shares: service account without a mounted token,
- * restricted security context, pull secrets and node placement. `affinity`
- * and `topologySpreadConstraints` are about spreading scorer replicas, so
- * only the Deployment adds them.
+ * restricted security context, pull secrets and node placement. The spec's
+ * `affinity` and `topologySpreadConstraints` are about placing scorer
+ * replicas, so only the Deployment passes them through; each builder adds
+ * `dataVolumeAffinity` itself, since the Deployment lets the spec replace it.
  */
 export function commonPodSpec(cr: MaieDeployment, containers: V1Container[], volumes: V1Volume[]): V1PodSpec {
   const { spec } = cr;

@@ -46,10 +46,15 @@ describe("buildPipelineCronJob", () => {
     });
   });
 
-  test("job and pod templates carry the pipeline labels", () => {
+  test("job and pod templates carry the pipeline labels, the pods also the data-volume label", () => {
     const cj = pipeline();
     expect(cj.spec?.jobTemplate.metadata?.labels).toEqual(expectedLabels("pipeline"));
-    expect(cj.spec?.jobTemplate.spec?.template.metadata?.labels).toEqual(expectedLabels("pipeline"));
+    expect(cj.spec?.jobTemplate.spec?.template.metadata?.labels).toEqual({
+      ...expectedLabels("pipeline"),
+      "maie.io/data-volume": "alpha-data",
+    });
+    const rwx = pipeline({ storage: { data: { accessModes: ["ReadWriteMany"] } } });
+    expect(rwx.spec?.jobTemplate.spec?.template.metadata?.labels).toEqual(expectedLabels("pipeline"));
   });
 
   test("schedule, time zone, suspend, limits and deadline come from spec.pipeline", () => {
@@ -117,11 +122,22 @@ describe("buildPipelineCronJob", () => {
     expect(c).not.toHaveProperty("args");
   });
 
-  test("prefers the scorer's node while the data volume is single-node, and leaves placement free otherwise", () => {
-    const term = pod(pipeline()).affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.[0];
-    expect(term?.podAffinityTerm.topologyKey).toBe("kubernetes.io/hostname");
-    expect(term?.podAffinityTerm.labelSelector?.matchLabels?.["app.kubernetes.io/component"]).toBe("scorer");
-    expect(pod(backup()).affinity).toEqual(pod(pipeline()).affinity);
+  test("requires the data-volume sharers' node while the volume is single-node, and leaves placement free otherwise", () => {
+    const required = {
+      podAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          {
+            labelSelector: { matchLabels: { "maie.io/data-volume": "alpha-data" } },
+            topologyKey: "kubernetes.io/hostname",
+          },
+        ],
+      },
+    };
+    expect(pod(pipeline()).affinity).toEqual(required);
+    expect(pod(backup()).affinity).toEqual(required);
+    // The Deployment's spec.affinity is about scorer replicas; the jobs keep theirs.
+    const userAffinity = { affinity: { podAntiAffinity: {} } };
+    expect(pod(pipeline(userAffinity)).affinity).toEqual(required);
     const rwx = { storage: { data: { accessModes: ["ReadWriteMany"] } } };
     expect(pod(pipeline(rwx))).not.toHaveProperty("affinity");
     expect(pod(backup(rwx))).not.toHaveProperty("affinity");

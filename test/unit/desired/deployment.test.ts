@@ -37,13 +37,20 @@ describe("buildDeployment", () => {
   test("the selector does not change with anything in the spec", () => {
     const custom = deployment({ podLabels: { team: "q" }, replicas: 7, scorer: { port: 9000 } });
     expect(custom.spec?.selector).toEqual(deployment().spec?.selector);
+    // The data-volume label comes and goes with the access modes; the immutable selector must not.
+    const rwx = deployment({ storage: { data: { accessModes: ["ReadWriteMany"] } } });
+    expect(rwx.spec?.selector).toEqual(deployment().spec?.selector);
   });
 
-  test("pod labels keep the selector labels even when podLabels try to override them", () => {
+  test("pod labels keep the selector and data-volume labels even when podLabels try to override them", () => {
     const labels = deployment({
-      podLabels: { team: "quant", "app.kubernetes.io/component": "hijack" },
+      podLabels: { team: "quant", "app.kubernetes.io/component": "hijack", "maie.io/data-volume": "other" },
     }).spec!.template.metadata!.labels!;
-    expect(labels).toEqual({ team: "quant", ...expectedLabels("scorer") });
+    expect(labels).toEqual({
+      team: "quant",
+      ...expectedLabels("scorer"),
+      "maie.io/data-volume": "alpha-data",
+    });
   });
 
   test("replicas come from the spec, and are left to the HPA while autoscaling is on", () => {
@@ -236,37 +243,34 @@ describe("buildDeployment", () => {
     for (const field of Object.keys(placement)) expect(bare).not.toHaveProperty(field);
   });
 
-  test("with a single-node data volume and no affinity in the spec, replicas prefer the same node", () => {
-    const preferSameNode = {
+  test("with a single-node data volume and no affinity in the spec, replicas require the data-volume sharers' node", () => {
+    const withSharers = {
       podAffinity: {
-        preferredDuringSchedulingIgnoredDuringExecution: [
+        requiredDuringSchedulingIgnoredDuringExecution: [
           {
-            weight: 100,
-            podAffinityTerm: {
-              labelSelector: {
-                matchLabels: {
-                  "app.kubernetes.io/name": "maie",
-                  "app.kubernetes.io/instance": "alpha",
-                  "app.kubernetes.io/component": "scorer",
-                },
-              },
-              topologyKey: "kubernetes.io/hostname",
-            },
+            labelSelector: { matchLabels: { "maie.io/data-volume": "alpha-data" } },
+            topologyKey: "kubernetes.io/hostname",
           },
         ],
       },
     };
-    expect(podSpec().affinity).toEqual(preferSameNode);
-    expect(podSpec({ storage: { data: { accessModes: ["ReadWriteOnce"] } } }).affinity).toEqual(
-      preferSameNode,
+    expect(podSpec().affinity).toEqual(withSharers);
+    expect(podSpec({ storage: { data: { accessModes: ["ReadWriteOnce"] } } }).affinity).toEqual(withSharers);
+    expect(podSpec({ storage: { data: { accessModes: ["ReadWriteOncePod"] } } }).affinity).toEqual(
+      withSharers,
     );
-    expect(
-      podSpec({ storage: { data: { accessModes: ["ReadWriteOnce", "ReadOnlyMany"] } } }),
-    ).not.toHaveProperty("affinity");
+    const multiNode = deployment({ storage: { data: { accessModes: ["ReadWriteOnce", "ReadOnlyMany"] } } });
+    expect(multiNode.spec!.template.spec).not.toHaveProperty("affinity");
+    expect(multiNode.spec!.template.metadata!.labels).not.toHaveProperty(["maie.io/data-volume"]);
+  });
+
+  test("the spec's affinity replaces ours, and the label stays so the jobs still follow the scorer", () => {
     const mine = {
       nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } },
     };
-    expect(podSpec({ affinity: mine }).affinity).toEqual(mine);
+    const d = deployment({ affinity: mine });
+    expect(d.spec!.template.spec!.affinity).toEqual(mine);
+    expect(d.spec!.template.metadata!.labels!["maie.io/data-volume"]).toBe("alpha-data");
   });
 
   test("the scorer keeps serving a few seconds after deletion starts, before SIGTERM", () => {

@@ -2,14 +2,16 @@ import type { V1Container, V1PodSpec, V1PodTemplateSpec } from "@kubernetes/clie
 import fc from "fast-check";
 import { desiredChildren, MANAGED_KINDS } from "../../../src/desired/children.js";
 import { CONFIG_HASH_ANNOTATION } from "../../../src/desired/deployment.js";
+import { DATA_VOLUME_LABEL } from "../../../src/desired/meta.js";
 import type { KubeObject } from "../../../src/kube/object.js";
 import { ctx, nonJsonPaths, OWNER, resource, restrictedViolations } from "./helpers.js";
 
 /**
  * Invariants of the desired children over random valid specs: whatever the
  * knobs, the output is plain JSON, every pod passes the restricted profile,
- * names in list maps are unique, the selector never moves, and the config
- * hash follows the pod template only.
+ * names in list maps are unique, pods on a single-node data volume are tied
+ * to one node, the selector never moves, and the config hash follows the
+ * pod template only.
  */
 
 const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/);
@@ -168,6 +170,38 @@ describe("desired children over random specs", () => {
         const before = structuredClone(cr);
         expect(desiredChildren(cr, ctx)).toEqual(desiredChildren(cr, ctx));
         expect(cr).toEqual(before);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  test("every pod on a single-node data volume carries the label and requires it on its node; none otherwise", () => {
+    fc.assert(
+      fc.property(podFields, nonPodFields, accessModes, (pod, other, modes) => {
+        const list: readonly string[] = modes;
+        const singleNode = !list.includes("ReadWriteMany") && !list.includes("ReadOnlyMany");
+        const children = desiredChildren(resource(specOf(pod, other, modes)), ctx);
+        for (const t of templates(children)) {
+          // Every template the builders make mounts the data volume.
+          expect(t.spec!.volumes).toContainEqual({
+            name: "data",
+            persistentVolumeClaim: { claimName: "alpha-data" },
+          });
+          const label = t.metadata?.labels?.[DATA_VOLUME_LABEL];
+          const required = t.spec!.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+          if (singleNode) {
+            expect(label).toBe("alpha-data");
+            expect(required).toEqual([
+              {
+                labelSelector: { matchLabels: { [DATA_VOLUME_LABEL]: "alpha-data" } },
+                topologyKey: "kubernetes.io/hostname",
+              },
+            ]);
+          } else {
+            expect(label).toBeUndefined();
+            expect(t.spec!.affinity).toBeUndefined();
+          }
+        }
       }),
       { numRuns: 100 },
     );
