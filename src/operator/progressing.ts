@@ -7,14 +7,20 @@ import type { DeploymentFacts, PendingClaim } from "./observe.js";
  * provisioner, and nothing else in the status would say so: the scorer pods
  * are just unschedulable. So unbound claims are named, with the class they
  * wait on, in whatever Progressing says.
+ *
+ * Only a claim that cannot bind by itself keeps Progressing True once the
+ * rollout is complete. A claim with a class may be waiting for its first
+ * consumer (volumeBindingMode WaitForFirstConsumer, as with most local and
+ * CSI provisioners): the backups claim then binds at the first backup run,
+ * and until then nothing is in progress.
  */
 export function progressingCondition(
   changed: number,
   deployment: DeploymentFacts,
   claims: readonly PendingClaim[],
 ): ConditionInput {
-  const waiting = claims.length > 0 ? pendingClaimsMessage(claims) : undefined;
-  const withClaims = (message: string) => (waiting === undefined ? message : `${message}; ${waiting}`);
+  const unbound = claims.length > 0 ? pendingClaimsMessage(claims) : undefined;
+  const withClaims = (message: string) => (unbound === undefined ? message : `${message}; ${unbound}`);
   if (changed > 0)
     return {
       type: "Progressing",
@@ -29,21 +35,27 @@ export function progressingCondition(
       reason: "RollingOut",
       message: withClaims(`${deployment.readyReplicas}/${deployment.desiredReplicas} scorer pods ready`),
     };
-  // The scorer can be rolled out while the backups claim is still unbound: not complete yet.
-  if (waiting !== undefined)
-    return { type: "Progressing", status: "True", reason: "PersistentVolumeClaimsPending", message: waiting };
+  // No class (and no default) or "": no provisioner will ever act; someone has to.
+  const stuck = claims.filter((c) => c.storageClassName === undefined || c.storageClassName === "");
+  if (stuck.length > 0)
+    return {
+      type: "Progressing",
+      status: "True",
+      reason: "PersistentVolumeClaimsPending",
+      message: pendingClaimsMessage(stuck),
+    };
   return {
     type: "Progressing",
     status: "False",
     reason: "Complete",
-    message: "children match the spec and the rollout is complete",
+    message: withClaims("children match the spec and the rollout is complete"),
   };
 }
 
-/** `waiting for PersistentVolumeClaim(s) to bind: a (storage class "x"), b (no storage class ...)`. */
+/** `PersistentVolumeClaim(s) not bound yet: a (storage class "x"), b (no storage class ...)`. */
 export function pendingClaimsMessage(claims: readonly PendingClaim[]): string {
   const each = claims.map((c) => `${c.name} (${storageClassHint(c.storageClassName)})`);
-  return `waiting for PersistentVolumeClaim(s) to bind: ${each.join(", ")}`;
+  return `PersistentVolumeClaim(s) not bound yet: ${each.join(", ")}`;
 }
 
 function storageClassHint(storageClassName: string | undefined): string {

@@ -31,7 +31,33 @@ async function apply(name: string, spec: unknown) {
   if (out.code !== 0) throw new Error(out.stderr);
 }
 
+type Conditions = { type: string; status: string; reason: string; message: string }[];
+
+async function condition(name: string, type: string) {
+  const r = await client.request<{ status?: { conditions?: Conditions } }>(
+    "GET",
+    resourcePath(RESOURCE_TYPES.MaieDeployment, ns, name),
+  );
+  return r.status?.conditions?.find((c) => c.type === type);
+}
+
 describe("storage and specs the schema cannot catch", () => {
+  test("a claim left Pending (no storage class, and the test cluster has no default StorageClass) is named in Progressing", async () => {
+    await apply("nosc", { backup: { enabled: false } });
+    const progressing = await eventually(
+      async () => {
+        const c = await condition("nosc", "Progressing");
+        return c?.message.includes("not bound yet") === true ? c : undefined;
+      },
+      30_000,
+      "Progressing to name the unbound claim",
+    );
+    expect(progressing.status).toBe("True");
+    expect(progressing.message).toContain(
+      "PersistentVolumeClaim(s) not bound yet: nosc-data (no storage class and no default StorageClass)",
+    );
+  });
+
   test("a PVC size increase reaches the bound claim (real PV binder; StorageClass allows expansion)", async () => {
     const sc = `expandable-${ns}`;
     await client.request("POST", "/apis/storage.k8s.io/v1/storageclasses", {
@@ -69,6 +95,15 @@ describe("storage and specs the schema cannot catch", () => {
           ?.phase === "Bound",
       60_000,
       "claim bound by the PV controller",
+    );
+    // Bound, it is no longer named (the PVC's status change brings the operator back).
+    await eventually(
+      async () => {
+        const c = await condition("grow", "Progressing");
+        return c !== undefined && !c.message.includes("grow-data");
+      },
+      30_000,
+      "Progressing without the bound claim",
     );
 
     await apply("grow", {

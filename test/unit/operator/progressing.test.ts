@@ -67,7 +67,7 @@ describe("pendingClaimsMessage", () => {
         { name: "old-data", storageClassName: "" },
       ]),
     ).toBe(
-      "waiting for PersistentVolumeClaim(s) to bind: alpha-data (no storage class and no default StorageClass), " +
+      "PersistentVolumeClaim(s) not bound yet: alpha-data (no storage class and no default StorageClass), " +
         'alpha-backups (storage class "fast"), old-data (storage class "": binds only to a matching PersistentVolume)',
     );
   });
@@ -93,7 +93,7 @@ describe("progressingCondition", () => {
 
   test("a pending claim is named in every Progressing message while it lasts", () => {
     const hint =
-      "waiting for PersistentVolumeClaim(s) to bind: alpha-data (no storage class and no default StorageClass)";
+      "PersistentVolumeClaim(s) not bound yet: alpha-data (no storage class and no default StorageClass)";
     expect(progressingCondition(2, rolling, pending)).toMatchObject({
       reason: "ChildrenUpdated",
       message: `2 child object(s) created, updated or deleted; ${hint}`,
@@ -104,14 +104,34 @@ describe("progressingCondition", () => {
     });
   });
 
-  test("a rolled-out scorer with an unbound claim (the backups one) is not Complete", () => {
-    expect(progressingCondition(0, rolledOut, [{ name: "alpha-backups", storageClassName: "slow" }])).toEqual(
-      {
-        type: "Progressing",
-        status: "True",
-        reason: "PersistentVolumeClaimsPending",
-        message: 'waiting for PersistentVolumeClaim(s) to bind: alpha-backups (storage class "slow")',
-      },
-    );
+  test("once rolled out, a claim that cannot bind by itself (no class, no default) keeps it True", () => {
+    expect(
+      progressingCondition(0, rolledOut, [{ name: "alpha-backups", storageClassName: undefined }]),
+    ).toEqual({
+      type: "Progressing",
+      status: "True",
+      reason: "PersistentVolumeClaimsPending",
+      message:
+        "PersistentVolumeClaim(s) not bound yet: alpha-backups (no storage class and no default StorageClass)",
+    });
+    expect(
+      progressingCondition(0, rolledOut, [{ name: "alpha-backups", storageClassName: "" }]),
+    ).toMatchObject({
+      status: "True",
+      reason: "PersistentVolumeClaimsPending",
+    });
+  });
+
+  test("once rolled out, a claim with a class (maybe waiting for its first consumer, the backup Job) is named but Complete", () => {
+    expect(
+      progressingCondition(0, rolledOut, [{ name: "alpha-backups", storageClassName: "local-path" }]),
+    ).toEqual({
+      type: "Progressing",
+      status: "False",
+      reason: "Complete",
+      message:
+        "children match the spec and the rollout is complete; " +
+        'PersistentVolumeClaim(s) not bound yet: alpha-backups (storage class "local-path")',
+    });
   });
 });
