@@ -1,9 +1,16 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { DEV_IMAGE } from "../../src/controlplane/node-images.js";
 import { eventually } from "../harness/operator.js";
-import { E2E_NODES, helm, k, portForward, shell, shellBlockAfter } from "../harness/e2e.js";
+import {
+  E2E_NODES,
+  ensureOperator,
+  k,
+  portForward,
+  serviceProxyClient,
+  shell,
+  shellBlockAfter,
+} from "../harness/e2e.js";
 
 /**
  * The product as a platform engineer meets it, on real nodes: the operator
@@ -59,8 +66,27 @@ async function condition(
   return status?.conditions?.find((c) => c.type === type);
 }
 
+async function leaseHolder(): Promise<string> {
+  const leases = JSON.parse(await k(["-n", "maie-system", "get", "lease", "-o", "json"])) as {
+    items: { spec: { holderIdentity?: string } }[];
+  };
+  const holder = leases.items.map((l) => l.spec.holderIdentity).find((h) => h !== undefined && h !== "");
+  if (holder === undefined) throw new Error("no lease holder yet");
+  return holder;
+}
+
 async function jobComplete(name: string): Promise<void> {
-  await k(["-n", ns, "wait", "--for=condition=complete", `job/${name}`, "--timeout=180s"]);
+  const done = await k(["-n", ns, "wait", "--for=condition=complete", `job/${name}`, "--timeout=150s"]).then(
+    () => true,
+    () => false,
+  );
+  if (!done) {
+    // Say why: the Job's pods and their events, instead of a bare timeout.
+    const why = await k(["-n", ns, "describe", "job,pod", "-l", `job-name=${name}`]).catch((e: unknown) =>
+      String(e),
+    );
+    throw new Error(`job ${name} did not complete:\n${why}`);
+  }
 }
 
 describe("MAIE on real nodes", () => {
@@ -78,21 +104,7 @@ describe("MAIE on real nodes", () => {
   });
 
   test("the operator installs from its Helm chart and runs in-cluster: 2 replicas, one leader", async () => {
-    await helm([
-      "install",
-      "maie-operator",
-      "config/helm/maie-operator",
-      "--namespace",
-      "maie-system",
-      "--create-namespace",
-      "--set",
-      `image.repository=${DEV_IMAGE.repository}`,
-      "--set",
-      `image.tag=${DEV_IMAGE.tag}`,
-      "--wait",
-      "--timeout",
-      "5m",
-    ]);
+    await ensureOperator();
     const deploy = JSON.parse(await k(["-n", "maie-system", "get", "deploy", "-o", "json"])) as {
       items: { metadata: { name: string }; status: { readyReplicas?: number } }[];
     };
@@ -110,6 +122,21 @@ describe("MAIE on real nodes", () => {
     );
     const pods = await k(["-n", "maie-system", "get", "pods", "-o", "jsonpath={.items[*].metadata.name}"]);
     expect(pods.split(" ")).toContain(holder);
+  });
+
+  test("deleting the leader pod hands leadership to the other replica", async () => {
+    const holder = await leaseHolder();
+    await k(["-n", "maie-system", "delete", "pod", holder, "--wait=false"]);
+    const next = await eventually(
+      async () => {
+        const h = await leaseHolder().catch(() => undefined);
+        return h !== undefined && h !== holder ? h : undefined;
+      },
+      120_000,
+      "a new leader",
+    );
+    const pods = await k(["-n", "maie-system", "get", "pods", "-o", "jsonpath={.items[*].metadata.name}"]);
+    expect(pods.split(" ")).toContain(next);
   });
 
   test("the sample resource: scorer pods run on one node (shared ReadWriteOnce volume), not ready until data arrives", async () => {
@@ -167,6 +194,70 @@ describe("MAIE on real nodes", () => {
     } finally {
       pf.stop();
     }
+  });
+
+  test("a spec change rolls the scorer with zero failed requests under steady load (readiness, preStop, PDB, surge)", async () => {
+    const get = serviceProxyClient(ns, `${cr}:http`);
+    const before = await k([
+      "-n",
+      ns,
+      "get",
+      "pods",
+      "-l",
+      `app.kubernetes.io/instance=${cr},app.kubernetes.io/component=scorer`,
+      "-o",
+      "name",
+    ]);
+    const codes: number[] = [];
+    let rolling = true;
+    const load = async () => {
+      while (rolling) {
+        codes.push(await get("/score_expected"));
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    const workers = [load(), load()];
+    await new Promise((r) => setTimeout(r, 2_000));
+    await k([
+      "-n",
+      ns,
+      "patch",
+      "maie",
+      cr,
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { podAnnotations: { "maie.io/e2e-roll": "1" } } }),
+    ]);
+    await eventually(
+      async () => {
+        const now = await k([
+          "-n",
+          ns,
+          "get",
+          "pods",
+          "-l",
+          `app.kubernetes.io/instance=${cr},app.kubernetes.io/component=scorer`,
+          "-o",
+          "name",
+        ]);
+        return now
+          .split("\n")
+          .filter((l) => l !== "")
+          .every((p) => !before.includes(p))
+          ? true
+          : undefined;
+      },
+      180_000,
+      "every scorer pod replaced",
+    );
+    await k(["-n", ns, "rollout", "status", `deploy/${cr}`, "--timeout=180s"]);
+    await new Promise((r) => setTimeout(r, 2_000));
+    rolling = false;
+    await Promise.all(workers);
+    const failed = codes.filter((c) => c !== 200);
+    process.stderr.write(`rolling update under load: ${codes.length} requests, ${failed.length} not 200\n`);
+    expect(codes.length).toBeGreaterThan(50);
+    expect(failed).toEqual([]);
   });
 
   test("a new model written into the volume is swapped live, without a restart", async () => {
@@ -237,7 +328,7 @@ describe("MAIE on real nodes", () => {
       .split("\n")
       .map((l) => l.replace(/^ {3}/, ""))
       .join("\n")
-      .replace(/^(\s*)image: <the scorer's image.*$/m, `$1image: ${image}`)
+      .replaceAll("<scorer-image>", image)
       .replaceAll("<cr>", cr);
     const job = parse(manifest) as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
     // --force: the pipeline wrote newer files after the backup; the restore must replace them.
@@ -246,7 +337,7 @@ describe("MAIE on real nodes", () => {
     await jobComplete(`${cr}-restore`);
     const restoreLogs = await k(["-n", ns, "logs", `job/${cr}-restore`]);
     expect(restoreLogs).toMatch(/restore/i);
-  });
+  }, 400_000);
 
   test("kubectl scale maie scales the scorer; status follows", async () => {
     await k(["-n", ns, "scale", `maie/${cr}`, "--replicas=3"]);

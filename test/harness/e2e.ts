@@ -1,4 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { Agent, request as httpsRequest } from "node:https";
+import { parse } from "yaml";
+import { DEV_IMAGE } from "../../src/controlplane/node-images.js";
 import { createInterface } from "node:readline";
 import { binary } from "../../src/controlplane/paths.js";
 import { kubectl, type KubectlResult } from "./cluster.js";
@@ -109,4 +113,69 @@ export function shellBlockAfter(markdown: string, heading: string): string {
   const m = /```sh\n([\s\S]*?)```/.exec(markdown.slice(at));
   if (m === null) throw new Error(`no sh block after ${JSON.stringify(heading)}`);
   return m[1]!;
+}
+
+interface KubeconfigFiles {
+  server: string;
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+function kubeconfigFiles(): KubeconfigFiles {
+  const kc = parse(readFileSync(e2eKubeconfig(), "utf8")) as {
+    clusters: { cluster: { server: string; "certificate-authority": string } }[];
+    users: { user: { "client-certificate": string; "client-key": string } }[];
+  };
+  return {
+    server: kc.clusters[0]!.cluster.server,
+    ca: readFileSync(kc.clusters[0]!.cluster["certificate-authority"]),
+    cert: readFileSync(kc.users[0]!.user["client-certificate"]),
+    key: readFileSync(kc.users[0]!.user["client-key"]),
+  };
+}
+
+/**
+ * A GET through kube-apiserver's service proxy: the apiserver picks a ready
+ * endpoint of the Service for every request, as a Service VIP would, so a
+ * steady stream of these sees what clients of the Service see during a roll.
+ */
+export function serviceProxyClient(namespace: string, service: string): (path: string) => Promise<number> {
+  const files = kubeconfigFiles();
+  const agent = new Agent({ keepAlive: true, ca: files.ca, cert: files.cert, key: files.key });
+  const base = `${files.server}/api/v1/namespaces/${namespace}/services/${service}/proxy`;
+  return (path) =>
+    new Promise((resolve) => {
+      const req = httpsRequest(`${base}${path}`, { agent, timeout: 10_000 }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      });
+      req.on("timeout", () => req.destroy());
+      req.on("error", () => resolve(0));
+      req.end();
+    });
+}
+
+/**
+ * Installs the operator from the Helm chart with this repository's image
+ * (once per cluster: later callers find the release and reuse it).
+ */
+export async function ensureOperator(): Promise<void> {
+  const releases = await helm(["list", "-n", "maie-system", "-q"]);
+  if (releases.split("\n").includes("maie-operator")) return;
+  await helm([
+    "install",
+    "maie-operator",
+    "config/helm/maie-operator",
+    "--namespace",
+    "maie-system",
+    "--create-namespace",
+    "--set",
+    `image.repository=${DEV_IMAGE.repository}`,
+    "--set",
+    `image.tag=${DEV_IMAGE.tag}`,
+    "--wait",
+    "--timeout",
+    "5m",
+  ]);
 }
