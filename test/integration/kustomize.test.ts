@@ -1,17 +1,25 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { CRD_FILE } from "../../src/api/group.js";
+import { ControlPlane } from "../../src/controlplane/controlplane.js";
 import { readYamlObjects } from "../../src/controlplane/install-crds.js";
 import { binary } from "../../src/controlplane/paths.js";
+import { delay } from "../../src/controlplane/wait.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
-import { eventually } from "../harness/operator.js";
+import { eventually, markPodsReady } from "../harness/operator.js";
+import { readmeBlock, runnableLines, runScript, type ScriptResult } from "../harness/readme.js";
 
 /**
  * The kustomize bases under config/ with the real kubectl (its built-in
  * kustomize): config/default builds and applies cleanly (server-side) to the
  * shared control plane, as do config/prometheus and config/samples; the
- * manager's pod is the one the Helm chart renders.
+ * manager's pod is the one the Helm chart renders. The README's install
+ * commands are taken from README.md and run as printed, each on the kind of
+ * cluster it is for (a fresh one where the README starts from nothing).
  */
 
 interface Obj {
@@ -185,4 +193,123 @@ describe("kustomize config", () => {
     await applyDir("config/samples", ns);
     await expectExists(objs, ns);
   });
+});
+
+/** The operator pods of either install way (kustomize or Helm release `maie-operator`). */
+const OPERATOR_PODS = "app.kubernetes.io/name=maie,app.kubernetes.io/component=operator";
+
+/**
+ * Stands in for the kubelet while `script` runs, so that the README's
+ * `kubectl rollout status` of the operator returns (see markPodsReady).
+ */
+async function withOperatorPodsReady(
+  client: RestClient,
+  script: Promise<ScriptResult>,
+): Promise<ScriptResult> {
+  let running = true;
+  const marking = (async () => {
+    while (running) {
+      await markPodsReady(client, "maie-system", OPERATOR_PODS).catch(() => 0);
+      await delay(500);
+    }
+  })();
+  try {
+    return await script;
+  } finally {
+    running = false;
+    await marking;
+  }
+}
+
+/** The exit code with the end of the output, so a failure shows which command failed. */
+function outcome(r: ScriptResult): { code: number | null; output: string } {
+  return { code: r.code, output: `${r.stdout.slice(-3000)}\n--- stderr ---\n${r.stderr.slice(-3000)}` };
+}
+
+describe("README install commands, run as printed", () => {
+  test("The operator: on the control plane the block starts, config/rbac lands in maie-system and the operator reconciles the sample", async () => {
+    const block = readmeBlock("The operator", "config/rbac");
+    const lines = runnableLines(block, {
+      "npm run build": "the tests run from that build; rebuilding would replace dist/ under them",
+    });
+    const tmp = await mkdtemp(join(tmpdir(), "maie-readme-"));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
+      delete env["KUBECONFIG"];
+      const r = await runScript(
+        [
+          ...lines,
+          // Checks, while the block's control plane still runs. The namespaced RBAC is in maie-system:
+          "kubectl -n maie-system get serviceaccount/maie-operator role/maie-operator-leader-election rolebinding/maie-operator-leader-election -o name",
+          // and with no storage provisioner the unbound claims are named in Progressing.
+          'for i in $(seq 60); do case "$(kubectl get maie alpha -o jsonpath=\'{.status.conditions[?(@.type=="Progressing")].message}\')" in *alpha-backups*) break ;; esac; sleep 1; done',
+          'kubectl get maie alpha -o jsonpath=\'{.status.conditions[?(@.type=="Progressing")].message}{"\\n"}\'',
+        ],
+        env,
+        150_000,
+      );
+      expect(outcome(r)).toMatchObject({ code: 0 });
+      expect(r.stdout).toMatch(/^export KUBECONFIG=/m);
+      expect(r.stdout).toContain(
+        [
+          "serviceaccount/maie-operator",
+          "role.rbac.authorization.k8s.io/maie-operator-leader-election",
+          "rolebinding.rbac.authorization.k8s.io/maie-operator-leader-election",
+        ].join("\n"),
+      );
+      expect(r.stdout).toContain(
+        "PersistentVolumeClaim(s) not bound yet: alpha-data (no storage class and no default StorageClass), " +
+          "alpha-backups (no storage class and no default StorageClass)",
+      );
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  test("Quick start with kustomize, then the first MaieDeployment", async () => {
+    const install = readmeBlock("Quick start on a real cluster", "-k config/default");
+    const sample = readmeBlock("Quick start on a real cluster", "-k config/samples");
+    const lines = [
+      ...runnableLines(install, {}),
+      ...runnableLines(sample, {
+        "kubectl -n research wait maie/alpha --for=condition=Ready --timeout=10m":
+          "Ready needs a model and a panel on the data volume (the step before it) and a kubelet to run the scorer",
+      }),
+    ];
+    const r = await withOperatorPodsReady(
+      admin,
+      runScript(lines, { ...process.env, KUBECONFIG: kubeconfig }, 150_000),
+    );
+    expect(outcome(r)).toMatchObject({ code: 0 });
+    expect(r.stdout).toContain('deployment "maie-operator" successfully rolled out');
+    expect(r.stdout).toContain("maiedeployment.maie.io/alpha serverside-applied");
+  });
+
+  test("Quick start with Helm, on a fresh control plane (placeholders filled in)", async () => {
+    const block = readmeBlock("Quick start on a real cluster", "helm install");
+    const placeholders = { "<registry>": "registry.invalid", "<tag>": "0.0.0-test" };
+    const lines = runnableLines(block, {}).map((l) =>
+      Object.entries(placeholders).reduce((line, [k, v]) => line.replaceAll(k, v), l),
+    );
+    for (const p of Object.keys(placeholders)) expect(block.lines.join("\n")).toContain(p);
+    const cp = await ControlPlane.start({ controllerManager: true });
+    const client = await restClient(cp.kubeconfigPath);
+    try {
+      const env = {
+        ...process.env,
+        KUBECONFIG: cp.kubeconfigPath,
+        PATH: `${dirname(binary("helm"))}:${process.env["PATH"] ?? ""}`,
+      };
+      const r = await withOperatorPodsReady(client, runScript(lines, env, 150_000));
+      expect(outcome(r)).toMatchObject({ code: 0 });
+      expect(r.stdout).toContain('deployment "maie-operator" successfully rolled out');
+      const deployment = await client.request<{
+        spec: { template: { spec: { containers: { image: string }[] } } };
+      }>("GET", "/apis/apps/v1/namespaces/maie-system/deployments/maie-operator");
+      expect(deployment.spec.template.spec.containers[0]?.image).toBe("registry.invalid/maie:0.0.0-test");
+    } finally {
+      client.close();
+      await cp.stop({ removeDir: true });
+    }
+  }, 240_000);
 });
