@@ -145,6 +145,17 @@ describe("helm chart", () => {
     expect(unknown.stderr).toMatch(/replicaCount/);
   });
 
+  test("the chart declares the Kubernetes versions it supports: 1.28 is refused, the test cluster's v1.34.4 is accepted", async () => {
+    const old = await helm(["template", release, CHART, "--kube-version", "1.28.9"]);
+    expect(old.code).not.toBe(0);
+    expect(old.stderr).toMatch(/kubeVersion|incompatible/i);
+    const version = await kubectl(kubeconfig, ["version", "-o", "json"]);
+    expect(
+      (JSON.parse(version.stdout) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion,
+    ).toBe("v1.34.4");
+    expect((await helm(["template", release, CHART, "--kube-version", "1.34.4"])).code).toBe(0);
+  });
+
   test("helm template renders RBAC equal to config/rbac, a restricted Deployment with probes, and the ServiceMonitor only when enabled", async () => {
     const objs = await template();
     expect(objs.map((o) => o.kind).sort()).toEqual(

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { runNode, smallDisk, type SmallDisk } from "../../harness/small-disk.js";
+import { archiveName } from "../../../src/backup/manifest.js";
 
 /**
  * `maie backup run` onto a full backups volume: a real tmpfs when this
@@ -62,7 +63,10 @@ async function scenario(backups: string, fsize: number | undefined, fill: () => 
   const previous = readFileSync(join(backups, archive!));
   const firstSummary = JSON.parse(readFileSync(join(data, "runs/backup-last.json"), "utf8")) as Summary;
 
-  // A day later the data has grown and the volume is (nearly) full.
+  // A day later the data has grown and the volume is (nearly) full. Archive
+  // names have one-second resolution and a run refuses to overwrite one, so
+  // the next run must start in a later second than the first archive's.
+  while (archiveName(new Date()) === archive) await new Promise((r) => setTimeout(r, 50));
   put(data, "reports/2026-11-28/big.bin", randomBytes(900 * 1024));
   fill();
   const r = await backup(data, backups, fsize);
