@@ -1,3 +1,5 @@
+import { canonicalJson } from "../desired/plain.js";
+
 /**
  * "Would applying `desired` change `live`?" answered without a request, for
  * the common case. Desired is a subset of live when every field we set has
@@ -26,7 +28,7 @@ export function isSubset(desired: unknown, live: unknown): boolean {
 
 /** Deep equality of two API objects, ignoring bookkeeping that changes without a semantic change. */
 export function sameObject(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return stableJson(strip(a)) === stableJson(strip(b));
+  return canonicalJson(strip(a)) === canonicalJson(strip(b));
 }
 
 function strip(o: Record<string, unknown>): Record<string, unknown> {
@@ -34,15 +36,4 @@ function strip(o: Record<string, unknown>): Record<string, unknown> {
   delete meta["managedFields"];
   delete meta["resourceVersion"];
   return { ...o, metadata: meta };
-}
-
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-      return Object.fromEntries(
-        Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
-      );
-    }
-    return v;
-  });
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { FIELD_MANAGER } from "../api/group.js";
 import { parseMaieDeployment, type RawMaieDeployment } from "../api/parse.js";
@@ -8,15 +7,15 @@ import { Action } from "../controller/action.js";
 import type { ObjectCache } from "../controller/informer.js";
 import type { Clock } from "../controller/clock.js";
 import { desiredChildren, MANAGED_KINDS } from "../desired/children.js";
-import { prometheusRuleDecision, serviceMonitorDecision } from "../desired/monitoring/decision.js";
+import { monitoringCondition, monitoringDecision } from "../desired/monitoring/decision.js";
 import { InvalidSpecError } from "../desired/errors.js";
 import { names, type Capabilities, type DesiredContext } from "../desired/meta.js";
+import { canonicalJson, sha256Of } from "../desired/plain.js";
 import type { KubeObject } from "../kube/object.js";
 import { APPLY_PATCH, type RestClient } from "../kube/rest.js";
 import { RESOURCE_TYPES, resourcePath, type KindName } from "../kube/resources.js";
 import { applyChild, deleteChild } from "./apply.js";
 import { handOverReplicas } from "./replicas-handover.js";
-import { stableJson } from "./child-diff.js";
 import type { EventRecorder } from "./events.js";
 import type { OperatorMetrics } from "./metrics.js";
 import { cronJobFacts, deploymentFacts, pendingClaims } from "./observe.js";
@@ -220,7 +219,7 @@ function ownedBy(child: KubeObject, cr: MaieDeployment): boolean {
  * live object still "contains" everything we now want.
  */
 function withDesiredHash(child: KubeObject): KubeObject {
-  const hash = createHash("sha256").update(stableJson(child)).digest("hex").slice(0, 16);
+  const hash = sha256Of(child).slice(0, 16);
   return {
     ...child,
     metadata: {
@@ -231,18 +230,17 @@ function withDesiredHash(child: KubeObject): KubeObject {
 }
 
 /**
- * The MonitoringConfigured state: the builders' own decisions (so the status
- * cannot disagree with what was built), plus apply failures seen this pass.
+ * The MonitoringConfigured state: the builders' own decisions folded by
+ * `monitoringCondition` (so the status cannot disagree with what was built),
+ * plus apply failures seen this pass.
  */
 function monitoringOutcome(
   cr: MaieDeployment,
   ctx: DesiredContext,
   outcomes: readonly ChildOutcome[],
 ): MonitoringOutcome {
-  const decisions = [serviceMonitorDecision(cr, ctx), prometheusRuleDecision(cr, ctx)];
-  const message = decisions.map((d) => d.message).join("; ");
-  if (decisions.every((d) => d.reason === "Disabled")) return { state: "Disabled", message };
-  if (decisions.some((d) => d.reason === "CRDNotInstalled")) return { state: "CRDNotInstalled", message };
+  const condition = monitoringCondition(monitoringDecision(cr, ctx));
+  if (condition.reason !== "Applied") return { state: condition.reason, message: condition.message };
   const failed = outcomes.filter(
     (o) => !o.applied && (MONITORING_KINDS as readonly string[]).includes(o.kind),
   );
@@ -251,7 +249,7 @@ function monitoringOutcome(
       state: "ApplyFailed",
       message: failed.map((f) => `${f.kind}/${f.name}: ${f.error ?? ""}`).join("; "),
     };
-  return { state: "Applied", message };
+  return { state: "Applied", message: condition.message };
 }
 
 /** Writes status through /status with server-side apply, only when it differs from what is stored. */
@@ -260,7 +258,7 @@ async function writeStatus(
   raw: KubeObject & RawMaieDeployment,
   status: MaieDeploymentStatus,
 ): Promise<boolean> {
-  if (stableJson(raw.status ?? {}) === stableJson(status)) return false;
+  if (canonicalJson(raw.status ?? {}) === canonicalJson(status)) return false;
   const type = RESOURCE_TYPES.MaieDeployment;
   await deps.client.request(
     "PATCH",

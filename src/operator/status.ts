@@ -1,6 +1,7 @@
 import type { MaieDeployment } from "../api/resource.js";
 import type { ChildStatus, MaieDeploymentStatus } from "../api/status.js";
-import { names, selectorLabels } from "../desired/meta.js";
+import { scaleSelector } from "../desired/deployment.js";
+import { serviceEndpoint } from "../desired/service.js";
 import { mergeConditions, type ConditionInput } from "./conditions.js";
 import type { DeploymentFacts, JobRunFacts, PendingClaim } from "./observe.js";
 import { progressingCondition } from "./progressing.js";
@@ -127,17 +128,14 @@ export function computeStatus(cr: MaieDeployment, obs: Observations, now: string
     name: c.name,
     applied: c.applied,
   }));
-  const selector = Object.entries(selectorLabels(cr, "scorer"))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
   return {
     observedGeneration: generation,
     conditions,
     replicas: d.replicas,
     readyReplicas: d.readyReplicas,
     replicaSummary: `${d.readyReplicas}/${d.desiredReplicas}`,
-    selector,
-    endpoint: `http://${names.service(cr)}.${cr.metadata.namespace}.svc:${cr.spec.scorer.port}`,
+    selector: scaleSelector(cr),
+    endpoint: serviceEndpoint(cr),
     model: `${cr.spec.model.path} (${cr.spec.model.format})`,
     ...(obs.pipeline.lastSuccess !== undefined && { lastPipelineSuccess: obs.pipeline.lastSuccess }),
     ...(obs.backup !== "disabled" &&

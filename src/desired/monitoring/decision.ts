@@ -94,8 +94,10 @@ export function monitoringDecision(cr: MaieDeployment, ctx: DesiredContext): Mon
  * The `MonitoringConfigured` condition summarising the ServiceMonitor and
  * PrometheusRule decisions (dashboards need no CRD and do not count):
  * `False/CRDNotInstalled` when one was required but cannot be served,
- * `True/Applied` when at least one is applied, otherwise `False` with
- * `CRDNotInstalled` (auto, API missing) or `Disabled`.
+ * `True/Applied` when at least one is applied, `False/CRDNotInstalled` when
+ * they were skipped because the API is missing (auto), and `True/Disabled`
+ * when both are turned off (nothing was asked for, so nothing is missing).
+ * The operator adds `False/ApplyFailed` when an apply of one of them fails.
  */
 export function monitoringCondition(d: MonitoringDecision): {
   status: "True" | "False";
@@ -109,5 +111,5 @@ export function monitoringCondition(d: MonitoringDecision): {
   if (parts.some((p) => p.reason === "CRDNotInstalled")) {
     return { status: "False", reason: "CRDNotInstalled", message };
   }
-  return { status: "False", reason: "Disabled", message };
+  return { status: "True", reason: "Disabled", message };
 }

@@ -245,7 +245,7 @@ describe("monitoringDecision", () => {
       "Disabled",
       "Disabled",
     ]);
-    expect(monitoringCondition(d)).toMatchObject({ status: "False", reason: "Disabled" });
+    expect(monitoringCondition(d)).toMatchObject({ status: "True", reason: "Disabled" });
   });
 
   test("one_part_applied_and_one_disabled_is_applied", () => {
