@@ -72,8 +72,8 @@ export const INFRA_ENDPOINTS: readonly string[] = [
   SCORER_ENDPOINTS.metrics,
 ];
 
-/** Values of `maie_operator_reconcile_total{result}`. */
-export const RECONCILE_RESULTS = { success: "success", error: "error", requeue: "requeue" } as const;
+/** Values of `maie_operator_reconcile_total{result}` (what src/controller/controller.ts reports). */
+export const RECONCILE_RESULTS = { success: "success", error: "error" } as const;
 
 /**
  * Label of `maie_expected_alpha_quantile` holding the quantile level. Not
@@ -184,7 +184,7 @@ export const METRIC_CATALOGUE: readonly MetricDoc[] = [
   {
     name: OPERATOR_METRICS.reconcileTotal,
     type: "counter",
-    help: "Reconciles of MaieDeployment objects, by result (success, error, requeue).",
+    help: "Reconciles of MaieDeployment objects, by result (success, error).",
     labels: ["result"],
     exporter: "operator",
   },
@@ -224,6 +224,13 @@ export const METRIC_CATALOGUE: readonly MetricDoc[] = [
     exporter: "operator",
   },
 ];
+
+/** The catalogue's help text for `name`; throws for a metric that is not catalogued. */
+export function metricHelp(name: string): string {
+  const doc = METRIC_CATALOGUE.find((m) => m.name === name);
+  if (doc === undefined) throw new Error(`metric ${name} is not in the monitoring catalogue`);
+  return doc.help;
+}
 
 /** Every series name a catalogued metric family can produce (histograms expand to _bucket/_sum/_count). */
 export function seriesNames(doc: MetricDoc): string[] {

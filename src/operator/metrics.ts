@@ -1,6 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { metricHelp, OPERATOR_METRICS as n } from "../monitoring/metric-names.js";
 
-/** The operator's Prometheus metrics (SPEC section 6), on a registry of its own. */
+/**
+ * The operator's Prometheus metrics (SPEC section 6), on a registry of its
+ * own. Names and help texts come from the monitoring catalogue, which the
+ * alert rules and dashboards read too.
+ */
 export interface OperatorMetrics {
   readonly registry: Registry;
   readonly reconcileTotal: Counter<"result">;
@@ -17,36 +22,36 @@ export function createOperatorMetrics(): OperatorMetrics {
   return {
     registry,
     reconcileTotal: new Counter({
-      name: "maie_operator_reconcile_total",
-      help: "Reconciles by result (success, error).",
+      name: n.reconcileTotal,
+      help: metricHelp(n.reconcileTotal),
       labelNames: ["result"],
       registers: [registry],
     }),
     reconcileDuration: new Histogram({
-      name: "maie_operator_reconcile_duration_seconds",
-      help: "Time one reconcile took.",
+      name: n.reconcileDurationSeconds,
+      help: metricHelp(n.reconcileDurationSeconds),
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
     workqueueDepth: new Gauge({
-      name: "maie_operator_workqueue_depth",
-      help: "Keys waiting in the work queue.",
+      name: n.workqueueDepth,
+      help: metricHelp(n.workqueueDepth),
       registers: [registry],
     }),
     applyTotal: new Counter({
-      name: "maie_operator_apply_total",
-      help: "Child applies by kind and result (created, updated, unchanged, deleted, error).",
+      name: n.applyTotal,
+      help: metricHelp(n.applyTotal),
       labelNames: ["kind", "result"],
       registers: [registry],
     }),
     leader: new Gauge({
-      name: "maie_operator_leader",
-      help: "1 when this process holds the leader lease.",
+      name: n.leader,
+      help: metricHelp(n.leader),
       registers: [registry],
     }),
     apiRequests: new Counter({
-      name: "maie_operator_api_requests_total",
-      help: "Requests to the Kubernetes API by verb and status code.",
+      name: n.apiRequestsTotal,
+      help: metricHelp(n.apiRequestsTotal),
       labelNames: ["verb", "code"],
       registers: [registry],
     }),

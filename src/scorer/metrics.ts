@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import {
   ALPHA_QUANTILE_LABEL,
   ALPHA_QUANTILES,
-  METRIC_CATALOGUE,
+  metricHelp,
   REQUEST_DURATION_BUCKETS,
   SCORER_METRICS,
 } from "../monitoring/metric-names.js";
@@ -14,13 +14,6 @@ import {
  */
 
 const n = SCORER_METRICS;
-
-/** Help text from the monitoring catalogue, so dashboards, alerts and the exporter agree. */
-function help(name: string): string {
-  const doc = METRIC_CATALOGUE.find((m) => m.name === name);
-  if (doc === undefined) throw new Error(`metric ${name} is not in the monitoring catalogue`);
-  return doc.help;
-}
 
 /** The quantile (linear interpolation) of sorted finite values; NaN when empty. */
 export function quantile(sorted: Float64Array, q: number): number {
@@ -55,12 +48,12 @@ export class ScorerMetrics {
   /** Registered on the first success only: absent before it (the catalogue's contract). */
   readonly #pipelineLastSuccess = new Gauge({
     name: n.pipelineLastSuccessTimestamp,
-    help: help(n.pipelineLastSuccessTimestamp),
+    help: metricHelp(n.pipelineLastSuccessTimestamp),
     registers: [],
   });
   readonly #backupLastSuccess = new Gauge({
     name: n.backupLastSuccessTimestamp,
-    help: help(n.backupLastSuccessTimestamp),
+    help: metricHelp(n.backupLastSuccessTimestamp),
     registers: [],
   });
 
@@ -68,54 +61,62 @@ export class ScorerMetrics {
     const registers = [this.registry];
     this.requests = new Counter({
       name: n.apiRequestsTotal,
-      help: help(n.apiRequestsTotal),
+      help: metricHelp(n.apiRequestsTotal),
       labelNames: ["endpoint", "method", "code"],
       registers,
     });
     this.requestDuration = new Histogram({
       name: n.apiRequestDurationSeconds,
-      help: help(n.apiRequestDurationSeconds),
+      help: metricHelp(n.apiRequestDurationSeconds),
       labelNames: ["endpoint"],
       buckets: [...REQUEST_DURATION_BUCKETS],
       registers,
     });
     this.expectedLatestTimestamp = new Gauge({
       name: n.expectedLatestTimestamp,
-      help: help(n.expectedLatestTimestamp),
+      help: metricHelp(n.expectedLatestTimestamp),
       registers,
     });
-    this.expectedTickers = new Gauge({ name: n.expectedTickers, help: help(n.expectedTickers), registers });
+    this.expectedTickers = new Gauge({
+      name: n.expectedTickers,
+      help: metricHelp(n.expectedTickers),
+      registers,
+    });
     this.expectedAlphaQuantile = new Gauge({
       name: n.expectedAlphaQuantile,
-      help: help(n.expectedAlphaQuantile),
+      help: metricHelp(n.expectedAlphaQuantile),
       labelNames: [ALPHA_QUANTILE_LABEL],
       registers,
     });
-    this.modelLoaded = new Gauge({ name: n.modelLoaded, help: help(n.modelLoaded), registers });
+    this.modelLoaded = new Gauge({ name: n.modelLoaded, help: metricHelp(n.modelLoaded), registers });
     this.modelInfo = new Gauge({
       name: n.modelInfo,
-      help: help(n.modelInfo),
+      help: metricHelp(n.modelInfo),
       labelNames: ["format", "sha256", "trees", "features"],
       registers,
     });
     this.modelReloadFailures = new Counter({
       name: n.modelReloadFailuresTotal,
-      help: help(n.modelReloadFailuresTotal),
+      help: metricHelp(n.modelReloadFailuresTotal),
       registers,
     });
     this.panelReloadFailures = new Counter({
       name: n.panelReloadFailuresTotal,
-      help: help(n.panelReloadFailuresTotal),
+      help: metricHelp(n.panelReloadFailuresTotal),
       labelNames: ["file"],
       registers,
     });
     this.explainLocalFallback = new Counter({
       name: n.explainLocalFallbackTotal,
-      help: help(n.explainLocalFallbackTotal),
+      help: metricHelp(n.explainLocalFallbackTotal),
       labelNames: ["kind"],
       registers,
     });
-    this.featureSkew = new Counter({ name: n.featureSkewTotal, help: help(n.featureSkewTotal), registers });
+    this.featureSkew = new Counter({
+      name: n.featureSkewTotal,
+      help: metricHelp(n.featureSkewTotal),
+      registers,
+    });
     // Known label values start at 0, so rate() and increase() see the first failure.
     for (const file of ["expected", "features"]) this.panelReloadFailures.inc({ file }, 0);
     for (const kind of EXPLAIN_LOCAL_FALLBACK_KINDS) this.explainLocalFallback.inc({ kind }, 0);
