@@ -8,7 +8,9 @@ import { freePort } from "./ports.js";
 import { renderKubeconfig } from "./kubeconfig.js";
 import { spawnTied, type TiedProcess } from "./tied-process.js";
 import { waitHealthy, waitHttpHealthy } from "./wait.js";
-import { KubeNode, removeCgroups } from "./kube-node.js";
+import { KubeNode } from "./kube-node.js";
+import { removeCgroups } from "./host-cleanup.js";
+import { registerNodeCluster, sweepStaleNodeClusters, unregisterNodeCluster } from "./stale-clusters.js";
 import { nodeAddress, NodeNetwork } from "./node-network.js";
 import { waitNodesReady } from "./node-ready.js";
 import { installLocalVolumes, planLocalVolumes } from "./local-volumes.js";
@@ -296,8 +298,10 @@ export class ControlPlane {
   /** kube-scheduler, the node network, then each node; resolves when every node is Ready. */
   private async startNodes(count: number): Promise<void> {
     await this.startScheduler();
+    await sweepStaleNodeClusters((m) => this.log(m));
     this.log("creating the node network (a network namespace of ours)");
     this.network = await NodeNetwork.create(this.nodeNetworkDir);
+    await registerNodeCluster(this.network.netns, this.dir);
     const addresses = Array.from({ length: count }, (_, i) => nodeAddress(i + 1));
     for (const a of addresses) await this.network.addNode(a);
     await this.network.connectApiserver(this.ports.apiserver, addresses[0]!.ip, join(this.dir, "logs"));
@@ -400,6 +404,7 @@ export class ControlPlane {
     const prefix = this.cgroupPrefix();
     if (prefix !== undefined) await removeCgroups(prefix);
     await this.network?.destroy();
+    if (this.network !== undefined) await unregisterNodeCluster(this.network.netns);
     await this.scheduler?.stop(5_000);
     await this.kcm?.stop(5_000);
     await this.apiserver?.stop(10_000);

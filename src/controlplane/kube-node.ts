@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, readlink, rm, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { binary } from "./paths.js";
@@ -9,14 +9,13 @@ import { renderKubeconfig } from "./kubeconfig.js";
 import { APISERVER_NODE_PORT, type NodeAddress, type NodeNetwork } from "./node-network.js";
 import { cniConfList, containerdConfig, kubeletConfig, type NodePaths } from "./node-config.js";
 import { spawnTied, type TiedProcess } from "./tied-process.js";
+import { createCgroups, releaseHostResources } from "./host-cleanup.js";
 import { waitFor } from "./wait.js";
 
 const run = promisify(execFile);
 
 /** The Debian packages a node needs (installed by tools/node-packages.sh). */
 export const NODE_COMMANDS = ["containerd", "ctr", "runc", "nsenter", "iptables", "ip"] as const;
-
-const CGROUP_FS = "/sys/fs/cgroup";
 
 function nodePaths(dir: string, cgroupRoot: string): NodePaths {
   return {
@@ -30,36 +29,6 @@ function nodePaths(dir: string, cgroupRoot: string): NodePaths {
     kubeletKubeconfig: join(dir, "kubelet.kubeconfig"),
     cgroupRoot,
   };
-}
-
-/** The cgroup v1 hierarchies mounted on this host (cpu, memory, ..., name=systemd). */
-async function cgroupHierarchies(): Promise<string[]> {
-  const entries = await readdir(CGROUP_FS, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory() && !e.name.includes(",")).map((e) => join(CGROUP_FS, e.name));
-}
-
-/** Removes a cgroup subtree bottom-up (a cgroup directory goes only once its children are gone). */
-async function removeCgroupTree(path: string): Promise<void> {
-  const entries = await readdir(path, { withFileTypes: true }).catch(() => null);
-  if (entries === null) return;
-  for (const e of entries) if (e.isDirectory()) await removeCgroupTree(join(path, e.name));
-  await rmdir(path).catch(() => undefined);
-}
-
-/** Removes a cgroup subtree from every hierarchy (the nodes' shared prefix, once they are stopped). */
-export async function removeCgroups(path: string): Promise<void> {
-  for (const h of await cgroupHierarchies()) await removeCgroupTree(join(h, path));
-}
-
-/** Mount points at or below `dir`, deepest first (from /proc/self/mountinfo). */
-export function mountsUnder(mountinfo: string, dir: string): string[] {
-  const points = mountinfo
-    .split("\n")
-    .map((line) => line.split(" ")[4])
-    .filter((p): p is string => p !== undefined && (p === dir || p.startsWith(`${dir}/`)))
-    // mountinfo escapes spaces and such as octal (\040).
-    .map((p) => p.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
-  return [...new Set(points)].sort((a, b) => b.length - a.length);
 }
 
 export interface KubeNodeOptions {
@@ -152,12 +121,21 @@ export class KubeNode {
       }),
     );
     // kubelet requires its cgroup root to exist in every hierarchy.
-    for (const h of await cgroupHierarchies()) await mkdir(join(h, paths.cgroupRoot), { recursive: true });
+    await createCgroups(paths.cgroupRoot);
   }
 
   private async startContainerd(): Promise<void> {
     this.log("starting containerd");
-    const cmd = this.options.network.wrap("containerd", [
+    // containerd, and so every shim it starts, runs in the node's own cgroup
+    // subtree: if our process is SIGKILLed, the shims it orphans are still
+    // found there (and killed) by the next cluster's sweep.
+    const runtimeCgroup = `${this.paths.cgroupRoot}/runtime`;
+    await createCgroups(runtimeCgroup);
+    const cmd = this.options.network.wrap("bash", [
+      "-c",
+      'for d in /sys/fs/cgroup/*"$0"; do echo $$ > "$d/cgroup.procs" 2>/dev/null || true; done; exec "$@"',
+      runtimeCgroup,
+      "containerd",
       "--config",
       join(this.paths.dir, "containerd.toml"),
     ]);
@@ -226,10 +204,7 @@ export class KubeNode {
     await this.kubelet?.stop(10_000);
     if (this.containerd?.isRunning() === true) await this.killContainers();
     await this.containerd?.stop(10_000);
-    await this.killCgroupProcesses();
-    await this.unmountAll();
-    await this.removeContainerLogLinks();
-    await removeCgroups(this.paths.cgroupRoot);
+    await releaseHostResources(this.paths.dir, this.paths.cgroupRoot);
   }
 
   private async killContainers(): Promise<void> {
@@ -241,46 +216,6 @@ export class KubeNode {
     const containers = await this.ctr(["containers", "ls", "-q"]).catch(() => "");
     for (const id of containers.split("\n").filter((l) => l.trim() !== ""))
       await this.ctr(["containers", "delete", id]).catch(() => undefined);
-  }
-
-  /** SIGKILLs any process still in the node's cgroups (containers whose shim died first). */
-  private async killCgroupProcesses(): Promise<void> {
-    const pids = new Set<number>();
-    const collect = async (path: string): Promise<void> => {
-      const entries = await readdir(path, { withFileTypes: true }).catch(() => null);
-      if (entries === null) return;
-      const procs = await readFile(join(path, "cgroup.procs"), "utf8").catch(() => "");
-      for (const p of procs.split("\n").filter((l) => l !== "")) pids.add(Number(p));
-      for (const e of entries) if (e.isDirectory()) await collect(join(path, e.name));
-    };
-    for (const h of await cgroupHierarchies()) await collect(join(h, this.paths.cgroupRoot));
-    for (const pid of pids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
-    // A killed process leaves its cgroup only once reaped; give the kernel a moment.
-    if (pids.size > 0) await new Promise((r) => setTimeout(r, 500));
-  }
-
-  private async unmountAll(): Promise<void> {
-    const mountinfo = await readFile("/proc/self/mountinfo", "utf8");
-    for (const point of mountsUnder(mountinfo, this.paths.dir))
-      await run("umount", ["-l", point]).catch(() => undefined);
-  }
-
-  /**
-   * kubelet links every container log from the host's /var/log/containers (a
-   * fixed path); links into this node's directory are ours to remove.
-   */
-  private async removeContainerLogLinks(): Promise<void> {
-    const dir = "/var/log/containers";
-    for (const name of await readdir(dir).catch(() => [])) {
-      const target = await readlink(join(dir, name)).catch(() => "");
-      if (target.startsWith(`${this.paths.dir}/`)) await rm(join(dir, name), { force: true });
-    }
   }
 
   /** Removes the node's directory (after {@link KubeNode.stop}). */

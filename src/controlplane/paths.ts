@@ -1,10 +1,11 @@
 import { accessSync, constants } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { DEV_ENV } from "../contract/env.js";
 
 /** Where tools/build-binaries.sh puts the Go-built binaries (outside the repo, reused across runs). */
 export function cacheDir(): string {
-  return process.env["MAIE_CACHE"] ?? join(homedir(), ".cache", "maie");
+  return process.env[DEV_ENV.cache] ?? join(homedir(), ".cache", "maie");
 }
 
 export function binDir(): string {

@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { openSync, closeSync } from "node:fs";
+import { DEV_ENV } from "../contract/env.js";
 
 /**
  * A child process that cannot outlive us. Node has no PR_SET_PDEATHSIG, so a
@@ -21,7 +22,7 @@ const GUARD = `
 "$@" &
 child=$!
 trap 'kill -TERM $child 2>/dev/null; wait $child; exit $?' TERM INT
-while kill -0 "$MAIE_TIED_PARENT" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1 & wait $!; done
+while kill -0 "$${DEV_ENV.tiedParent}" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1 & wait $!; done
 if kill -0 $child 2>/dev/null; then kill -TERM $child 2>/dev/null; sleep 2; kill -KILL $child 2>/dev/null; fi
 wait $child
 `;
@@ -38,7 +39,7 @@ export function spawnTied(
   try {
     child = spawn("bash", ["-c", GUARD, "maie-guard", command, ...args], {
       stdio: ["ignore", fd, fd],
-      env: { ...env, MAIE_TIED_PARENT: String(process.pid) },
+      env: { ...env, [DEV_ENV.tiedParent]: String(process.pid) },
     });
   } finally {
     closeSync(fd);

@@ -1,9 +1,22 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ControlPlane } from "../../src/controlplane/controlplane.js";
 import { nodeImageArchives } from "../../src/controlplane/node-images.js";
+import { sweepStaleNodeClusters } from "../../src/controlplane/stale-clusters.js";
 import { kubectl } from "../harness/cluster.js";
+import { eventually } from "../harness/operator.js";
+
+const NODE_MOUNT_PLACES = [
+  join(tmpdir(), "maie-controlplane-"),
+  "/run/netns",
+  "/var/run/netns",
+  "/var/lib/kubelet",
+  "/var/lib/containerd",
+  "/run/containerd",
+];
 
 function readlinkSafe(path: string): string {
   try {
@@ -33,7 +46,9 @@ function hostState(): Record<string, string[]> {
     mounts: readFileSync("/proc/self/mountinfo", "utf8")
       .split("\n")
       .map((l) => l.split(" ")[4] ?? "")
-      .filter((p) => p !== "" && ours(p)),
+      // Where a node mounts (cluster dirs, netns files, the runtimes' default
+      // roots); other tests on the machine mount and unmount elsewhere.
+      .filter((p) => NODE_MOUNT_PLACES.some((place) => p.startsWith(place)) && ours(p)),
     cgroups: readdirSync("/sys/fs/cgroup/memory").filter((d) => d.startsWith("maie-") && ours(d)),
     iptables: lines("iptables-save", []).filter((l) => !l.startsWith(":")),
     // Links are named after pods; whose they are shows in where they point.
@@ -79,6 +94,34 @@ describe("the node harness", () => {
     } finally {
       await cp.stop({ removeDir: true });
     }
+    expect(hostState()).toEqual(before);
+  });
+
+  test("a cluster whose owner was SIGKILLed is swept by the next start: again nothing is left", async () => {
+    const before = hostState();
+    const child = spawn(process.execPath, ["dist/test/harness/orphan-node-cluster.js"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once("line", resolve);
+      child.once("exit", (code) =>
+        reject(new Error(`the cluster process exited ${code} before it was ready`)),
+      );
+    });
+    const { netns } = JSON.parse(line) as { netns: string; dir: string };
+    child.kill("SIGKILL");
+    // The tied-process guards stop kubelet and containerd within seconds; the
+    // shims they orphaned, the namespace, mounts and cgroups stay behind.
+    const ownProcess = (a: string) =>
+      /\b(kubelet|containerd|netns-proxy)\b/.test(a) && !a.includes("containerd-shim");
+    const baseline = before.processes.filter(ownProcess).length;
+    await eventually(
+      async () => (hostState().processes.filter(ownProcess).length === baseline ? true : undefined),
+      60_000,
+      "the killed cluster's kubelet and containerd gone",
+    );
+    expect(hostState().netns.some((n) => n.startsWith(netns))).toBe(true);
+    expect(await sweepStaleNodeClusters()).toEqual([netns]);
     expect(hostState()).toEqual(before);
   });
 });

@@ -7,7 +7,7 @@ import {
   kubeletConfig,
   type NodePaths,
 } from "../../../src/controlplane/node-config.js";
-import { mountsUnder } from "../../../src/controlplane/kube-node.js";
+import { mountsUnder } from "../../../src/controlplane/host-cleanup.js";
 import { localPersistentVolume, planLocalVolumes } from "../../../src/controlplane/local-volumes.js";
 import { nodeSchedulable } from "../../../src/controlplane/node-status.js";
 
