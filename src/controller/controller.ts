@@ -4,16 +4,16 @@ import { WorkQueue } from "./workqueue.js";
 
 /**
  * Runs `reconcile(key)` from a work queue on N workers. Level-based: the key
- * is all a reconcile gets, it reads the world from caches. Errors go to a
- * separate `errorPolicy`, which returns the retry delay (or undefined for
- * the queue's exponential backoff).
+ * is all a reconcile gets, it reads the world from caches. The error policy
+ * is the queue's: a reconcile that throws is retried with per-key exponential
+ * backoff under the global token bucket; one that cannot succeed until the
+ * resource changes (an invalid spec) returns `awaitChange` instead of throwing.
  */
 export interface ControllerOptions {
   readonly name: string;
   readonly queue: WorkQueue;
   readonly concurrency: number;
   readonly reconcile: (key: string) => Promise<Action>;
-  readonly errorPolicy?: (key: string, error: unknown, retries: number) => number | undefined;
   readonly logger: Logger;
   readonly observe?: (result: "success" | "error", seconds: number) => void;
 }
@@ -53,8 +53,7 @@ export class Controller {
       } catch (err) {
         this.options.observe?.("error", (performance.now() - started) / 1000);
         const retries = queue.retries(key);
-        const delay = this.options.errorPolicy?.(key, err, retries);
-        const wait = delay !== undefined ? (queue.addAfter(key, delay), delay) : queue.addRateLimited(key);
+        const wait = queue.addRateLimited(key);
         logger.warn(
           { key, err: err instanceof Error ? err.message : String(err), retryInMs: wait, retries },
           "reconcile failed",

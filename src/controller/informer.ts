@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { isGone, KubeApiError, type RestClient } from "../kube/rest.js";
+import { isGone, KubeApiError, type KubeClient } from "../kube/rest.js";
 import { resourcePath, type ResourceType } from "../kube/resources.js";
 import { objectKey, type KubeList, type KubeObject, type WatchEvent } from "../kube/object.js";
 import { realClock, type Clock } from "./clock.js";
@@ -17,7 +17,7 @@ import { realClock, type Clock } from "./clock.js";
  */
 
 export interface InformerOptions {
-  readonly client: RestClient;
+  readonly client: KubeClient;
   readonly type: ResourceType;
   readonly namespace?: string;
   readonly labelSelector?: string;

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { isConflict, isNotFound, type RestClient } from "../kube/rest.js";
+import { isConflict, isNotFound, type KubeClient } from "../kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../kube/resources.js";
 import { realClock, type Clock } from "./clock.js";
 
@@ -12,7 +12,7 @@ import { realClock, type Clock } from "./clock.js";
  */
 
 export interface LeaderElectionOptions {
-  readonly client: RestClient;
+  readonly client: KubeClient;
   readonly namespace: string;
   readonly name: string;
   readonly identity: string;

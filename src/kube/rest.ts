@@ -63,10 +63,28 @@ export function retryAfterMs(status: number, header: string | string[] | undefin
   return Math.min(MAX_RETRY_AFTER_MS, Number(value.trim()) * 1000);
 }
 
+/**
+ * What the operator's reconciler and the controller machinery (informers,
+ * leader election, events) need from the apiserver: JSON requests (server-side
+ * apply is a PATCH with `APPLY_PATCH`) and watches. `RestClient` is the real
+ * one; unit tests of `reconcile()` pass an in-memory one.
+ */
+export interface KubeClient {
+  request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
+  /** Streams watch events to `handlers` until the server closes the watch or `signal` aborts. */
+  watch(
+    path: string,
+    query: RequestOptions["query"],
+    handlers: WatchHandlers,
+    signal: AbortSignal,
+    idleTimeoutMs: number,
+  ): Promise<void>;
+}
+
 export const APPLY_PATCH = "application/apply-patch+yaml";
 export const MERGE_PATCH = "application/merge-patch+json";
 
-export class RestClient {
+export class RestClient implements KubeClient {
   private readonly agent: Agent | undefined;
   private readonly server: URL;
   /** Observers of every completed request (metrics, the zero-writes-on-idle test). */

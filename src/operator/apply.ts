@@ -1,6 +1,6 @@
 import { FIELD_MANAGER } from "../api/group.js";
 import type { KubeObject } from "../kube/object.js";
-import { APPLY_PATCH, KubeApiError, isNotFound, type RestClient } from "../kube/rest.js";
+import { APPLY_PATCH, KubeApiError, isNotFound, type KubeClient } from "../kube/rest.js";
 import { resourcePath, resourceType } from "../kube/resources.js";
 import { isSubset, sameObject } from "./child-diff.js";
 import { JSON_PATCH, reclaimPatch } from "./reclaim.js";
@@ -15,7 +15,7 @@ export type ApplyResult = "created" | "updated" | "unchanged";
  * if that is inconclusive, the apiserver is asked with a dry-run apply.
  */
 export async function applyChild(
-  client: RestClient,
+  client: KubeClient,
   desired: KubeObject,
   cached: KubeObject | undefined,
 ): Promise<ApplyResult> {
@@ -55,7 +55,7 @@ function isInvalid(err: unknown): boolean {
   return err instanceof KubeApiError && err.status === 422;
 }
 
-async function readLive(client: RestClient, path: string): Promise<KubeObject | undefined> {
+async function readLive(client: KubeClient, path: string): Promise<KubeObject | undefined> {
   try {
     return await client.request<KubeObject>("GET", path);
   } catch (err) {
@@ -65,7 +65,7 @@ async function readLive(client: RestClient, path: string): Promise<KubeObject | 
 }
 
 /** Deletes a child that is no longer desired, only if it is still the object we saw (uid precondition). */
-export async function deleteChild(client: RestClient, live: KubeObject): Promise<boolean> {
+export async function deleteChild(client: KubeClient, live: KubeObject): Promise<boolean> {
   const path = resourcePath(resourceType(live.kind), live.metadata.namespace, live.metadata.name);
   try {
     await client.request("DELETE", path, {

@@ -1,8 +1,8 @@
-import { KubeApiError, type RestClient } from "../kube/rest.js";
+import { KubeApiError, type KubeClient } from "../kube/rest.js";
 import type { Capabilities } from "../desired/meta.js";
 
 /** Asks the apiserver, never guesses, whether the Prometheus Operator's API is served. */
-export async function discoverCapabilities(client: RestClient): Promise<Capabilities> {
+export async function discoverCapabilities(client: KubeClient): Promise<Capabilities> {
   try {
     const list = await client.request<{ resources?: { name: string }[] }>(
       "GET",
@@ -23,7 +23,7 @@ export async function discoverCapabilities(client: RestClient): Promise<Capabili
  * fails the start with the last error.
  */
 export async function discoverCapabilitiesAtStart(
-  client: RestClient,
+  client: KubeClient,
   onRetry: (err: unknown, inMs: number) => void,
   attempts = 5,
   baseMs = 500,

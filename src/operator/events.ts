@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { MaieDeployment } from "../api/resource.js";
 import { API_VERSION, KIND } from "../api/group.js";
-import type { RestClient } from "../kube/rest.js";
+import type { KubeClient } from "../kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../kube/resources.js";
 
 /**
@@ -18,7 +18,7 @@ export interface EventRecorder {
 
 export const REPORTING_CONTROLLER = "maie.io/operator";
 
-export function createEventRecorder(client: RestClient, identity: string, logger: Logger): EventRecorder {
+export function createEventRecorder(client: KubeClient, identity: string, logger: Logger): EventRecorder {
   return {
     record(cr, type, reason, action, note) {
       const now = new Date().toISOString().replace("Z", "000Z");

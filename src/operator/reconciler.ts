@@ -12,7 +12,7 @@ import { InvalidSpecError } from "../desired/errors.js";
 import { names, type Capabilities, type DesiredContext } from "../desired/meta.js";
 import { canonicalJson, sha256Of } from "../desired/plain.js";
 import type { KubeObject } from "../kube/object.js";
-import { APPLY_PATCH, type RestClient } from "../kube/rest.js";
+import { APPLY_PATCH, type KubeClient } from "../kube/rest.js";
 import { RESOURCE_TYPES, resourcePath, type KindName } from "../kube/resources.js";
 import { applyChild, deleteChild } from "./apply.js";
 import { handOverReplicas } from "./replicas-handover.js";
@@ -32,7 +32,7 @@ const NEVER_PRUNED = new Set(["PersistentVolumeClaim"]);
 export const DESIRED_HASH_ANNOTATION = "maie.io/desired-hash";
 
 export interface ReconcilerDeps {
-  readonly client: RestClient;
+  readonly client: KubeClient;
   readonly resources: ObjectCache<KubeObject>;
   /** Cache per child kind (plus Job, observed for run history). */
   readonly children: ReadonlyMap<string, ObjectCache<KubeObject>>;
@@ -151,7 +151,7 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
   const wroteStatus = await writeStatus(deps, raw, status);
   log.debug({ changed, wroteStatus, failed: outcomes.filter((o) => !o.applied).length }, "reconciled");
 
-  // 7. Failed applies go to the error policy (backoff); otherwise look again after the resync period.
+  // 7. Failed applies fail the reconcile (the controller retries it with backoff); otherwise look again after the resync period.
   const failed = outcomes.filter((o) => !o.applied);
   if (failed.length > 0)
     throw new ReconcileError(

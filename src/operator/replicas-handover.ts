@@ -1,6 +1,6 @@
 import { FIELD_MANAGER } from "../api/group.js";
 import type { KubeObject } from "../kube/object.js";
-import { APPLY_PATCH, type RestClient } from "../kube/rest.js";
+import { APPLY_PATCH, type KubeClient } from "../kube/rest.js";
 import { resourcePath, resourceType } from "../kube/resources.js";
 
 /** The field manager that keeps `spec.replicas` while the HorizontalPodAutoscaler takes it over. */
@@ -15,7 +15,7 @@ export const HANDOVER_MANAGER = `${FIELD_MANAGER}-handover`;
  * Returns true when it wrote.
  */
 export async function handOverReplicas(
-  client: RestClient,
+  client: KubeClient,
   desired: KubeObject,
   live: KubeObject | undefined,
 ): Promise<boolean> {

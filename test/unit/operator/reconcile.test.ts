@@ -1,0 +1,290 @@
+import { pino } from "pino";
+import { parseMaieDeployment } from "../../../src/api/parse.js";
+import type { MaieDeployment } from "../../../src/api/resource.js";
+import type { Condition } from "../../../src/api/status.js";
+import { desiredChildren } from "../../../src/desired/children.js";
+import type { Capabilities } from "../../../src/desired/meta.js";
+import type { KubeObject } from "../../../src/kube/object.js";
+import { KubeApiError } from "../../../src/kube/rest.js";
+import { RESOURCE_TYPES, resourcePath, resourceType } from "../../../src/kube/resources.js";
+import type { EventRecorder } from "../../../src/operator/events.js";
+import { createOperatorMetrics } from "../../../src/operator/metrics.js";
+import {
+  CHILD_KINDS,
+  DESIRED_HASH_ANNOTATION,
+  MONITORING_KINDS,
+  ReconcileError,
+  reconcile,
+  type ReconcilerDeps,
+} from "../../../src/operator/reconciler.js";
+import { MemoryKube } from "./memory-kube.js";
+
+/**
+ * `reconcile()` against an in-memory apiserver: the decisions that need no
+ * real one (what to apply, what to prune, the status built from the facts,
+ * and what the controller is told to do next). Defaulting, field ownership
+ * and garbage collection are the apiserver's and stay in the integration tests.
+ */
+
+const NS = "research";
+const NAME = "alpha";
+const KEY = `${NS}/${NAME}`;
+const UID = "00000000-0000-4000-8000-000000000001";
+const NOW = Date.parse("2026-11-28T12:00:00Z");
+const RESYNC_MS = 300_000;
+const WITH_PROM: Capabilities = { prometheusOperator: true };
+const WITHOUT_PROM: Capabilities = { prometheusOperator: false };
+
+interface RecordedEvent {
+  readonly type: string;
+  readonly reason: string;
+  readonly note: string;
+}
+
+interface World {
+  readonly kube: MemoryKube;
+  readonly events: RecordedEvent[];
+  readonly deps: ReconcilerDeps;
+}
+
+function rawResource(spec: unknown, generation = 1): KubeObject {
+  return {
+    apiVersion: "maie.io/v1alpha1",
+    kind: "MaieDeployment",
+    metadata: { name: NAME, namespace: NS, uid: UID, generation },
+    spec,
+  } as unknown as KubeObject;
+}
+
+function world(spec: unknown = {}, capabilities: Capabilities = WITH_PROM): World {
+  const kube = new MemoryKube();
+  const raw = rawResource(spec);
+  kube.objects.set(resourcePath(RESOURCE_TYPES.MaieDeployment, NS, NAME), raw);
+  const events: RecordedEvent[] = [];
+  const recorder: EventRecorder = {
+    record: (_cr, type, reason, _action, note) => events.push({ type, reason, note }),
+  };
+  const children = new Map([...CHILD_KINDS, ...MONITORING_KINDS, "Job"].map((k) => [k, kube.cache(k)]));
+  const deps: ReconcilerDeps = {
+    client: kube,
+    resources: kube.cache("MaieDeployment"),
+    children,
+    capabilities: () => capabilities,
+    defaultImage: { repository: "ghcr.io/example/maie", tag: "1.0.0" },
+    events: recorder,
+    metrics: createOperatorMetrics(),
+    logger: pino({ level: "silent" }),
+    clock: { now: () => NOW, setTimeout: () => ({ cancel: () => undefined }) },
+    resyncMs: RESYNC_MS,
+  };
+  return { kube, events, deps };
+}
+
+function parsed(spec: unknown): MaieDeployment {
+  const p = parseMaieDeployment(rawResource(spec) as never);
+  if (!p.ok) throw new Error(p.message);
+  return p.value;
+}
+
+function stored(w: World): MaieDeployment {
+  return w.kube.objects.get(
+    resourcePath(RESOURCE_TYPES.MaieDeployment, NS, NAME),
+  ) as unknown as MaieDeployment;
+}
+
+function condition(w: World, type: string): Condition | undefined {
+  return stored(w).status?.conditions?.find((c) => c.type === type);
+}
+
+function applied(w: World): string[] {
+  return w.kube
+    .writes()
+    .filter((r) => r.method === "PATCH" && !r.path.endsWith("/status"))
+    .map((r) => {
+      const o = r.options.body as KubeObject;
+      return `${o.kind}/${o.metadata.name}`;
+    })
+    .sort();
+}
+
+function childKeys(objects: readonly KubeObject[]): string[] {
+  return objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+}
+
+/** A live child this resource owns, as the informer would cache it. */
+function ownedChild(kind: string, name: string, uid = UID): KubeObject {
+  const t = resourceType(kind);
+  return {
+    apiVersion: t.apiVersion,
+    kind,
+    metadata: {
+      name,
+      namespace: NS,
+      uid: `live-${kind}`,
+      labels: { "app.kubernetes.io/instance": NAME },
+      ownerReferences: [
+        { apiVersion: "maie.io/v1alpha1", kind: "MaieDeployment", name: NAME, uid, controller: true },
+      ],
+    },
+  } as KubeObject;
+}
+
+function put(w: World, o: KubeObject): void {
+  w.kube.objects.set(resourcePath(resourceType(o.kind), o.metadata.namespace, o.metadata.name), o);
+}
+
+describe("reconcile() against an in-memory apiserver", () => {
+  test("a new resource: every desired child is applied, with its desired hash, then the status; resync after", async () => {
+    const w = world();
+    const action = await reconcile(KEY, w.deps);
+
+    expect(action).toEqual({ kind: "requeue", afterMs: RESYNC_MS });
+    expect(applied(w)).toEqual(
+      childKeys(desiredChildren(parsed({}), { capabilities: WITH_PROM, defaultImage: w.deps.defaultImage })),
+    );
+    for (const r of w.kube.writes().filter((x) => x.method === "PATCH" && !x.path.endsWith("/status")))
+      expect((r.options.body as KubeObject).metadata.annotations?.[DESIRED_HASH_ANNOTATION]).toMatch(
+        /^[0-9a-f]{16}$/,
+      );
+    expect(w.kube.writes().filter((r) => r.path.endsWith("/status"))).toHaveLength(1);
+    expect(w.events.filter((e) => e.reason === "ChildCreated")).toHaveLength(applied(w).length);
+
+    const status = stored(w).status!;
+    expect(status.observedGeneration).toBe(1);
+    expect(status.selector).toContain(`app.kubernetes.io/instance=${NAME}`);
+    expect(status.endpoint).toBe(`http://${NAME}.${NS}.svc:8000`);
+    expect(condition(w, "Available")).toMatchObject({ status: "Unknown", reason: "NoDeploymentStatus" });
+    expect(condition(w, "Ready")).toMatchObject({ status: "Unknown", reason: "Pending" });
+    expect(condition(w, "Degraded")).toMatchObject({ status: "False" });
+    expect(condition(w, "MonitoringConfigured")).toMatchObject({ status: "True", reason: "Applied" });
+  });
+
+  test("at a fixed point nothing is written: no apply, no status write, no event", async () => {
+    const w = world();
+    await reconcile(KEY, w.deps);
+    await reconcile(KEY, w.deps); // Progressing settles once nothing changed
+    const before = w.kube.log.length;
+    const events = w.events.length;
+
+    await expect(reconcile(KEY, w.deps)).resolves.toEqual({ kind: "requeue", afterMs: RESYNC_MS });
+    expect(w.kube.log.slice(before).filter((r) => r.method !== "GET")).toEqual([]);
+    expect(w.events).toHaveLength(events);
+  });
+
+  test("prunes owned children that are no longer desired, never PVCs nor objects it does not own", async () => {
+    const w = world({ ingress: { enabled: true, host: "alpha.example.com" } });
+    await reconcile(KEY, w.deps);
+    expect(applied(w)).toContain(`Ingress/${NAME}`);
+
+    // The ingress is turned off; a foreign Ingress and an owned, undesired PVC are also there.
+    const raw = w.kube.objects.get(resourcePath(RESOURCE_TYPES.MaieDeployment, NS, NAME))!;
+    put(w, { ...raw, spec: { ingress: { enabled: false } }, metadata: { ...raw.metadata, generation: 2 } });
+    put(w, ownedChild("Ingress", "someone-else", "another-uid"));
+    put(w, ownedChild("PersistentVolumeClaim", "old-claim"));
+    w.kube.log.length = 0;
+
+    await reconcile(KEY, w.deps);
+    const deletes = w.kube.writes().filter((r) => r.method === "DELETE");
+    expect(deletes.map((r) => r.path)).toEqual([resourcePath(resourceType("Ingress"), NS, NAME)]);
+    expect(w.events.map((e) => e.reason)).toContain("ChildDeleted");
+  });
+
+  test("without the Prometheus Operator API, ServiceMonitor and PrometheusRule are neither applied nor pruned", async () => {
+    const w = world({ monitoring: { serviceMonitor: { enabled: "true" } } }, WITHOUT_PROM);
+    await reconcile(KEY, w.deps);
+
+    expect(
+      applied(w).filter((k) => k.startsWith("ServiceMonitor/") || k.startsWith("PrometheusRule/")),
+    ).toEqual([]);
+    expect(w.kube.log.some((r) => r.path.includes("monitoring.coreos.com"))).toBe(false);
+    expect(condition(w, "MonitoringConfigured")).toMatchObject({
+      status: "False",
+      reason: "CRDNotInstalled",
+    });
+    expect(condition(w, "Degraded")).toMatchObject({ status: "True", reason: "CRDNotInstalled" });
+  });
+
+  test("monitoring turned off is MonitoringConfigured=True/Disabled", async () => {
+    const w = world({ monitoring: { serviceMonitor: { enabled: "false" }, alerts: { enabled: "false" } } });
+    await reconcile(KEY, w.deps);
+    expect(condition(w, "MonitoringConfigured")).toMatchObject({ status: "True", reason: "Disabled" });
+  });
+
+  test("the status is built from the observed Deployment: an available one makes the resource Ready", async () => {
+    const w = world();
+    await reconcile(KEY, w.deps);
+    const path = resourcePath(resourceType("Deployment"), NS, NAME);
+    const deployment = w.kube.objects.get(path)!;
+    const replicas = (deployment["spec"] as { replicas: number }).replicas;
+    w.kube.objects.set(path, {
+      ...deployment,
+      status: {
+        observedGeneration: 0,
+        replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+        updatedReplicas: replicas,
+        conditions: [{ type: "Available", status: "True" }],
+      },
+    });
+
+    await reconcile(KEY, w.deps);
+    expect(condition(w, "Available")).toMatchObject({ status: "True", reason: "MinimumReplicasAvailable" });
+    expect(condition(w, "Ready")).toMatchObject({ status: "True", reason: "Ready" });
+    expect(stored(w).status).toMatchObject({
+      readyReplicas: replicas,
+      replicaSummary: `${replicas}/${replicas}`,
+    });
+  });
+});
+
+describe("reconcile() error policy", () => {
+  test("a deleted resource needs nothing and waits for a change", async () => {
+    const w = world();
+    w.kube.objects.clear();
+    await expect(reconcile(KEY, w.deps)).resolves.toEqual({ kind: "awaitChange" });
+    expect(w.kube.log).toEqual([]);
+  });
+
+  test("an invalid spec is reported in status and an event, and not retried (awaitChange)", async () => {
+    const spec = { scorer: { port: "not-a-port" } };
+    expect(parseMaieDeployment(rawResource(spec) as never).ok).toBe(false);
+    const w = world(spec);
+
+    await expect(reconcile(KEY, w.deps)).resolves.toEqual({ kind: "awaitChange" });
+    expect(applied(w)).toEqual([]);
+    expect(condition(w, "Ready")).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(w.events.map((e) => e.reason)).toEqual(["InvalidSpec"]);
+
+    // Still invalid at the next look: no new status write, no new event.
+    w.kube.log.length = 0;
+    await expect(reconcile(KEY, w.deps)).resolves.toEqual({ kind: "awaitChange" });
+    expect(w.kube.writes()).toEqual([]);
+    expect(w.events).toHaveLength(1);
+  });
+
+  test("a failed apply is reported (Degraded/ApplyFailed), the rest is applied, and the reconcile throws for backoff", async () => {
+    const w = world();
+    const service = resourcePath(resourceType("Service"), NS, NAME);
+    w.kube.failWith = (method, path) =>
+      method === "PATCH" && path === service
+        ? new KubeApiError(500, "InternalError", "etcd timeout")
+        : undefined;
+
+    await expect(reconcile(KEY, w.deps)).rejects.toThrow(ReconcileError);
+    expect(applied(w)).toContain(`Deployment/${NAME}`);
+    expect(condition(w, "Degraded")).toMatchObject({ status: "True", reason: "ApplyFailed" });
+    expect(condition(w, "Degraded")?.message).toContain("etcd timeout");
+    expect(condition(w, "Ready")).toMatchObject({ status: "False", reason: "ApplyFailed" });
+    expect(w.events.map((e) => e.reason)).toContain("ApplyFailed");
+  });
+
+  test("a failed status write fails the reconcile (retried with backoff)", async () => {
+    const w = world();
+    w.kube.failWith = (method, path) =>
+      method === "PATCH" && path.endsWith("/status")
+        ? new KubeApiError(409, "Conflict", "conflict")
+        : undefined;
+    await expect(reconcile(KEY, w.deps)).rejects.toThrow("conflict");
+  });
+});
