@@ -3,7 +3,7 @@
  * pipeline's alone: `node run-child.js <dataDir>`; prints one JSON line.
  */
 import { runPipeline } from "../../src/pipeline/run.js";
-import { loadWasmModel } from "../../src/pipeline/wasm-model.js";
+import { loadExplainableModel } from "../../src/treeshap/model.js";
 import { FEATURES_60 } from "./features60.js";
 
 const dataDir = process.argv[2]!;
@@ -14,7 +14,7 @@ const summary = await runPipeline({
   dataDir,
   // The SHAP call's own CPU time, comparable with the peer's on a busy machine.
   async loadModel(bytes, format) {
-    const m = await loadWasmModel(bytes, format);
+    const m = await loadExplainableModel(bytes, format);
     return {
       ...m,
       shap(rows, n) {

@@ -19,8 +19,8 @@ import {
 } from "../panel/index.js";
 import { loadPrices } from "../prices/index.js";
 import { renderReport } from "../report/index.js";
+import type { ExplainableModel, ModelLoader } from "../treeshap/model.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
-import type { ModelFormatOption, ModelLoader, PipelineModel } from "./model.js";
 import {
   PIPELINE_SUMMARY,
   readPipelineSummary,
@@ -35,7 +35,7 @@ export interface PipelineOptions {
   /** Model file, relative to dataDir unless absolute. @default "models/model.txt" */
   readonly modelPath?: string;
   /** @default "auto" */
-  readonly modelFormat?: ModelFormatOption;
+  readonly modelFormat?: Parameters<ModelLoader>[1];
   readonly loadModel: ModelLoader;
   /** @default () => new Date() */
   readonly clock?: () => Date;
@@ -121,7 +121,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
   const startedAt = clock().toISOString();
   const previousSummary = await readPipelineSummary(dataDir);
   const timings: Record<string, number> = {};
-  let model: PipelineModel | null = null;
+  let model: ExplainableModel | null = null;
   try {
     const swept = await sweepPipelineTemps(dataDir);
     if (swept > 0) progress(`removed ${swept} temp file(s) left by an interrupted run`);

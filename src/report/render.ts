@@ -1,5 +1,6 @@
 import type { ExpectedPanel } from "../panel/index.js";
-import { meanAbsShap, turnover, type Turnover } from "./stats.js";
+import { meanAbsShap } from "../treeshap/importance.js";
+import { turnover, type Turnover } from "./stats.js";
 
 /** Everything the daily report shows; the pipeline fills it, {@link renderReport} is pure. */
 export interface ReportInput {

@@ -1,15 +1,5 @@
 import type { ExpectedPanel } from "../panel/index.js";
 
-/** Mean |SHAP| per feature over all rows (`shap` is `nRows × (nFeatures + 1)`, bias last). */
-export function meanAbsShap(shap: Float64Array, nRows: number, nFeatures: number): Float64Array {
-  const out = new Float64Array(nFeatures);
-  const stride = nFeatures + 1;
-  for (let r = 0; r < nRows; r++)
-    for (let f = 0; f < nFeatures; f++) out[f]! += Math.abs(shap[r * stride + f]!);
-  if (nRows > 0) for (let f = 0; f < nFeatures; f++) out[f]! /= nRows;
-  return out;
-}
-
 export interface Turnover {
   readonly previousAsOf: string;
   readonly common: number;

@@ -1,8 +1,8 @@
 import { pino } from "pino";
+import { loadExplainableModel } from "../treeshap/model.js";
 import { PUBLIC_ROUTES } from "./auth.js";
 import { loadConfig } from "./config.js";
 import { ERROR_STATUS } from "./errors.js";
-import { loadTreeModel } from "./model-loader.js";
 import { buildOpenApi } from "./openapi.js";
 import { Scorer } from "./server.js";
 import { realSources } from "./wiring.js";
@@ -26,7 +26,7 @@ function isSchema(value: unknown): value is JsonSchema {
 export function scorerOpenApiDocument(): JsonSchema {
   const scorer = new Scorer({
     config: loadConfig({ MAIE_DATA_DIR: "/data" }),
-    sources: realSources(loadTreeModel),
+    sources: realSources(loadExplainableModel),
     logger: pino({ level: "silent" }),
     defaultMetrics: false,
   });

@@ -1,6 +1,8 @@
 import { ApiError } from "./errors.js";
 import type { ScorerState, Alignment } from "./state.js";
-import { FeatureInputError, type FeatureMatrix, type ScoringModel } from "./sources.js";
+import { AbsShapSums, meanAbsShap } from "../treeshap/importance.js";
+import type { ExplainableModel } from "../treeshap/model.js";
+import { FeatureInputError, type FeatureMatrix } from "./sources.js";
 import type { PricesInput } from "./schemas.js";
 import type { Loaded } from "./reload.js";
 
@@ -60,7 +62,7 @@ export function topFeatures(names: readonly string[], shap: Float64Array, k: num
   return order.slice(0, k).map((j) => [names[j]!, shap[j]!]);
 }
 
-function skewError(alignment: Alignment, source: string, model: ScoringModel): ApiError {
+function skewError(alignment: Alignment, source: string, model: ExplainableModel): ApiError {
   return new ApiError(
     "feature_skew",
     `the model needs ${alignment.missing.length} feature(s) the ${source} does not provide`,
@@ -118,7 +120,7 @@ class PanelShap {
   }
 
   /** Computes the given rows (those not done yet) in one batch call. */
-  compute(model: ScoringModel, rows: readonly number[]): void {
+  compute(model: ExplainableModel, rows: readonly number[]): void {
     const todo = rows.filter((r) => this.done[r] === 0);
     if (todo.length === 0) return;
     const nf = this.nf;
@@ -226,7 +228,7 @@ export class Explanations {
     }
   }
 
-  #model(): Loaded<ScoringModel> {
+  #model(): Loaded<ExplainableModel> {
     const loaded = this.state.currentModel();
     if (loaded === null) throw new ApiError("not_ready", "model not loaded", { path: this.state.model.path });
     return loaded;
@@ -242,7 +244,7 @@ export class Explanations {
     }
   }
 
-  #builderColumns(model: ScoringModel): Int32Array {
+  #builderColumns(model: ExplainableModel): Int32Array {
     const alignment = this.state.builderAlignment();
     if (alignment === null) throw new ApiError("not_ready", "model not loaded", null);
     if (alignment.missing.length > 0)
@@ -270,7 +272,7 @@ export class Explanations {
     return alpha;
   }
 
-  #explainRow(model: ScoringModel, row: Float64Array): LocalExplanation {
+  #explainRow(model: ExplainableModel, row: Float64Array): LocalExplanation {
     const nf = model.featureNames.length;
     const phi = model.shap(row, 1); // output 0 is the first nf + 1 entries
     const pred = model.predict(row, 1);
@@ -341,7 +343,15 @@ export class Explanations {
       const panel = this.#ensurePanel();
       result =
         panel !== null && panel.rows === features.value.tickers.length
-          ? panel.finished().then(() => meanAbsShap(panel))
+          ? panel
+              .finished()
+              .then(() =>
+                globalImportance(
+                  panel.featureNames,
+                  meanAbsShap(panel.shap, panel.rows, panel.nf),
+                  panel.rows,
+                ),
+              )
           : this.#computeGlobal(features.value, alignment.columns);
       this.#global.set(key, result);
       result.catch(() => this.#global.delete(key));
@@ -356,18 +366,14 @@ export class Explanations {
       const model = lease.loaded.value;
       const nf = model.featureNames.length;
       const stride = model.numOutputs * (nf + 1);
-      const sums = new Float64Array(nf);
+      const sums = new AbsShapSums(nf);
       const n = matrix.tickers.length;
       for (let start = 0; start < n; start += GLOBAL_CHUNK_ROWS) {
         const idx = Array.from({ length: Math.min(GLOBAL_CHUNK_ROWS, n - start) }, (_, i) => start + i);
-        const phi = model.shap(gatherRows(matrix, idx, columns), idx.length);
-        for (let i = 0; i < idx.length; i++)
-          for (let j = 0; j < nf; j++) sums[j] = sums[j]! + Math.abs(phi[i * stride + j]!);
+        sums.add(model.shap(gatherRows(matrix, idx, columns), idx.length), idx.length, stride);
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      const meanAbs: Record<string, number> = {};
-      model.featureNames.forEach((name, j) => (meanAbs[name] = n === 0 ? 0 : sums[j]! / n));
-      return { meanAbs, rows: n };
+      return globalImportance(model.featureNames, sums.mean(), n);
     } finally {
       lease.release();
     }
@@ -379,12 +385,8 @@ export class Explanations {
   }
 }
 
-function meanAbsShap(panel: PanelShap): GlobalImportance {
-  const sums = new Float64Array(panel.nf);
-  const w = panel.nf + 1;
-  for (let r = 0; r < panel.rows; r++)
-    for (let j = 0; j < panel.nf; j++) sums[j] = sums[j]! + Math.abs(panel.shap[r * w + j]!);
-  const meanAbs: Record<string, number> = {};
-  panel.featureNames.forEach((name, j) => (meanAbs[name] = panel.rows === 0 ? 0 : sums[j]! / panel.rows));
-  return { meanAbs, rows: panel.rows };
+function globalImportance(names: readonly string[], meanAbs: Float64Array, rows: number): GlobalImportance {
+  const byName: Record<string, number> = {};
+  names.forEach((name, j) => (byName[name] = meanAbs[j]!));
+  return { meanAbs: byName, rows };
 }

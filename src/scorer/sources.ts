@@ -1,27 +1,12 @@
+import type { ModelLoader } from "../treeshap/model.js";
+
 /**
- * The small interfaces the scorer consumes: a scoring model (the WASM
- * TreeSHAP core behind an adapter), the expected/features panel (the
+ * The small interfaces the scorer consumes: a model loader (the
+ * explainable-model port of `src/treeshap/model.ts`), the expected/features panel (the
  * pipeline's Parquet files behind an adapter) and the feature builder (the
  * pipeline's feature set). Injected, so the server is tested with small
  * fakes and wired to the real modules in one place (`wiring.ts`).
  */
-
-export type ModelFormat = "lightgbm" | "xgboost" | "auto";
-
-/** A loaded model. `shap` layout: nRows × numOutputs × (numFeatures + 1), bias last; margin space. */
-export interface ScoringModel {
-  readonly format: string;
-  readonly numTrees: number;
-  readonly featureNames: readonly string[];
-  readonly numOutputs: number;
-  predict(rows: Float64Array, nRows: number): Float64Array;
-  shap(rows: Float64Array, nRows: number): Float64Array;
-  importance(type: "gain" | "split"): Record<string, number>;
-  dispose(): void;
-}
-
-/** Parses model bytes; throws (any error) on an invalid file. */
-export type ModelLoader = (bytes: Uint8Array, format: ModelFormat) => Promise<ScoringModel>;
 
 /** A dense row-major matrix with named rows (tickers) and columns (features). */
 export interface FeatureMatrix {

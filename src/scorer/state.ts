@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import { dataPath, type ScorerConfig } from "./config.js";
 import type { ScorerMetrics } from "./metrics.js";
 import { WatchedFile, type Lease, type Loaded } from "./reload.js";
-import type { ExpectedPanel, FeatureMatrix, ScorerSources, ScoringModel } from "./sources.js";
+import type { ExplainableModel } from "../treeshap/model.js";
+import type { ExpectedPanel, FeatureMatrix, ScorerSources } from "./sources.js";
 
 /**
  * What the scorer serves: the model, the expected panel and the stored
@@ -31,7 +32,7 @@ export interface Readiness {
 }
 
 export class ScorerState {
-  readonly model: WatchedFile<ScoringModel>;
+  readonly model: WatchedFile<ExplainableModel>;
   readonly expected: WatchedFile<ExpectedPanel>;
   readonly features: WatchedFile<FeatureMatrix>;
   draining = false;
@@ -49,7 +50,7 @@ export class ScorerState {
     readonly log: Logger,
   ) {
     const pollMs = config.watchPollMs;
-    this.model = new WatchedFile<ScoringModel>({
+    this.model = new WatchedFile<ExplainableModel>({
       path: dataPath(config, config.modelPath),
       pollMs,
       load: (bytes) => sources.loadModel(bytes, config.modelFormat),
@@ -172,11 +173,11 @@ export class ScorerState {
     return this.#panelAlignment;
   }
 
-  acquireModel(): Lease<ScoringModel> | null {
+  acquireModel(): Lease<ExplainableModel> | null {
     return this.model.acquire();
   }
 
-  currentModel(): Loaded<ScoringModel> | null {
+  currentModel(): Loaded<ExplainableModel> | null {
     return this.model.current;
   }
 

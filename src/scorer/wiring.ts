@@ -5,18 +5,13 @@ import {
   panelFromCloseArrays,
 } from "../features/index.js";
 import { decodeExpectedPanel, decodePanelFeatures } from "../panel/index.js";
-import type {
-  ExpectedLoader,
-  FeatureBuilder,
-  FeaturesLoader,
-  ModelLoader,
-  ScorerSources,
-} from "./sources.js";
+import type { ModelLoader } from "../treeshap/model.js";
+import type { ExpectedLoader, FeatureBuilder, FeaturesLoader, ScorerSources } from "./sources.js";
 
 /**
  * The real sources: the pipeline's feature set v1 for posted prices, its
  * Parquet readers for the expected panel and the stored features, and the
- * WASM TreeSHAP core for the model (see `model-loader.ts`).
+ * WASM TreeSHAP core for the model (`loadExplainableModel`, `src/treeshap/model.ts`).
  */
 
 export const featureSetV1: FeatureBuilder = {

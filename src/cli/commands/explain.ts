@@ -2,7 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { parquetReadObjects } from "hyparquet";
 import { parseModel } from "../../models/load.js";
-import { Explainer } from "../../treeshap/explainer.js";
+import { bindModel } from "../../treeshap/model.js";
 import { UsageError, type Command } from "../command.js";
 
 const USAGE = `Usage: maie explain --model FILE --rows FILE [options]
@@ -182,16 +182,16 @@ export const explainCommand: Command = {
     }
     const withShap = !values["no-shap"];
 
-    const model = parseModel(await readFile(values.model), format);
+    const ensemble = parseModel(await readFile(values.model), format);
     const rowBytes = await readFile(values.rows);
     const table = values.rows.toLowerCase().endsWith(".parquet")
-      ? await rowsFromParquet(rowBytes, model.featureNames)
-      : rowsFromCsv(rowBytes.toString("utf8"), model.featureNames);
+      ? await rowsFromParquet(rowBytes, ensemble.featureNames)
+      : rowsFromCsv(rowBytes.toString("utf8"), ensemble.featureNames);
 
-    const explainer = await Explainer.load(model, { algorithm });
+    const model = await bindModel(ensemble, { algorithm });
     const n = table.nRows;
-    const nf = model.numFeatures;
-    const pred = explainer.predict(table.values, n);
+    const nf = ensemble.numFeatures;
+    const pred = model.predict(table.values, n);
     const shapWidth = model.numOutputs * (nf + 1);
     const shap = withShap ? new Float64Array(n * shapWidth) : undefined;
     const progress = n >= PROGRESS_MIN_ROWS;
@@ -199,7 +199,7 @@ export const explainCommand: Command = {
     for (let start = 0; withShap && start < n; start += CHUNK_ROWS) {
       const count = Math.min(CHUNK_ROWS, n - start);
       shap!.set(
-        explainer.shap(table.values.subarray(start * nf, (start + count) * nf), count),
+        model.shap(table.values.subarray(start * nf, (start + count) * nf), count),
         start * shapWidth,
       );
       if (progress) {
@@ -210,7 +210,7 @@ export const explainCommand: Command = {
         );
       }
     }
-    explainer.dispose();
+    model.dispose();
 
     let text: string;
     if (output === "csv") text = formatCsv(model.featureNames, model.numOutputs, n, pred, shap);
@@ -219,7 +219,7 @@ export const explainCommand: Command = {
       text = `${JSON.stringify({
         featureNames: model.featureNames,
         numOutputs: model.numOutputs,
-        expectedValue: Array.from(explainer.expectedValue),
+        expectedValue: Array.from(model.expectedValue),
         predictions: Array.from({ length: n }, (_, r) =>
           Array.from(pred.subarray(r * model.numOutputs, (r + 1) * model.numOutputs)),
         ),

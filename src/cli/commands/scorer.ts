@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import { ConfigError, ENV_VARS, loadConfig, type ScorerConfig } from "../../scorer/config.js";
-import { loadTreeModel } from "../../scorer/model-loader.js";
 import { runScorer } from "../../scorer/server.js";
 import { realSources } from "../../scorer/wiring.js";
+import { loadExplainableModel } from "../../treeshap/model.js";
 import { UsageError, type Command } from "../command.js";
 
 /** Flag name → config key. Every flag has an environment variable (shown in the usage). */
@@ -59,7 +59,7 @@ SIGTERM/SIGINT drain in-flight requests, then exit 0.`,
       if (err instanceof ConfigError) throw new UsageError(err.message);
       throw err;
     }
-    const scorer = await runScorer({ config, sources: realSources(loadTreeModel) });
+    const scorer = await runScorer({ config, sources: realSources(loadExplainableModel) });
     await new Promise<void>((resolve) => scorer.server.once("close", () => resolve()));
     return 0;
   },

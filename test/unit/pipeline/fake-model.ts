@@ -1,11 +1,11 @@
-import type { PipelineModel } from "../../../src/pipeline/model.js";
+import type { ExplainableModel } from "../../../src/treeshap/model.js";
 
 /**
  * A linear stand-in for a tree model: prediction = bias + Σ w·x (NaN counts
  * as 0), SHAP of feature f = w_f·x_f, bias last. Exact local accuracy, so the
  * pipeline's bookkeeping can be checked without the WASM core.
  */
-export function linearModel(featureNames: readonly string[], bias = 0.001): PipelineModel {
+export function linearModel(featureNames: readonly string[], bias = 0.001): ExplainableModel {
   const nF = featureNames.length;
   const w = Float64Array.from(featureNames, (_, f) => ((f % 5) - 2) * 0.01);
   const contrib = (rows: Float64Array, r: number, f: number) => {
@@ -34,6 +34,9 @@ export function linearModel(featureNames: readonly string[], bias = 0.001): Pipe
         out[r * (nF + 1) + nF] = bias;
       }
       return out;
+    },
+    importance(type) {
+      return Object.fromEntries(featureNames.map((f, j) => [f, type === "gain" ? Math.abs(w[j]!) : 1]));
     },
     dispose() {},
   };

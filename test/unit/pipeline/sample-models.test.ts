@@ -3,8 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readExpectedLatest } from "../../../src/panel/index.js";
 import { runPipeline } from "../../../src/pipeline/run.js";
-import { loadWasmModel } from "../../../src/pipeline/wasm-model.js";
-import type { PipelineModel } from "../../../src/pipeline/model.js";
+import { loadExplainableModel, type ExplainableModel } from "../../../src/treeshap/model.js";
 
 /** Written by tools/sample/make-sample.sh: the Python libraries' own predictions and SHAP on the latest date. */
 interface Reference {
@@ -36,8 +35,8 @@ describe.each(Object.keys(MODELS) as (keyof typeof MODELS)[])("pipeline with the
     const summary = await runPipeline({
       dataDir: dir,
       modelPath: join("models", MODELS[kind].file),
-      async loadModel(bytes, format): Promise<PipelineModel> {
-        const m = await loadWasmModel(bytes, format);
+      async loadModel(bytes, format): Promise<ExplainableModel> {
+        const m = await loadExplainableModel(bytes, format);
         return {
           ...m,
           shap(rows, n) {

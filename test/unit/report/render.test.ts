@@ -1,10 +1,5 @@
-import {
-  meanAbsShap,
-  renderReport,
-  REPORT_CSP,
-  turnover,
-  type ReportInput,
-} from "../../../src/report/index.js";
+import { renderReport, REPORT_CSP, turnover, type ReportInput } from "../../../src/report/index.js";
+import { meanAbsShap } from "../../../src/treeshap/importance.js";
 
 function input(tickers: string[], alpha: number[], previous: ReportInput["previous"] = null): ReportInput {
   const nF = 2;

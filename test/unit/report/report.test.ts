@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { reportPath, runPipeline } from "../../../src/pipeline/run.js";
-import { loadWasmModel } from "../../../src/pipeline/wasm-model.js";
+import { loadExplainableModel } from "../../../src/treeshap/model.js";
 import { REPORT_CSP } from "../../../src/report/index.js";
 import { pngSize, visitPage } from "./chromium.js";
 
@@ -52,9 +52,9 @@ describe("the HTML report in headless Chromium", () => {
     // Two days, so the report has a previous panel to compute turnover against.
     const lines = readFileSync("config/samples/data/prices.csv", "utf8").trimEnd().split("\n");
     writeFileSync(join(dir, "prices", "prices.csv"), lines.slice(0, -1).join("\n") + "\n");
-    await runPipeline({ dataDir: dir, loadModel: loadWasmModel });
+    await runPipeline({ dataDir: dir, loadModel: loadExplainableModel });
     copyFileSync("config/samples/data/prices.csv", join(dir, "prices", "prices.csv"));
-    await runPipeline({ dataDir: dir, loadModel: loadWasmModel });
+    await runPipeline({ dataDir: dir, loadModel: loadExplainableModel });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

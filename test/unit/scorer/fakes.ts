@@ -10,8 +10,8 @@ import {
   type FeatureBuilder,
   type FeatureMatrix,
   type ScorerSources,
-  type ScoringModel,
 } from "../../../src/scorer/sources.js";
+import type { ExplainableModel } from "../../../src/treeshap/model.js";
 import { writeFileAtomic } from "../../../src/util/atomic-write.js";
 
 /**
@@ -30,7 +30,7 @@ export interface FakeModelFile {
 
 export const FAKE_FEATURES = ["ret_1", "n_prices"] as const;
 
-export class FakeModel implements ScoringModel {
+export class FakeModel implements ExplainableModel {
   readonly format = "fake";
   readonly numOutputs = 1;
   disposed = false;
@@ -40,6 +40,9 @@ export class FakeModel implements ScoringModel {
   }
   get featureNames(): readonly string[] {
     return this.file.features;
+  }
+  get expectedValue(): Float64Array {
+    return Float64Array.of(this.file.bias);
   }
   shap(rows: Float64Array, nRows: number): Float64Array {
     if (this.disposed) throw new Error("use after dispose");

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FEATURE_NAMES_V1 } from "../../../src/features/index.js";
 import { encodeExpectedPanel, encodePanelFeatures } from "../../../src/panel/index.js";
-import { loadTreeModel } from "../../../src/scorer/model-loader.js";
 import { realSources } from "../../../src/scorer/wiring.js";
+import { loadExplainableModel } from "../../../src/treeshap/model.js";
 import { makeDataDir, startScorer, until, type DataDir, type Running } from "./fakes.js";
 
 /**
@@ -14,7 +14,7 @@ import { makeDataDir, startScorer, until, type DataDir, type Running } from "./f
  */
 
 const SAMPLES = fileURLToPath(new URL("../../../../config/samples/data/models/", import.meta.url));
-const sources = realSources(loadTreeModel);
+const sources = realSources(loadExplainableModel);
 const TICKERS = Array.from({ length: 20 }, (_, i) => `TK${i}`);
 
 function seededValues(n: number): Float64Array {
