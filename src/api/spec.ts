@@ -483,4 +483,3 @@ export const MaieDeploymentSpec = z
   );
 
 export type MaieDeploymentSpec = z.output<typeof MaieDeploymentSpec>;
-export type MaieDeploymentSpecInput = z.input<typeof MaieDeploymentSpec>;

@@ -10,7 +10,6 @@ import { WorkQueue } from "./workqueue.js";
  * resource changes (an invalid spec) returns `awaitChange` instead of throwing.
  */
 export interface ControllerOptions {
-  readonly name: string;
   readonly queue: WorkQueue;
   readonly concurrency: number;
   readonly reconcile: (key: string) => Promise<Action>;
@@ -26,10 +25,6 @@ export class Controller {
 
   start(): void {
     for (let i = 0; i < this.options.concurrency; i += 1) this.workers.push(this.work());
-  }
-
-  get busy(): number {
-    return this.inFlight;
   }
 
   /** Stops taking work and resolves once every in-flight reconcile has finished. */

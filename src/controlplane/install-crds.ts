@@ -52,13 +52,6 @@ export async function installCrds(
   }
 }
 
-export async function uninstallCrds(client: RestClient, names: readonly string[]): Promise<void> {
-  const type = RESOURCE_TYPES.CustomResourceDefinition;
-  for (const name of names) {
-    await client.request("DELETE", resourcePath(type, undefined, name)).catch(() => undefined);
-  }
-}
-
 /** Downloads (or reuses from the Go module cache) the Prometheus Operator module and returns its ServiceMonitor and PrometheusRule CRDs. */
 export async function prometheusOperatorCrds(): Promise<KubeObject[]> {
   const { stdout } = await run("go", ["mod", "download", "-json", PROMETHEUS_OPERATOR_MODULE], {

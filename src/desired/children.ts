@@ -91,34 +91,27 @@ export interface ManagedKind {
   readonly kind: KindName;
   readonly apiVersion: string;
   readonly plural: string;
-  /** The kind may be absent from the desired set (turned off in the spec), so pruning must look for it. */
-  readonly optional: boolean;
   /** Served only when a CRD is installed (Prometheus Operator): list it only when the API is served. */
   readonly crdBacked: boolean;
 }
 
-function managed(kind: KindName, optional: boolean, crdBacked = false): ManagedKind {
+function managed(kind: KindName, crdBacked = false): ManagedKind {
   const t = RESOURCE_TYPES[kind];
-  return { kind, apiVersion: t.apiVersion, plural: t.plural, optional, crdBacked };
+  return { kind, apiVersion: t.apiVersion, plural: t.plural, crdBacked };
 }
 
-/**
- * Every kind `desiredChildren` can emit, for the operator's informers and
- * prune step. A kind is `optional` when some spec turns it off (the backups
- * PVC and backup CronJob are, but their kinds also have an always-desired
- * member, so the kind itself is not optional).
- */
+/** Every kind `desiredChildren` can emit, for the operator's informers and prune step. */
 export const MANAGED_KINDS: readonly ManagedKind[] = [
-  managed("ServiceAccount", false),
-  managed("PersistentVolumeClaim", false),
-  managed("Service", false),
-  managed("Deployment", false),
-  managed("CronJob", false),
-  managed("Ingress", true),
-  managed("HorizontalPodAutoscaler", true),
-  managed("PodDisruptionBudget", true),
-  managed("NetworkPolicy", true),
-  managed("ServiceMonitor", true, true),
-  managed("PrometheusRule", true, true),
-  managed("ConfigMap", true),
+  managed("ServiceAccount"),
+  managed("PersistentVolumeClaim"),
+  managed("Service"),
+  managed("Deployment"),
+  managed("CronJob"),
+  managed("Ingress"),
+  managed("HorizontalPodAutoscaler"),
+  managed("PodDisruptionBudget"),
+  managed("NetworkPolicy"),
+  managed("ServiceMonitor", true),
+  managed("PrometheusRule", true),
+  managed("ConfigMap"),
 ];

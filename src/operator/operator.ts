@@ -99,7 +99,6 @@ export async function startOperator(config: OperatorConfig, options: StartOption
 
   const events = createEventRecorder(client, config.identity, logger);
   const controller = new Controller({
-    name: "maiedeployment",
     queue,
     concurrency: config.concurrency,
     logger,

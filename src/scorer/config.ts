@@ -48,7 +48,6 @@ export const ScorerConfigSchema = z.object({
   shutdownGraceMs: intFrom(0, 600_000).default(10_000),
 });
 
-export type ScorerConfigInput = z.input<typeof ScorerConfigSchema>;
 export type ScorerConfig = z.output<typeof ScorerConfigSchema>;
 
 /** Environment variable for each config key. */

@@ -140,20 +140,8 @@ describe("MANAGED_KINDS", () => {
     expect([...emitted].sort()).toEqual([...managed].sort());
   });
 
-  test("marks the Prometheus Operator kinds as CRD-backed and optional", () => {
+  test("marks the Prometheus Operator kinds as CRD-backed", () => {
     const crd = MANAGED_KINDS.filter((k) => k.crdBacked).map((k) => k.kind);
     expect(crd.sort()).toEqual(["PrometheusRule", "ServiceMonitor"]);
-    for (const k of MANAGED_KINDS.filter((m) => m.crdBacked)) expect(k.optional).toBe(true);
-  });
-
-  test("a kind is optional exactly when some valid spec emits none of it", () => {
-    const off = resource({
-      replicas: 1,
-      backup: { enabled: false },
-      networkPolicy: { enabled: false },
-      monitoring: { dashboards: { enabled: false } },
-    });
-    const present = new Set(desiredChildren(off, ctxWithoutPrometheus).map((o) => o.kind));
-    for (const k of MANAGED_KINDS) expect([k.kind, k.optional]).toEqual([k.kind, !present.has(k.kind)]);
   });
 });
