@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { DEFAULT_MODEL_PATH } from "../contract/data-layout.js";
+import { DEFAULT_MODEL_FORMAT, MODEL_FORMAT_OPTIONS } from "../contract/model-format.js";
 import {
   annotationMap,
   cronSchedule,
@@ -117,8 +119,8 @@ export const ScorerSpec = z
 export const ModelSpec = z
   .object({
     format: z
-      .enum(["lightgbm", "xgboost", "auto"])
-      .default("auto")
+      .enum(MODEL_FORMAT_OPTIONS)
+      .default(DEFAULT_MODEL_FORMAT)
       .describe("Model file format; auto decides from the file's content."),
     path: z
       .string()
@@ -126,7 +128,7 @@ export const ModelSpec = z
       .max(1024)
       .regex(/^[^/]/, "must be a relative path inside the data volume")
       .refine((p) => !/(^|\/)\.\.(\/|$)/.test(p), "must not contain '..'")
-      .default("models/model.txt")
+      .default(DEFAULT_MODEL_PATH)
       .describe("Model file, relative to the data volume."),
   })
   .strict()

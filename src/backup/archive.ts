@@ -18,15 +18,10 @@ import { basename, dirname, join, posix, sep } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { create, list } from "tar";
-import { decodeExpectedPanel, EXPECTED_LATEST } from "../panel/index.js";
+import { BACKUP_ROOTS, EXPECTED_LATEST } from "../contract/data-layout.js";
+import { decodeExpectedPanel } from "../panel/index.js";
 import { naming } from "../util/atomic-write.js";
-import {
-  BACKUP_ROOTS,
-  BackupVerifyError,
-  MANIFEST_NAME,
-  type BackupManifest,
-  type ManifestFile,
-} from "./manifest.js";
+import { BackupVerifyError, MANIFEST_NAME, type BackupManifest, type ManifestFile } from "./manifest.js";
 
 const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
 

@@ -3,7 +3,6 @@ export { listDataFiles, verifyArchive, writeArchive } from "./archive.js";
 export {
   archiveName,
   archiveTime,
-  BACKUP_ROOTS,
   BackupVerifyError,
   MANIFEST_NAME,
   type BackupManifest,
@@ -11,7 +10,6 @@ export {
 } from "./manifest.js";
 export {
   archivesToPrune,
-  BACKUP_SUMMARY,
   listArchives,
   newerDataReasons,
   reportsToPrune,

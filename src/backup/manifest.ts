@@ -18,9 +18,6 @@ export interface ManifestFile {
   readonly mode: number;
 }
 
-/** The data-dir folders a backup holds (SPEC §7). */
-export const BACKUP_ROOTS = ["models", "expected", "reports"] as const;
-
 export const MANIFEST_NAME = "manifest.json";
 
 const NAME = /^maie-backup-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.tar\.gz$/;

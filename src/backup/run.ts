@@ -14,21 +14,13 @@ import {
 } from "node:fs/promises";
 import { join } from "node:path";
 import { extract } from "tar";
-import { decodeExpectedPanel, EXPECTED_LATEST } from "../panel/index.js";
+import { BACKUP_ROOTS, BACKUP_SUMMARY, DATA_DIRS, EXPECTED_LATEST } from "../contract/data-layout.js";
+import { decodeExpectedPanel } from "../panel/index.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { listDataFiles, safeJoin, verifyArchive, writeArchive } from "./archive.js";
-import {
-  archiveName,
-  archiveTime,
-  BACKUP_ROOTS,
-  BackupVerifyError,
-  type BackupManifest,
-} from "./manifest.js";
+import { archiveName, archiveTime, BackupVerifyError, type BackupManifest } from "./manifest.js";
 
 const DAY_MS = 86_400_000;
-
-/** `runs/backup-last.json` in the data dir (the scorer exports `maie_backup_last_success_timestamp` from it). */
-export const BACKUP_SUMMARY = join("runs", "backup-last.json");
 
 export interface BackupOptions {
   readonly dataDir: string;
@@ -154,10 +146,10 @@ export async function runBackup(options: BackupOptions): Promise<BackupSummary> 
     const pruned = archivesToPrune(await listArchives(options.backupsDir), now, retentionDays);
     for (const a of pruned) await rm(a.path, { force: true });
     if (pruned.length > 0) progress(`pruned ${pruned.length} archive(s) older than ${retentionDays} days`);
-    const reportDirs = await readdir(join(options.dataDir, "reports")).catch(() => [] as string[]);
+    const reportDirs = await readdir(join(options.dataDir, DATA_DIRS.reports)).catch(() => [] as string[]);
     const oldReports = reportsToPrune(reportDirs, now, reportsRetentionDays);
     for (const r of oldReports)
-      await rm(join(options.dataDir, "reports", r), { recursive: true, force: true });
+      await rm(join(options.dataDir, DATA_DIRS.reports, r), { recursive: true, force: true });
     if (oldReports.length > 0)
       progress(`pruned ${oldReports.length} report(s) older than ${reportsRetentionDays} days`);
     const finishedAt = clock().toISOString();

@@ -1,16 +1,9 @@
 import type { V1Container, V1CronJob, V1EnvFromSource, V1EnvVar, V1PodSpec } from "@kubernetes/client-node";
 import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
-import { BACKUP_ENV, PIPELINE_ENV } from "./env-names.js";
-import {
-  BACKUPS_MOUNT,
-  childMeta,
-  commonLabels,
-  type Component,
-  DATA_MOUNT,
-  type DesiredContext,
-  names,
-} from "./meta.js";
+import { BACKUPS_MOUNT, DATA_MOUNT } from "../contract/data-layout.js";
+import { BACKUP_ENV, PIPELINE_ENV } from "../contract/env.js";
+import { childMeta, commonLabels, type Component, type DesiredContext, names } from "./meta.js";
 import { passThroughList, toKubeObject } from "./plain.js";
 import {
   backupsMount,

@@ -11,9 +11,10 @@ import type {
 } from "@kubernetes/client-node";
 import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
-import { SCORER_ENV } from "./env-names.js";
+import { DATA_MOUNT } from "../contract/data-layout.js";
+import { SCORER_ENV } from "../contract/env.js";
 import { InvalidSpecError } from "./errors.js";
-import { childMeta, commonLabels, DATA_MOUNT, type DesiredContext, names, selectorLabels } from "./meta.js";
+import { childMeta, commonLabels, type DesiredContext, names, selectorLabels } from "./meta.js";
 import { nonEmpty, nonEmptyList, passThrough, passThroughList, sha256Of, toKubeObject } from "./plain.js";
 import {
   commonPodSpec,

@@ -97,7 +97,3 @@ export const names = {
   pdb: (cr: MaieDeployment) => cr.metadata.name,
   networkPolicy: (cr: MaieDeployment) => cr.metadata.name,
 };
-
-/** Where the data volume is mounted in every container. */
-export const DATA_MOUNT = "/data";
-export const BACKUPS_MOUNT = "/backups";

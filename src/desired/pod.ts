@@ -12,7 +12,8 @@ import type {
   V1VolumeMount,
 } from "@kubernetes/client-node";
 import type { MaieDeployment } from "../api/resource.js";
-import { BACKUPS_MOUNT, DATA_MOUNT, DATA_VOLUME_LABEL, type DesiredContext, names } from "./meta.js";
+import { BACKUPS_MOUNT, DATA_MOUNT } from "../contract/data-layout.js";
+import { DATA_VOLUME_LABEL, type DesiredContext, names } from "./meta.js";
 import { InvalidSpecError } from "./errors.js";
 import { nonEmpty, nonEmptyList, passThroughList } from "./plain.js";
 import { resourceQuantity } from "./quantity.js";

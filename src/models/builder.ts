@@ -1,3 +1,4 @@
+import type { ModelFormat } from "../contract/model-format.js";
 import { LIMITS, ModelFormatError } from "./errors.js";
 import type { TreeEnsemble } from "./ensemble.js";
 
@@ -21,7 +22,7 @@ export interface RawTree {
 }
 
 export interface EnsembleHeader {
-  readonly format: "lightgbm" | "xgboost";
+  readonly format: ModelFormat;
   readonly featureNames: readonly string[];
   readonly numFeatures: number;
   readonly numOutputs: number;

@@ -1,3 +1,5 @@
+import type { ModelFormat } from "../contract/model-format.js";
+
 /**
  * One flat tree-ensemble layout shared by every model format.
  *
@@ -19,7 +21,7 @@
  *   a non-negative category whose bit is set, otherwise right.
  */
 export interface TreeEnsemble {
-  readonly format: "lightgbm" | "xgboost";
+  readonly format: ModelFormat;
   readonly featureNames: readonly string[];
   readonly numFeatures: number;
   /** 1 for regression and binary models, the class count for multiclass. */

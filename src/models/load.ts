@@ -1,3 +1,4 @@
+import type { ModelFormat, ModelFormatOption } from "../contract/model-format.js";
 import type { TreeEnsemble } from "./ensemble.js";
 import { ModelFormatError } from "./errors.js";
 import { parseLightGbm } from "./lightgbm.js";
@@ -6,10 +7,10 @@ import { parseXgboost } from "./xgboost.js";
 export { ModelFormatError, type ModelFormatCode } from "./errors.js";
 export type { TreeEnsemble } from "./ensemble.js";
 
-export type ModelFormat = "lightgbm" | "xgboost";
+export type { ModelFormat, ModelFormatOption } from "../contract/model-format.js";
 
 /** Parses a LightGBM `model.txt` or an XGBoost JSON model into the flat ensemble; throws ModelFormatError. */
-export function parseModel(bytes: Uint8Array | string, format: ModelFormat | "auto"): TreeEnsemble {
+export function parseModel(bytes: Uint8Array | string, format: ModelFormatOption): TreeEnsemble {
   let text: string;
   if (typeof bytes === "string") text = bytes;
   else {

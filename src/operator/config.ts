@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { z } from "zod";
+import { OPERATOR_ENV } from "../contract/env.js";
 
 /**
  * Operator settings from flags and environment (flags win), validated once at
@@ -62,21 +63,8 @@ export const OperatorConfig = z.object({
 });
 export type OperatorConfig = z.output<typeof OperatorConfig>;
 
-export const ENV_NAMES: Record<keyof z.input<typeof OperatorConfig>, string> = {
-  kubeconfig: "KUBECONFIG",
-  watchNamespace: "MAIE_WATCH_NAMESPACE",
-  metricsPort: "MAIE_OPERATOR_METRICS_PORT",
-  metricsBindAddress: "MAIE_OPERATOR_METRICS_BIND_ADDRESS",
-  concurrency: "MAIE_OPERATOR_CONCURRENCY",
-  resyncSeconds: "MAIE_OPERATOR_RESYNC_SECONDS",
-  capabilityRecheckSeconds: "MAIE_OPERATOR_CAPABILITY_RECHECK_SECONDS",
-  leaderElection: "MAIE_OPERATOR_LEADER_ELECTION",
-  leaseNamespace: "POD_NAMESPACE",
-  leaseName: "MAIE_OPERATOR_LEASE_NAME",
-  identity: "POD_NAME",
-  image: "MAIE_OPERATOR_IMAGE",
-  logLevel: "MAIE_LOG_LEVEL",
-};
+/** Environment variable for each config key (the table lives in src/contract/env.ts). */
+export const ENV_NAMES: Record<keyof z.input<typeof OperatorConfig>, string> = OPERATOR_ENV;
 
 /** Merges env and flag values (flags given as camelCase keys) and validates them. */
 export function loadOperatorConfig(

@@ -1,12 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { EXPECTED_LATEST, FEATURES_LATEST, historyPath } from "../contract/data-layout.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { isoDateToDate, PanelFormatError, readPandasParquet, writePandasParquet } from "./pandas-parquet.js";
-
-/** Paths of the expected panel files, relative to the data directory (SPEC §7). */
-export const EXPECTED_LATEST = join("expected", "expected_latest.parquet");
-export const FEATURES_LATEST = join("expected", "features_latest.parquet");
-export const historyPath = (date: string): string => join("expected", "history", `${date}.parquet`);
 
 /**
  * The expected panel: one alpha per ticker as of one date. On disk it is the

@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { ENV, envValue } from "../contract/env.js";
 
 /** How the jobs (`maie pipeline run`, `maie backup`, `maie restore`) log their progress. */
 export type LogFormat = "text" | "json";
@@ -12,7 +13,7 @@ export function resolveLogFormat(
   env: Readonly<Record<string, string | undefined>> = process.env,
   isTTY: boolean = process.stderr.isTTY === true,
 ): LogFormat {
-  const value = flag ?? (env["MAIE_LOG_FORMAT"] === "" ? undefined : env["MAIE_LOG_FORMAT"]);
+  const value = flag ?? envValue(env, ENV.logFormat);
   if (value === undefined) return isTTY ? "text" : "json";
   if (value !== "text" && value !== "json")
     throw new RangeError(`log format must be text or json, not '${value}'`);

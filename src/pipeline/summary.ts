@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { PIPELINE_SUMMARY } from "../contract/data-layout.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 
-/** `runs/pipeline-last.json`, read by the scorer for `maie_pipeline_last_success_timestamp`. */
-export const PIPELINE_SUMMARY = join("runs", "pipeline-last.json");
+export { PIPELINE_SUMMARY };
 
 export interface PipelineSummary {
   readonly ok: boolean;

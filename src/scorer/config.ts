@@ -1,5 +1,8 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import { DEFAULT_MODEL_PATH, EXPECTED_LATEST, FEATURES_LATEST } from "../contract/data-layout.js";
+import { SCORER_ENV } from "../contract/env.js";
+import { DEFAULT_MODEL_FORMAT, MODEL_FORMAT_OPTIONS } from "../contract/model-format.js";
 
 /**
  * Scorer configuration: from `MAIE_*` environment variables, overridden by
@@ -22,14 +25,14 @@ export const ScorerConfigSchema = z.object({
   host: z.string().min(1).default("0.0.0.0"),
   /** @default 8000 (0 picks a free port) */
   port: intFrom(0, 65535).default(8000),
-  /** Model file, relative to dataDir unless absolute. @default "models/model.txt" */
-  modelPath: z.string().min(1).default("models/model.txt"),
-  /** @default "auto" */
-  modelFormat: z.enum(["lightgbm", "xgboost", "auto"]).default("auto"),
-  /** @default "expected/expected_latest.parquet" */
-  expectedPath: z.string().min(1).default("expected/expected_latest.parquet"),
-  /** @default "expected/features_latest.parquet" */
-  featuresPath: z.string().min(1).default("expected/features_latest.parquet"),
+  /** Model file, relative to dataDir unless absolute. @default DEFAULT_MODEL_PATH */
+  modelPath: z.string().min(1).default(DEFAULT_MODEL_PATH),
+  /** @default DEFAULT_MODEL_FORMAT */
+  modelFormat: z.enum(MODEL_FORMAT_OPTIONS).default(DEFAULT_MODEL_FORMAT),
+  /** @default EXPECTED_LATEST */
+  expectedPath: z.string().min(1).default(EXPECTED_LATEST),
+  /** @default FEATURES_LATEST */
+  featuresPath: z.string().min(1).default(FEATURES_LATEST),
   /** When false, a loaded expected panel alone makes the scorer ready. @default true */
   readinessRequiresModel: boolFromString.default(true),
   /** File holding the bearer token (a mounted Secret); unset disables auth. */
@@ -50,24 +53,11 @@ export const ScorerConfigSchema = z.object({
 
 export type ScorerConfig = z.output<typeof ScorerConfigSchema>;
 
-/** Environment variable for each config key. */
-export const ENV_VARS = {
-  dataDir: "MAIE_DATA_DIR",
-  host: "MAIE_SCORER_HOST",
-  port: "MAIE_SCORER_PORT",
-  modelPath: "MAIE_MODEL_PATH",
-  modelFormat: "MAIE_MODEL_FORMAT",
-  expectedPath: "MAIE_EXPECTED_PATH",
-  featuresPath: "MAIE_FEATURES_PATH",
-  readinessRequiresModel: "MAIE_READINESS_REQUIRES_MODEL",
-  tokenFile: "MAIE_AUTH_TOKEN_FILE",
-  logLevel: "MAIE_LOG_LEVEL",
-  bodyLimitBytes: "MAIE_BODY_LIMIT_BYTES",
-  requestTimeoutMs: "MAIE_REQUEST_TIMEOUT_MS",
-  watchPollMs: "MAIE_WATCH_POLL_MS",
-  explainCacheSize: "MAIE_EXPLAIN_CACHE_SIZE",
-  shutdownGraceMs: "MAIE_SHUTDOWN_GRACE_MS",
-} as const satisfies Record<keyof ScorerConfig, string>;
+/**
+ * Environment variable for each config key: the contract's table, which the
+ * compiler checks covers every key of the schema.
+ */
+export const ENV_VARS: { readonly [K in keyof ScorerConfig]: (typeof SCORER_ENV)[K] } = SCORER_ENV;
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";

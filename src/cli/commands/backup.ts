@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
 import { listArchives, resolveArchive, runBackup, verifyArchive } from "../../backup/index.js";
+import { BACKUP_SUMMARY } from "../../contract/data-layout.js";
+import { BACKUP_ENV, envValue } from "../../contract/env.js";
 import { jobLog, resolveLogFormat } from "../../pipeline/progress.js";
 import { UsageError, type Command } from "../command.js";
-
-const nonEmpty = (v: string | undefined) => (v === undefined || v === "" ? undefined : v);
 
 function days(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -23,15 +23,15 @@ run     writes <backups-dir>/maie-backup-<UTC time>.tar.gz (manifest.json first,
         then models/, expected/, reports/), atomically; re-reads it and checks
         every file's SHA-256; deletes archives older than --retention-days
         (never the newest) and reports/<date>/ folders older than
-        --reports-retention-days; writes <data-dir>/runs/backup-last.json.
+        --reports-retention-days; writes <data-dir>/${BACKUP_SUMMARY}.
 verify  re-reads an archive (default: the newest; 'all' for every one) and
         checks each file against the manifest. Exit 1 on any mismatch.
-  --data-dir DIR                data volume (default: $MAIE_DATA_DIR, else .)
-  --backups-dir DIR             backups volume (default: $MAIE_BACKUPS_DIR, else ./backups)
-  --retention-days N            default: $MAIE_BACKUP_RETENTION_DAYS, else 30
-  --reports-retention-days N    default: $MAIE_REPORTS_RETENTION_DAYS, else 90
-  --no-verify                   skip the re-read (default: verify unless $MAIE_BACKUP_VERIFY=false)
-  --log-format FMT              text or json (default: $MAIE_LOG_FORMAT, else text on a terminal, json otherwise)`,
+  --data-dir DIR                data volume (default: $${BACKUP_ENV.dataDir}, else .)
+  --backups-dir DIR             backups volume (default: $${BACKUP_ENV.backupsDir}, else ./backups)
+  --retention-days N            default: $${BACKUP_ENV.retentionDays}, else 30
+  --reports-retention-days N    default: $${BACKUP_ENV.reportsRetentionDays}, else 90
+  --no-verify                   skip the re-read (default: verify unless $${BACKUP_ENV.verify}=false)
+  --log-format FMT              text or json (default: $${BACKUP_ENV.logFormat}, else text on a terminal, json otherwise)`,
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -47,7 +47,7 @@ verify  re-reads an archive (default: the newest; 'all' for every one) and
       },
     });
     const env = process.env;
-    const backupsDir = values["backups-dir"] ?? nonEmpty(env["MAIE_BACKUPS_DIR"]) ?? "backups";
+    const backupsDir = values["backups-dir"] ?? envValue(env, BACKUP_ENV.backupsDir) ?? "backups";
     let log;
     try {
       log = jobLog("backup", resolveLogFormat(values["log-format"]));
@@ -70,18 +70,18 @@ verify  re-reads an archive (default: the newest; 'all' for every one) and
       }
       return 0;
     }
-    const envVerify = nonEmpty(env["MAIE_BACKUP_VERIFY"]);
+    const envVerify = envValue(env, BACKUP_ENV.verify);
     const summary = await runBackup({
-      dataDir: values["data-dir"] ?? nonEmpty(env["MAIE_DATA_DIR"]) ?? ".",
+      dataDir: values["data-dir"] ?? envValue(env, BACKUP_ENV.dataDir) ?? ".",
       backupsDir,
       retentionDays: days(
         "--retention-days",
-        values["retention-days"] ?? nonEmpty(env["MAIE_BACKUP_RETENTION_DAYS"]),
+        values["retention-days"] ?? envValue(env, BACKUP_ENV.retentionDays),
         30,
       ),
       reportsRetentionDays: days(
         "--reports-retention-days",
-        values["reports-retention-days"] ?? nonEmpty(env["MAIE_REPORTS_RETENTION_DAYS"]),
+        values["reports-retention-days"] ?? envValue(env, BACKUP_ENV.reportsRetentionDays),
         90,
       ),
       verify: values["no-verify"] !== true && envVerify?.toLowerCase() !== "false",

@@ -6,6 +6,8 @@ import {
   featureExportToParquet,
   FEATURES_V1,
 } from "../../features/index.js";
+import { DATA_DIRS } from "../../contract/data-layout.js";
+import { FEATURES_ENV } from "../../contract/env.js";
 import { loadPrices } from "../../prices/index.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import { UsageError, type Command } from "../command.js";
@@ -18,7 +20,7 @@ export const featuresCommand: Command = {
 
 Computes feature set v1 (docs/features.md) for every date and ticker of the
 price input and writes one row per (date, ticker): date, ticker, features.
-  --prices PATH         price file or directory (default: $MAIE_DATA_DIR/prices)
+  --prices PATH         price file or directory (default: $${FEATURES_ENV.dataDir}/${DATA_DIRS.prices})
   --out FILE            output file ('-' for CSV on stdout)
   --format FMT          csv or parquet (default: from the --out extension)
   --from DATE           first date to export (default: the first date)
@@ -54,7 +56,7 @@ price input and writes one row per (date, ticker): date, ticker, features.
       throw new UsageError(`--target-horizon must be a positive integer, not '${horizonText}'`);
     if (values.from !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.from))
       throw new UsageError(`--from must be YYYY-MM-DD, not '${values.from}'`);
-    const pricesPath = values.prices ?? join(process.env["MAIE_DATA_DIR"] ?? ".", "prices");
+    const pricesPath = values.prices ?? join(process.env[FEATURES_ENV.dataDir] ?? ".", DATA_DIRS.prices);
     const { panel, report } = await loadPrices(pricesPath);
     process.stderr.write(
       `features: ${report.tickers} tickers × ${report.dates} dates from ${report.source} (${report.gaps.length} gaps)\n`,

@@ -1,11 +1,23 @@
 import { parseArgs } from "node:util";
+import {
+  DATA_DIRS,
+  DEFAULT_MODEL_PATH,
+  EXPECTED_LATEST,
+  FEATURES_LATEST,
+  historyPath,
+  PIPELINE_SUMMARY,
+  reportPath,
+} from "../../contract/data-layout.js";
+import { envValue, PIPELINE_ENV } from "../../contract/env.js";
+import {
+  DEFAULT_MODEL_FORMAT,
+  MODEL_FORMAT_OPTIONS,
+  type ModelFormatOption,
+} from "../../contract/model-format.js";
 import { jobLog, resolveLogFormat } from "../../pipeline/progress.js";
 import { runPipeline } from "../../pipeline/run.js";
 import { loadWasmModel } from "../../pipeline/wasm-model.js";
 import { UsageError, type Command } from "../command.js";
-
-const FORMATS = ["lightgbm", "xgboost", "auto"] as const;
-type Format = (typeof FORMATS)[number];
 
 export const pipelineCommand: Command = {
   name: "pipeline",
@@ -15,16 +27,16 @@ export const pipelineCommand: Command = {
 Reads prices, computes feature set v1 on the latest date, scores every ticker
 with the model, computes SHAP for all of them in one batch, and writes
 (each atomically, the latest panel last):
-  reports/<date>/index.html, expected/history/<date>.parquet,
-  expected/features_latest.parquet, expected/expected_latest.parquet,
-  runs/pipeline-last.json
+  ${reportPath("<date>")}, ${historyPath("<date>")},
+  ${FEATURES_LATEST}, ${EXPECTED_LATEST},
+  ${PIPELINE_SUMMARY}
 Progress goes to stderr; on failure it exits 1 with a one-line reason and the
 previous panel is left as it was.
-  --data-dir DIR       data volume (default: $MAIE_DATA_DIR, else .)
-  --prices PATH        price file or directory (default: <data-dir>/prices)
-  --model PATH         model file, relative to the data dir (default: $MAIE_MODEL_PATH, else models/model.txt)
-  --model-format FMT   lightgbm, xgboost or auto (default: $MAIE_MODEL_FORMAT, else auto)
-  --log-format FMT     text or json (default: $MAIE_LOG_FORMAT, else text on a terminal, json otherwise)`,
+  --data-dir DIR       data volume (default: $${PIPELINE_ENV.dataDir}, else .)
+  --prices PATH        price file or directory (default: <data-dir>/${DATA_DIRS.prices})
+  --model PATH         model file, relative to the data dir (default: $${PIPELINE_ENV.modelPath}, else ${DEFAULT_MODEL_PATH})
+  --model-format FMT   lightgbm, xgboost or auto (default: $${PIPELINE_ENV.modelFormat}, else ${DEFAULT_MODEL_FORMAT})
+  --log-format FMT     text or json (default: $${PIPELINE_ENV.logFormat}, else text on a terminal, json otherwise)`,
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -40,12 +52,13 @@ previous panel is left as it was.
     if (positionals[0] !== "run" || positionals.length !== 1)
       throw new UsageError("expected exactly one action: run");
     const env = process.env;
-    const nonEmpty = (v: string | undefined) => (v === undefined || v === "" ? undefined : v);
-    const format = values["model-format"] ?? nonEmpty(env["MAIE_MODEL_FORMAT"]) ?? "auto";
-    if (!(FORMATS as readonly string[]).includes(format))
-      throw new UsageError(`--model-format must be one of ${FORMATS.join(", ")}, not '${format}'`);
-    const dataDir = values["data-dir"] ?? nonEmpty(env["MAIE_DATA_DIR"]) ?? ".";
-    const modelPath = values.model ?? nonEmpty(env["MAIE_MODEL_PATH"]);
+    const format = values["model-format"] ?? envValue(env, PIPELINE_ENV.modelFormat) ?? DEFAULT_MODEL_FORMAT;
+    if (!(MODEL_FORMAT_OPTIONS as readonly string[]).includes(format))
+      throw new UsageError(
+        `--model-format must be one of ${MODEL_FORMAT_OPTIONS.join(", ")}, not '${format}'`,
+      );
+    const dataDir = values["data-dir"] ?? envValue(env, PIPELINE_ENV.dataDir) ?? ".";
+    const modelPath = values.model ?? envValue(env, PIPELINE_ENV.modelPath);
     let log;
     try {
       log = jobLog("pipeline", resolveLogFormat(values["log-format"]));
@@ -57,7 +70,7 @@ previous panel is left as it was.
       dataDir,
       ...(values.prices === undefined ? {} : { prices: values.prices }),
       ...(modelPath === undefined ? {} : { modelPath }),
-      modelFormat: format as Format,
+      modelFormat: format as ModelFormatOption,
       loadModel: loadWasmModel,
       progress: (line) => log.info(line),
     }).catch((err: unknown) => {

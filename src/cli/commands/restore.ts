@@ -1,9 +1,8 @@
 import { parseArgs } from "node:util";
 import { resolveArchive, runRestore } from "../../backup/index.js";
+import { envValue, RESTORE_ENV } from "../../contract/env.js";
 import { jobLog, resolveLogFormat } from "../../pipeline/progress.js";
 import { UsageError, type Command } from "../command.js";
-
-const nonEmpty = (v: string | undefined) => (v === undefined || v === "" ? undefined : v);
 
 export const restoreCommand: Command = {
   name: "restore",
@@ -14,11 +13,11 @@ Verifies the archive, then restores its files into the data dir with their
 original bytes, modes and modification times. Refuses when the data dir holds
 newer data (a later panel, or files changed after the archive was made) unless
 --force; data it replaces is moved to <data-dir>/.pre-restore-<time>/.
-  --data-dir DIR      data volume (default: $MAIE_DATA_DIR, else .)
-  --backups-dir DIR   where 'latest' is looked up (default: $MAIE_BACKUPS_DIR, else ./backups)
+  --data-dir DIR      data volume (default: $${RESTORE_ENV.dataDir}, else .)
+  --backups-dir DIR   where 'latest' is looked up (default: $${RESTORE_ENV.backupsDir}, else ./backups)
   --from PATH         archive to restore (default: latest)
   --force             restore over newer data
-  --log-format FMT    text or json (default: $MAIE_LOG_FORMAT, else text on a terminal, json otherwise)`,
+  --log-format FMT    text or json (default: $${RESTORE_ENV.logFormat}, else text on a terminal, json otherwise)`,
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -33,7 +32,7 @@ newer data (a later panel, or files changed after the archive was made) unless
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const env = process.env;
-    const backupsDir = values["backups-dir"] ?? nonEmpty(env["MAIE_BACKUPS_DIR"]) ?? "backups";
+    const backupsDir = values["backups-dir"] ?? envValue(env, RESTORE_ENV.backupsDir) ?? "backups";
     let log;
     try {
       log = jobLog("restore", resolveLogFormat(values["log-format"]));
@@ -42,7 +41,7 @@ newer data (a later panel, or files changed after the archive was made) unless
     }
     const started = Date.now();
     const result = await runRestore({
-      dataDir: values["data-dir"] ?? nonEmpty(env["MAIE_DATA_DIR"]) ?? ".",
+      dataDir: values["data-dir"] ?? envValue(env, RESTORE_ENV.dataDir) ?? ".",
       archive: await resolveArchive(backupsDir, values.from),
       force: values.force === true,
       progress: (line) => log.info(line),

@@ -16,7 +16,6 @@ import { dirname, join } from "node:path";
 import { create, extract } from "tar";
 import {
   archivesToPrune,
-  BACKUP_SUMMARY,
   BackupVerifyError,
   listArchives,
   listDataFiles,
@@ -26,6 +25,7 @@ import {
   runRestore,
   verifyArchive,
 } from "../../../src/backup/index.js";
+import { BACKUP_SUMMARY } from "../../../src/contract/data-layout.js";
 import { encodeExpectedPanel } from "../../../src/panel/index.js";
 
 const at = (iso: string) => () => new Date(iso);

@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
 import type { V1Container, V1CronJob, V1PodSpec } from "@kubernetes/client-node";
-import { BACKUP_ENV, PIPELINE_ENV } from "../../../src/desired/env-names.js";
 import { buildBackupCronJob, buildPipelineCronJob } from "../../../src/desired/cronjob.js";
 import { as, ctx, expectedLabels, OWNER, resource, restrictedViolations } from "./helpers.js";
 
@@ -217,23 +215,5 @@ describe("buildBackupCronJob", () => {
     });
     expect(cj.spec).toMatchObject({ successfulJobsHistoryLimit: 2, failedJobsHistoryLimit: 3 });
     expect(cj.spec?.jobTemplate.spec).toMatchObject({ activeDeadlineSeconds: 900, backoffLimit: 4 });
-  });
-});
-
-describe("the pipeline's environment contract", () => {
-  test("every variable the pipeline CronJob sets is read by `maie pipeline run` (src/cli/commands/pipeline.ts)", () => {
-    // The command reads its variables inline, so the contract is checked on its source text.
-    const source = readFileSync("src/cli/commands/pipeline.ts", "utf8");
-    for (const name of Object.values(PIPELINE_ENV))
-      expect([name, source.includes(`env["${name}"]`)]).toEqual([name, true]);
-  });
-});
-
-describe("the backup's environment contract", () => {
-  test("every variable the backup CronJob sets is read by `maie backup run` (src/cli/commands/backup.ts)", () => {
-    // The command reads its variables inline, so the contract is checked on its source text.
-    const source = readFileSync("src/cli/commands/backup.ts", "utf8");
-    for (const name of Object.values(BACKUP_ENV))
-      expect([name, source.includes(`env["${name}"]`)]).toEqual([name, true]);
   });
 });

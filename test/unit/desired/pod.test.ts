@@ -1,5 +1,3 @@
-import { ENV_VARS } from "../../../src/scorer/config.js";
-import { SCORER_ENV } from "../../../src/desired/env-names.js";
 import { InvalidSpecError } from "../../../src/desired/errors.js";
 import { mergeEnv, resourceRequirements } from "../../../src/desired/pod.js";
 
@@ -55,13 +53,5 @@ describe("resourceRequirements", () => {
     expect(() => resourceRequirements({ requests: { cpu: "5K" } }, "spec.scorer.resources")).toThrow(
       /^spec\.scorer\.resources\.requests\.cpu: "5K" is not a Kubernetes quantity/,
     );
-  });
-});
-
-describe("the scorer's environment contract", () => {
-  test("every variable the Deployment sets is the one src/scorer/config.ts reads for that setting", () => {
-    for (const [key, name] of Object.entries(SCORER_ENV)) {
-      expect([key, name]).toEqual([key, ENV_VARS[key as keyof typeof ENV_VARS]]);
-    }
   });
 });

@@ -1,0 +1,133 @@
+/**
+ * Every environment variable a MAIE process reads, each name written once.
+ * The operator sets some of them in the containers it creates and the
+ * `maie` commands read them: both sides import the tables below, so the
+ * compiler keeps writer and reader in step. Add a variable to `ENV`, then to
+ * the table of each process that reads it (test/unit/contract checks that
+ * every name is unique and used).
+ */
+export const ENV = {
+  dataDir: "MAIE_DATA_DIR",
+  backupsDir: "MAIE_BACKUPS_DIR",
+  modelPath: "MAIE_MODEL_PATH",
+  modelFormat: "MAIE_MODEL_FORMAT",
+  logLevel: "MAIE_LOG_LEVEL",
+  logFormat: "MAIE_LOG_FORMAT",
+  scorerHost: "MAIE_SCORER_HOST",
+  scorerPort: "MAIE_SCORER_PORT",
+  expectedPath: "MAIE_EXPECTED_PATH",
+  featuresPath: "MAIE_FEATURES_PATH",
+  readinessRequiresModel: "MAIE_READINESS_REQUIRES_MODEL",
+  authTokenFile: "MAIE_AUTH_TOKEN_FILE",
+  bodyLimitBytes: "MAIE_BODY_LIMIT_BYTES",
+  requestTimeoutMs: "MAIE_REQUEST_TIMEOUT_MS",
+  watchPollMs: "MAIE_WATCH_POLL_MS",
+  explainCacheSize: "MAIE_EXPLAIN_CACHE_SIZE",
+  shutdownGraceMs: "MAIE_SHUTDOWN_GRACE_MS",
+  backupRetentionDays: "MAIE_BACKUP_RETENTION_DAYS",
+  reportsRetentionDays: "MAIE_REPORTS_RETENTION_DAYS",
+  backupVerify: "MAIE_BACKUP_VERIFY",
+  kubeconfig: "KUBECONFIG",
+  watchNamespace: "MAIE_WATCH_NAMESPACE",
+  operatorMetricsPort: "MAIE_OPERATOR_METRICS_PORT",
+  operatorMetricsBindAddress: "MAIE_OPERATOR_METRICS_BIND_ADDRESS",
+  operatorConcurrency: "MAIE_OPERATOR_CONCURRENCY",
+  operatorResyncSeconds: "MAIE_OPERATOR_RESYNC_SECONDS",
+  operatorCapabilityRecheckSeconds: "MAIE_OPERATOR_CAPABILITY_RECHECK_SECONDS",
+  operatorLeaderElection: "MAIE_OPERATOR_LEADER_ELECTION",
+  podNamespace: "POD_NAMESPACE",
+  operatorLeaseName: "MAIE_OPERATOR_LEASE_NAME",
+  podName: "POD_NAME",
+  operatorImage: "MAIE_OPERATOR_IMAGE",
+  cache: "MAIE_CACHE",
+  tiedParent: "MAIE_TIED_PARENT",
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** `maie scorer`, keyed by its config key (src/scorer/config.ts binds the keys to its schema). */
+export const SCORER_ENV = {
+  dataDir: ENV.dataDir,
+  host: ENV.scorerHost,
+  port: ENV.scorerPort,
+  modelPath: ENV.modelPath,
+  modelFormat: ENV.modelFormat,
+  expectedPath: ENV.expectedPath,
+  featuresPath: ENV.featuresPath,
+  readinessRequiresModel: ENV.readinessRequiresModel,
+  tokenFile: ENV.authTokenFile,
+  logLevel: ENV.logLevel,
+  bodyLimitBytes: ENV.bodyLimitBytes,
+  requestTimeoutMs: ENV.requestTimeoutMs,
+  watchPollMs: ENV.watchPollMs,
+  explainCacheSize: ENV.explainCacheSize,
+  shutdownGraceMs: ENV.shutdownGraceMs,
+} as const;
+
+/** `maie pipeline run` (the pipeline CronJob sets dataDir, modelPath, modelFormat). */
+export const PIPELINE_ENV = {
+  dataDir: ENV.dataDir,
+  modelPath: ENV.modelPath,
+  modelFormat: ENV.modelFormat,
+  logFormat: ENV.logFormat,
+} as const;
+
+/** `maie backup` (the backup CronJob sets all but logFormat). */
+export const BACKUP_ENV = {
+  dataDir: ENV.dataDir,
+  backupsDir: ENV.backupsDir,
+  retentionDays: ENV.backupRetentionDays,
+  reportsRetentionDays: ENV.reportsRetentionDays,
+  verify: ENV.backupVerify,
+  logFormat: ENV.logFormat,
+} as const;
+
+/** `maie restore`. */
+export const RESTORE_ENV = {
+  dataDir: ENV.dataDir,
+  backupsDir: ENV.backupsDir,
+  logFormat: ENV.logFormat,
+} as const;
+
+/** `maie features`. */
+export const FEATURES_ENV = { dataDir: ENV.dataDir } as const;
+
+/** `maie operator`, keyed by its config key (src/operator/config.ts binds the keys to its schema). */
+export const OPERATOR_ENV = {
+  kubeconfig: ENV.kubeconfig,
+  watchNamespace: ENV.watchNamespace,
+  metricsPort: ENV.operatorMetricsPort,
+  metricsBindAddress: ENV.operatorMetricsBindAddress,
+  concurrency: ENV.operatorConcurrency,
+  resyncSeconds: ENV.operatorResyncSeconds,
+  capabilityRecheckSeconds: ENV.operatorCapabilityRecheckSeconds,
+  leaderElection: ENV.operatorLeaderElection,
+  leaseNamespace: ENV.podNamespace,
+  leaseName: ENV.operatorLeaseName,
+  identity: ENV.podName,
+  image: ENV.operatorImage,
+  logLevel: ENV.logLevel,
+} as const;
+
+/** `maie controlplane` (local development): the binary cache and the tied-process guard. */
+export const DEV_ENV = { cache: ENV.cache, tiedParent: ENV.tiedParent } as const;
+
+/** Every per-process table, for the completeness test. */
+export const PROCESS_ENV = {
+  scorer: SCORER_ENV,
+  pipeline: PIPELINE_ENV,
+  backup: BACKUP_ENV,
+  restore: RESTORE_ENV,
+  features: FEATURES_ENV,
+  operator: OPERATOR_ENV,
+  dev: DEV_ENV,
+} as const;
+
+/** An environment value, with the empty string counted as unset. */
+export function envValue(
+  env: Readonly<Record<string, string | undefined>>,
+  name: EnvName,
+): string | undefined {
+  const value = env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
