@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { eventually } from "../harness/operator.js";
+import { builtKubernetesVersion } from "../harness/cluster.js";
 import {
   E2E_NODES,
   ensureOperator,
@@ -98,7 +99,7 @@ describe("MAIE on real nodes", () => {
     };
     expect(nodes.items).toHaveLength(E2E_NODES);
     for (const n of nodes.items) {
-      expect(n.status.nodeInfo.kubeletVersion).toBe("v1.34.4");
+      expect(n.status.nodeInfo.kubeletVersion).toBe(builtKubernetesVersion());
       expect(n.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\//);
     }
   });

@@ -9,7 +9,13 @@ import { readYamlObjects } from "../../src/controlplane/install-crds.js";
 import { binary } from "../../src/controlplane/paths.js";
 import { delay } from "../../src/controlplane/wait.js";
 import type { RestClient } from "../../src/kube/rest.js";
-import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
+import {
+  builtKubernetesVersion,
+  createNamespace,
+  kubectl,
+  restClient,
+  sharedKubeconfig,
+} from "../harness/cluster.js";
 import { eventually, markPodsReady } from "../harness/operator.js";
 import { readmeBlock, runnableLines, runScript, type ScriptResult } from "../harness/readme.js";
 
@@ -127,7 +133,15 @@ describe("kustomize config", () => {
     const helm = await new Promise<string>((resolve, reject) => {
       execFile(
         binary("helm"),
-        ["template", "maie-operator", "config/helm/maie-operator", "--namespace", "maie-system"],
+        [
+          "template",
+          "maie-operator",
+          "config/helm/maie-operator",
+          "--namespace",
+          "maie-system",
+          "--kube-version",
+          builtKubernetesVersion(),
+        ],
         { maxBuffer: 16 * 1024 * 1024 },
         (err, stdout, stderr) => (err === null ? resolve(stdout) : reject(new Error(stderr))),
       );
