@@ -2,6 +2,7 @@ import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet";
 import type { SchemaElement as WriterSchemaElement } from "hyparquet-writer";
+import { parquetBuffer } from "../table/index.js";
 
 /**
  * A pandas DataFrame of float64 columns with one named index column, the
@@ -125,7 +126,7 @@ interface PandasMeta {
  * Every other column must be numeric; nulls come back as `NaN`.
  */
 export async function readPandasParquet(bytes: Uint8Array, indexHint?: string): Promise<PandasFrame> {
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const file = parquetBuffer(bytes);
   let metadata;
   try {
     metadata = parquetMetadata(file);

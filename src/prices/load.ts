@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { parquetReadObjects } from "hyparquet";
+import { readCsv, readParquetRows } from "../table/index.js";
 import type { PricePanel } from "./panel.js";
 
 /**
@@ -86,50 +86,21 @@ export function parsePricesCsv(text: string, source = "<csv>"): LoadedPrices {
 }
 
 function csvTable(text: string): Table {
-  const lines = text.split(/\r?\n/);
-  const header = splitCsvLine(lines[0] ?? "").map((h) => h.trim());
-  const rows: string[][] = [];
-  for (let i = 1; i < lines.length; i++) {
-    if (lines[i]!.trim() === "") continue;
-    rows.push(splitCsvLine(lines[i]!));
-  }
-  return { header, rows, rowOffset: 2 };
-}
-
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted && c === '"' && line[i + 1] === '"') {
-      cur += '"';
-      i++;
-    } else if (c === '"') {
-      quoted = !quoted;
-    } else if (c === "," && !quoted) {
-      out.push(cur);
-      cur = "";
-    } else {
-      cur += c;
-    }
-  }
-  out.push(cur);
-  return out;
+  const { header, rows } = readCsv(text, "first");
+  return { header: header.map((h) => h.trim()), rows, rowOffset: 2 };
 }
 
 async function parquetTable(bytes: Uint8Array): Promise<Table> {
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  let objects: Record<string, unknown>[];
+  let parquet;
   try {
-    objects = (await parquetReadObjects({ file })) as Record<string, unknown>[];
+    parquet = await readParquetRows(bytes);
   } catch (err) {
     throw new PricesError(
       "FORMAT",
       `not a readable Parquet file: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
-  const header = objects.length > 0 ? Object.keys(objects[0]!) : [];
+  const { header, rows: objects } = parquet;
   const rows = objects.map((o) =>
     header.map((h): Cell => {
       const v = o[h];

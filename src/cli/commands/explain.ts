@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { parquetReadObjects } from "hyparquet";
 import { parseModel } from "../../models/load.js";
+import { csvRow, readCsv, readParquetRows } from "../../table/index.js";
 import { bindModel } from "../../treeshap/model.js";
 import { UsageError, type Command } from "../command.js";
 
@@ -45,28 +45,6 @@ export function parseCell(cell: string, where: string): number {
   return v;
 }
 
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
-
 /** Picks the model's features out of a table with named columns; missing features are an error naming them. */
 function gather(
   header: readonly string[],
@@ -90,10 +68,8 @@ function gather(
 }
 
 export function rowsFromCsv(text: string, features: readonly string[]): RowTable {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
-  if (lines.length === 0) throw new UsageError("rows CSV is empty (a header row is required)");
-  const header = splitCsvLine(lines[0]!);
-  const cells = lines.slice(1).map(splitCsvLine);
+  const { header, rows: cells } = readCsv(text, "firstNonBlank");
+  if (header.length === 0) throw new UsageError("rows CSV is empty (a header row is required)");
   cells.forEach((row, r) => {
     if (row.length !== header.length) {
       throw new UsageError(`rows CSV line ${r + 2} has ${row.length} cells, the header has ${header.length}`);
@@ -103,9 +79,7 @@ export function rowsFromCsv(text: string, features: readonly string[]): RowTable
 }
 
 export async function rowsFromParquet(bytes: Uint8Array, features: readonly string[]): Promise<RowTable> {
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const objects = (await parquetReadObjects({ file })) as Record<string, unknown>[];
-  const header = objects.length > 0 ? Object.keys(objects[0]!) : [];
+  const { header, rows: objects } = await readParquetRows(bytes);
   const toNumber = (v: unknown, r: number): number => {
     if (v === null || v === undefined) return NaN;
     if (typeof v === "number") return v;
@@ -129,7 +103,7 @@ export function formatCsv(
     if (shap) head.push(...names.map((n) => `shap_${n}${suffix(k)}`), `bias${suffix(k)}`);
   }
   const w = names.length + 1;
-  const lines = [head.map(csvQuote).join(",")];
+  const lines = [csvRow(head)];
   for (let r = 0; r < nRows; r++) {
     const cells: (number | string)[] = [r];
     for (let k = 0; k < numOutputs; k++) {
@@ -139,13 +113,9 @@ export function formatCsv(
         for (let j = 0; j < w; j++) cells.push(shap[base + j]!);
       }
     }
-    lines.push(cells.join(","));
+    lines.push(csvRow(cells));
   }
   return `${lines.join("\n")}\n`;
-}
-
-function csvQuote(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 export const explainCommand: Command = {
