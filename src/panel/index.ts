@@ -8,7 +8,6 @@
  * - {@link writeExpected}(dataDir, panel, features): history, features, then latest, each atomic
  * Readers throw {@link PanelFormatError} for a file of the wrong shape.
  */
-export { EXPECTED_LATEST, FEATURES_LATEST, historyPath } from "../contract/data-layout.js";
 export {
   encodeExpectedPanel,
   decodeExpectedPanel,

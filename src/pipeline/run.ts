@@ -1,6 +1,16 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat, unlink } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative } from "node:path";
+import { basename, dirname, isAbsolute, join, relative } from "node:path";
+import {
+  DATA_DIRS,
+  DEFAULT_MODEL_PATH,
+  EXPECTED_LATEST,
+  FEATURES_LATEST,
+  historyPath,
+  PIPELINE_SUMMARY,
+  reportPath,
+} from "../contract/data-layout.js";
+import { DEFAULT_MODEL_FORMAT, type ModelFormatOption } from "../contract/model-format.js";
 import {
   computeFeatures,
   FeatureSkewError,
@@ -12,30 +22,22 @@ import {
   decodeExpectedPanel,
   encodeExpectedPanel,
   encodePanelFeatures,
-  EXPECTED_LATEST,
-  FEATURES_LATEST,
-  historyPath,
   type ExpectedPanel,
 } from "../panel/index.js";
 import { loadPrices } from "../prices/index.js";
 import { renderReport } from "../report/index.js";
 import type { ExplainableModel, ModelLoader } from "../treeshap/model.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
-import {
-  PIPELINE_SUMMARY,
-  readPipelineSummary,
-  writePipelineSummary,
-  type PipelineSummary,
-} from "./summary.js";
+import { readPipelineSummary, writePipelineSummary, type PipelineSummary } from "./summary.js";
 
 export interface PipelineOptions {
   readonly dataDir: string;
   /** Price file or directory. @default `<dataDir>/prices` */
   readonly prices?: string;
-  /** Model file, relative to dataDir unless absolute. @default "models/model.txt" */
+  /** Model file, relative to dataDir unless absolute. @default DEFAULT_MODEL_PATH */
   readonly modelPath?: string;
   /** @default "auto" */
-  readonly modelFormat?: Parameters<ModelLoader>[1];
+  readonly modelFormat?: ModelFormatOption;
   readonly loadModel: ModelLoader;
   /** @default () => new Date() */
   readonly clock?: () => Date;
@@ -46,8 +48,6 @@ export interface PipelineOptions {
   /** Every data write goes through this. @default writeFileAtomic */
   readonly writeFile?: (path: string, data: string | Uint8Array) => Promise<void>;
 }
-
-export const reportPath = (date: string): string => join("reports", date, "index.html");
 
 /** A step failed; `message` is the one-line reason the CLI prints. */
 export class PipelineError extends Error {
@@ -90,11 +90,14 @@ async function sweepTempFiles(dir: string, name = ".+"): Promise<number> {
  */
 async function sweepPipelineTemps(dataDir: string): Promise<number> {
   let n =
-    (await sweepTempFiles(join(dataDir, "expected"))) +
-    (await sweepTempFiles(join(dataDir, "expected", "history")));
-  const reports = await readdir(join(dataDir, "reports")).catch(() => [] as string[]);
-  for (const date of reports) n += await sweepTempFiles(join(dataDir, "reports", date));
-  n += await sweepTempFiles(dirname(join(dataDir, PIPELINE_SUMMARY)), "pipeline-last\\.json");
+    (await sweepTempFiles(join(dataDir, DATA_DIRS.expected))) +
+    (await sweepTempFiles(join(dataDir, DATA_DIRS.history)));
+  const reports = await readdir(join(dataDir, DATA_DIRS.reports)).catch(() => [] as string[]);
+  for (const date of reports) n += await sweepTempFiles(join(dataDir, DATA_DIRS.reports, date));
+  n += await sweepTempFiles(
+    dirname(join(dataDir, PIPELINE_SUMMARY)),
+    basename(PIPELINE_SUMMARY).replace(/[.]/g, "\\."),
+  );
   return n;
 }
 
@@ -127,7 +130,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
     if (swept > 0) progress(`removed ${swept} temp file(s) left by an interrupted run`);
 
     const { panel, report: priceReport } = await step("prices", timings, () =>
-      loadPrices(options.prices ?? join(dataDir, "prices")),
+      loadPrices(options.prices ?? join(dataDir, DATA_DIRS.prices)),
     );
     progress(
       `prices: ${priceReport.tickers} tickers × ${priceReport.dates} dates (${priceReport.firstDate} … ${priceReport.lastDate}) from ${priceReport.source}`,
@@ -149,11 +152,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
     );
     progress(`features: ${all.featureNames.length} features (set ${all.featureSet}) on ${all.date}`);
 
-    const modelRel = options.modelPath ?? join("models", "model.txt");
+    const modelRel = options.modelPath ?? DEFAULT_MODEL_PATH;
     const modelFile = isAbsolute(modelRel) ? modelRel : join(dataDir, modelRel);
     const modelBytes = await step("model-read", timings, () => readFile(modelFile));
     const modelStat = await stat(modelFile);
-    model = await step("model", timings, () => options.loadModel(modelBytes, options.modelFormat ?? "auto"));
+    model = await step("model", timings, () =>
+      options.loadModel(modelBytes, options.modelFormat ?? DEFAULT_MODEL_FORMAT),
+    );
     const loaded = model;
     if (loaded.numOutputs !== 1)
       throw new PipelineError("model", `the model has ${loaded.numOutputs} outputs; an alpha model has one`);

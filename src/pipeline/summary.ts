@@ -3,8 +3,6 @@ import { join } from "node:path";
 import { PIPELINE_SUMMARY } from "../contract/data-layout.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 
-export { PIPELINE_SUMMARY };
-
 export interface PipelineSummary {
   readonly ok: boolean;
   readonly status: "succeeded" | "failed";

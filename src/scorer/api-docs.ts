@@ -1,4 +1,6 @@
 import { pino } from "pino";
+import { DATA_MOUNT } from "../contract/data-layout.js";
+import { SCORER_ENV } from "../contract/env.js";
 import { loadExplainableModel } from "../treeshap/model.js";
 import { PUBLIC_ROUTES } from "./auth.js";
 import { loadConfig } from "./config.js";
@@ -25,7 +27,7 @@ function isSchema(value: unknown): value is JsonSchema {
 /** The OpenAPI document of a scorer with auth enabled. Builds the route table without starting anything. */
 export function scorerOpenApiDocument(): JsonSchema {
   const scorer = new Scorer({
-    config: loadConfig({ MAIE_DATA_DIR: "/data" }),
+    config: loadConfig({ [SCORER_ENV.dataDir]: DATA_MOUNT }),
     sources: realSources(loadExplainableModel),
     logger: pino({ level: "silent" }),
     defaultMetrics: false,
@@ -195,7 +197,7 @@ export function renderApiReference(): string {
     "",
     "## Authentication",
     "",
-    `Auth is optional. When the scorer has a token file (\`--token-file\` / \`MAIE_AUTH_TOKEN_FILE\`; in a cluster \`spec.scorer.auth.tokenSecretRef\` of the MaieDeployment), every route except ${[...PUBLIC_ROUTES].map(code).join(", ")} needs \`Authorization: Bearer <token>\`; a missing or wrong token answers \`401\` with code \`unauthorized\` and \`WWW-Authenticate: Bearer realm="maie"\`. Without a token file no route needs auth and the document served at \`/openapi.json\` has no \`security\` entries. The token file is re-read when it changes (Secret rotation needs no restart). See [security.md](security.md).`,
+    `Auth is optional. When the scorer has a token file (\`--token-file\` / \`${SCORER_ENV.tokenFile}\`; in a cluster \`spec.scorer.auth.tokenSecretRef\` of the MaieDeployment), every route except ${[...PUBLIC_ROUTES].map(code).join(", ")} needs \`Authorization: Bearer <token>\`; a missing or wrong token answers \`401\` with code \`unauthorized\` and \`WWW-Authenticate: Bearer realm="maie"\`. Without a token file no route needs auth and the document served at \`/openapi.json\` has no \`security\` entries. The token file is re-read when it changes (Secret rotation needs no restart). See [security.md](security.md).`,
     "",
     "## Common behaviour",
     "",

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
+import { BACKUP_SUMMARY, PIPELINE_SUMMARY } from "../contract/data-layout.js";
 import { dataPath, type ScorerConfig } from "./config.js";
 import type { ScorerMetrics } from "./metrics.js";
 import { WatchedFile, type Lease, type Loaded } from "./reload.js";
@@ -189,10 +190,7 @@ export class ScorerState {
         return null;
       }
     };
-    const [pipeline, backup] = await Promise.all([
-      read("runs/pipeline-last.json"),
-      read("runs/backup-last.json"),
-    ]);
+    const [pipeline, backup] = await Promise.all([read(PIPELINE_SUMMARY), read(BACKUP_SUMMARY)]);
     if (pipeline !== null) this.metrics.setPipelineLastSuccess(pipeline);
     if (backup !== null) this.metrics.setBackupLastSuccess(backup);
   }

@@ -5,14 +5,13 @@ import {
   decodeExpectedPanel,
   decodePanelFeatures,
   encodeExpectedPanel,
-  EXPECTED_LATEST,
-  historyPath,
   PanelFormatError,
   readExpectedLatest,
   readFeaturesLatest,
   readPandasParquet,
   writeExpected,
 } from "../../../src/panel/index.js";
+import { EXPECTED_LATEST, historyPath } from "../../../src/contract/data-layout.js";
 
 // Written by real pandas + pyarrow: tools/sample/panel_fixture.py write test/fixtures/panel
 const FIXTURES = "test/fixtures/panel";

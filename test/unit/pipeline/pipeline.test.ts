@@ -13,8 +13,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FEATURE_NAMES_V1 } from "../../../src/features/index.js";
 import { decodeExpectedPanel, readExpectedLatest, readFeaturesLatest } from "../../../src/panel/index.js";
-import { reportPath, runPipeline, PipelineError } from "../../../src/pipeline/run.js";
-import { PIPELINE_SUMMARY, readPipelineSummary } from "../../../src/pipeline/summary.js";
+import { PIPELINE_SUMMARY, reportPath } from "../../../src/contract/data-layout.js";
+import { runPipeline, PipelineError } from "../../../src/pipeline/run.js";
+import { readPipelineSummary } from "../../../src/pipeline/summary.js";
 import { REPORT_CSP } from "../../../src/report/index.js";
 import { linearModel } from "./fake-model.js";
 

@@ -2,7 +2,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { reportPath, runPipeline } from "../../../src/pipeline/run.js";
+import { reportPath } from "../../../src/contract/data-layout.js";
+import { runPipeline } from "../../../src/pipeline/run.js";
 import { loadExplainableModel } from "../../../src/treeshap/model.js";
 import { REPORT_CSP } from "../../../src/report/index.js";
 import { pngSize, visitPage } from "./chromium.js";
