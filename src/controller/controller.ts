@@ -19,7 +19,6 @@ export interface ControllerOptions {
 
 export class Controller {
   private workers: Promise<void>[] = [];
-  private inFlight = 0;
 
   constructor(private readonly options: ControllerOptions) {}
 
@@ -38,7 +37,6 @@ export class Controller {
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;
-      this.inFlight += 1;
       const started = performance.now();
       try {
         const action = await reconcile(key);
@@ -54,7 +52,6 @@ export class Controller {
           "reconcile failed",
         );
       } finally {
-        this.inFlight -= 1;
         queue.done(key);
       }
     }
