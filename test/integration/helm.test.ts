@@ -179,12 +179,13 @@ describe("helm chart", () => {
     expect((await helm(["template", release, CHART, "--kube-version", "1.34.4"])).code).toBe(0);
   });
 
-  test("helm template renders RBAC equal to config/rbac, a restricted Deployment with probes, and the ServiceMonitor only when enabled", async () => {
+  test("helm template renders RBAC equal to config/rbac, a restricted Deployment with probes, the operator dashboard, and the ServiceMonitor only when enabled", async () => {
     const objs = await template();
     expect(objs.map((o) => o.kind).sort()).toEqual(
       [
         "ClusterRole",
         "ClusterRoleBinding",
+        "ConfigMap",
         "Deployment",
         "Role",
         "RoleBinding",

@@ -193,9 +193,13 @@ describe("kustomize config", () => {
     expect(plain.stderr).toMatch(/violates PodSecurity "restricted/);
   });
 
-  test("config/prometheus (the operator's ServiceMonitor) applies where the Prometheus Operator CRDs exist", async () => {
+  test("config/prometheus (the operator's ServiceMonitor, PrometheusRule and dashboard) applies where the Prometheus Operator CRDs exist", async () => {
     const objs = await build("config/prometheus");
-    expect(objs.map((o) => [o.kind, o.metadata.namespace])).toEqual([["ServiceMonitor", "maie-system"]]);
+    expect(objs.map((o) => `${o.kind} ${o.metadata.namespace}`).sort()).toEqual([
+      "ConfigMap maie-system",
+      "PrometheusRule maie-system",
+      "ServiceMonitor maie-system",
+    ]);
     await applyDir("config/prometheus");
     await expectExists(objs);
   });
