@@ -9,6 +9,7 @@ import {
   KUSTOMIZE_OPERATOR_SCOPE,
   operatorMonitoringFiles,
 } from "../../../src/monitoring/operator-manifests.js";
+import { builtKubernetesVersion } from "../../harness/cluster.js";
 import { run, toolPath } from "./tools.js";
 
 /**
@@ -41,7 +42,7 @@ function helmTemplate(values: readonly string[]): Obj[] {
     "--namespace",
     "maie-system",
     "--kube-version",
-    "1.34.0",
+    builtKubernetesVersion(),
     ...values.flatMap((v) => ["--set", v]),
   ]);
   if (r.status !== 0) throw new Error(`helm template failed: ${r.stderr}`);
@@ -115,7 +116,7 @@ describe("the operator's monitoring manifests", () => {
       "--namespace",
       "monitoring-test",
       "--kube-version",
-      "1.34.0",
+      builtKubernetesVersion(),
       "--set",
       "prometheusRule.enabled=true",
     ]);
