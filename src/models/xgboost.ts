@@ -1,24 +1,33 @@
 import { buildEnsemble, type RawTree } from "./builder.js";
 import { DecisionFlag, MissingType, type TreeEnsemble } from "./ensemble.js";
 import { LIMITS, ModelFormatError } from "./errors.js";
+import { parseXgboostJson } from "./xgboost-json.js";
 
 /**
- * XGBoost JSON model (`save_model("m.json")`, versions 1.x–3.x), `gbtree` or
- * `dart` booster. XGBoost compares in float32: left iff `fround(x) < cond`,
- * missing (NaN) goes to the default child; a categorical node sends the
- * categories in its set to the right (the builder swaps the children so the
- * set goes left, as in LightGBM). Covers are the hessian sums.
+ * XGBoost JSON model (`save_model("m.json")`, versions 1.x–3.x), `gbtree`
+ * booster, with or without DART tree weights. XGBoost compares in float32:
+ * left iff `fround(x) < cond`, missing (NaN) goes to the default child; a
+ * categorical node sends the categories in its set to the right (the builder
+ * swaps the children so the set goes left, as in LightGBM). Covers are the
+ * hessian sums.
  */
 export function parseXgboost(text: string): TreeEnsemble {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new ModelFormatError("syntax", `XGBoost model is not valid JSON (UBJSON is not supported): ${why}`);
-  }
-  const learner = obj(obj(doc, "model").learner, "learner");
+  return readXgboostDocument(parseXgboostJson(text));
+}
+
+/**
+ * The model document as decoded from JSON or UBJSON (where float arrays are
+ * Float32Arrays). Every float XGBoost keeps in float32 is rounded to float32
+ * here, so the JSON text (shortest decimal) and the UBJSON bytes of one
+ * model give bit-identical ensembles.
+ */
+export function readXgboostDocument(doc: unknown): TreeEnsemble {
+  const root = obj(doc, "model");
+  const writer = writtenBy(root.version);
+  const learner = obj(root.learner, "learner");
+  checkKeys(learner, LEARNER_KEYS, "learner", writer);
   const param = obj(learner.learner_model_param, "learner.learner_model_param");
+  checkKeys(param, LEARNER_PARAM_KEYS, "learner.learner_model_param", writer);
   const numFeature = int(param.num_feature, "learner_model_param.num_feature");
   if (numFeature < 1 || numFeature > LIMITS.maxFeatures) {
     throw new ModelFormatError("invalid", `num_feature=${numFeature} is out of range`);
@@ -36,34 +45,39 @@ export function parseXgboost(text: string): TreeEnsemble {
       ? "reg:squarederror"
       : str(obj(learner.objective, "objective").name, "objective.name");
 
-  let booster = obj(learner.gradient_booster, "learner.gradient_booster");
-  const boosterName = str(booster.name, "gradient_booster.name");
-  let weights: number[] | undefined;
-  if (boosterName === "dart") {
-    const w = booster.weight_drop;
-    if (!Array.isArray(w))
-      throw new ModelFormatError("unsupported", "dart model without weight_drop is not supported");
-    weights = w.map((x, k) => num(x, `weight_drop[${k}]`));
-    booster = obj(booster.gbtree, "gradient_booster.gbtree");
-  } else if (boosterName === "gblinear") {
-    throw new ModelFormatError("unsupported", "gblinear (linear booster) models are not supported");
-  } else if (boosterName !== "gbtree") {
-    throw new ModelFormatError("unsupported", `booster "${boosterName}" is not supported`);
-  }
-  const model = obj(booster.model, "gbtree.model");
+  const { model, weightDrop } = treeBooster(
+    obj(learner.gradient_booster, "learner.gradient_booster"),
+    writer,
+  );
   const treesJson = arr(model.trees, "gbtree.model.trees");
-  const treeInfo = arr(model.tree_info, "gbtree.model.tree_info");
+  const treeInfo = numList(model.tree_info, "gbtree.model.tree_info");
   if (treeInfo.length !== treesJson.length) {
     throw new ModelFormatError(
       "invalid",
       `tree_info has ${treeInfo.length} entries for ${treesJson.length} trees`,
     );
   }
-  if (weights !== undefined && weights.length !== treesJson.length) {
-    throw new ModelFormatError(
-      "unsupported",
-      `dart weight_drop has ${weights.length} weights for ${treesJson.length} trees`,
-    );
+  if (model.gbtree_model_param !== undefined) {
+    const mp = obj(model.gbtree_model_param, "gbtree.model.gbtree_model_param");
+    checkKeys(mp, MODEL_PARAM_KEYS, "gradient_booster.model.gbtree_model_param", writer);
+    if (mp.num_trees !== undefined && int(mp.num_trees, "gbtree_model_param.num_trees") !== treesJson.length)
+      throw new ModelFormatError(
+        "invalid",
+        `gbtree_model_param.num_trees=${String(mp.num_trees)} for ${treesJson.length} trees`,
+      );
+  }
+  // Tree weights (DART): XGBoost multiplies each tree's output by its weight. An
+  // empty list means none (XGBoost ≥ 3.4 reads it so); a shorter list than the
+  // trees would make XGBoost read past its end.
+  let weights: number[] | undefined;
+  if (weightDrop !== undefined && weightDrop.value.length > 0) {
+    weights = numArr(weightDrop.value, weightDrop.where).map((w) => Math.fround(w));
+    if (weights.length !== treesJson.length) {
+      throw new ModelFormatError(
+        "invalid",
+        `${weightDrop.where} has ${weights.length} tree weights for ${treesJson.length} trees`,
+      );
+    }
   }
   if (treesJson.length > LIMITS.maxTrees)
     throw new ModelFormatError("too_large", `too many trees: ${treesJson.length}`);
@@ -79,6 +93,7 @@ export function parseXgboost(text: string): TreeEnsemble {
       weights?.[k] ?? 1,
       catBoundaries,
       catBits,
+      writer,
     ),
   );
 
@@ -108,6 +123,150 @@ export function parseXgboost(text: string): TreeEnsemble {
   );
 }
 
+interface WeightDrop {
+  readonly value: unknown[] | ArrayLike<number>;
+  readonly where: string;
+}
+
+/**
+ * The tree model and its DART weights, wherever the writing version put them:
+ * `{name: "dart", gbtree: {name: "gbtree", model}, weight_drop}` (1.x–3.2),
+ * `{name: "gbtree", model, weight_drop}` (3.3) and
+ * `{name: "gbtree", model: {…, weight_drop}}` (3.4+, where `booster: dart` is
+ * deprecated and dropout trains a gbtree). Two placements in one file are
+ * refused: XGBoost would silently let one override the other.
+ */
+function treeBooster(
+  gb: Record<string, unknown>,
+  writer: string,
+): { model: Record<string, unknown>; weightDrop: WeightDrop | undefined } {
+  const name = str(gb.name, "gradient_booster.name");
+  let booster = gb;
+  let where = "gradient_booster";
+  if (name === "dart") {
+    checkKeys(gb, DART_KEYS, "gradient_booster (dart)", writer);
+    if (gb.weight_drop === undefined)
+      throw new ModelFormatError("unsupported", "dart model without weight_drop is not supported");
+    booster = obj(gb.gbtree, "gradient_booster.gbtree");
+    where = "gradient_booster.gbtree";
+    const inner = str(booster.name, "gradient_booster.gbtree.name");
+    if (inner !== "gbtree")
+      throw new ModelFormatError("unsupported", `dart over booster "${inner}" is not supported`);
+    checkKeys(booster, DART_GBTREE_KEYS, where, writer);
+  } else if (name === "gblinear") {
+    throw new ModelFormatError("unsupported", "gblinear (linear booster) models are not supported");
+  } else if (name !== "gbtree") {
+    throw new ModelFormatError("unsupported", `booster "${name}" is not supported`);
+  } else checkKeys(gb, GBTREE_KEYS, where, writer);
+  const model = obj(booster.model, `${where}.model`);
+  checkKeys(model, MODEL_KEYS, `${where}.model`, writer);
+
+  const found: WeightDrop[] = [];
+  for (const [holder, path] of [
+    [gb, "gradient_booster.weight_drop"],
+    [model, `${where}.model.weight_drop`],
+  ] as const) {
+    if (holder?.weight_drop !== undefined)
+      found.push({ value: numList(holder.weight_drop, path), where: path });
+  }
+  if (found.length > 1)
+    throw new ModelFormatError(
+      "invalid",
+      `tree weights are given twice (${found.map((f) => f.where).join(" and ")})`,
+    );
+  return { model, weightDrop: found[0] };
+}
+
+/**
+ * The keys read or known not to change a prediction, per object, as XGBoost
+ * 1.7, 2.1, 3.0, 3.3 and 3.4 write them (checked on files each wrote; 1.0–1.6
+ * write the same keys, `gbtree_model_param` declaring only `num_trees`,
+ * `size_leaf_vector` and, from 1.6, `num_parallel_tree`). Any other key is refused rather than
+ * ignored: it may be a new way to change the trees' output (as `weight_drop`
+ * moved into the gbtree model in 3.4 and was ignored by readers that did not
+ * know it).
+ */
+const LEARNER_KEYS = new Set([
+  "attributes", // training attributes (best_iteration…): Booster.predict uses every tree
+  "feature_names",
+  "feature_types", // categorical splits are marked on the nodes themselves
+  "gradient_booster",
+  "learner_model_param",
+  "objective", // the link only: outputs are margins
+]);
+const LEARNER_PARAM_KEYS = new Set([
+  "base_score",
+  "boost_from_average", // training only (estimates base_score, which is stored)
+  "num_class",
+  "num_feature",
+  "num_target",
+]);
+const DART_KEYS = new Set(["name", "gbtree", "weight_drop"]);
+const GBTREE_KEYS = new Set(["name", "model", "weight_drop"]);
+/** The gbtree inside a dart booster: XGBoost reads the weights beside it, never in it. */
+const DART_GBTREE_KEYS = new Set(["name", "model"]);
+const MODEL_KEYS = new Set([
+  "gbtree_model_param",
+  "trees",
+  "tree_info",
+  "iteration_indptr", // trees per boosting round; every tree is used
+  "cats", // category names for re-coding data frames; MAIE takes category codes, as XGBoost does from arrays
+  "weight_drop",
+]);
+const MODEL_PARAM_KEYS = new Set([
+  "num_trees",
+  "num_parallel_tree", // trees per round and output; the trees are all listed
+  "size_leaf_vector", // 1.x; vector leaves are refused per tree
+]);
+const TREE_KEYS = new Set([
+  "tree_param",
+  "id",
+  "left_children",
+  "right_children",
+  "parents",
+  "split_indices",
+  "split_conditions",
+  "split_type",
+  "default_left",
+  "sum_hessian",
+  "loss_changes",
+  "base_weights", // node weights before the learning rate; leaves are read from split_conditions
+  "categories",
+  "categories_nodes",
+  "categories_segments",
+  "categories_sizes",
+  "leaf_weights", // vector leaves, refused by size_leaf_vector
+]);
+const TREE_PARAM_KEYS = new Set(["num_nodes", "num_feature", "num_deleted", "size_leaf_vector"]);
+
+function checkKeys(
+  o: Record<string, unknown>,
+  known: ReadonlySet<string>,
+  where: string,
+  writer: string,
+): void {
+  for (const key of Object.keys(o)) {
+    if (!known.has(key)) {
+      throw new ModelFormatError(
+        "unsupported",
+        `XGBoost model: ${where} has the key "${key.slice(0, 80)}", which MAIE does not read and which ` +
+          `could change predictions (file written by ${writer}); refusing rather than ignoring it`,
+      );
+    }
+  }
+}
+
+/** "XGBoost 3.4.1" from the document's `version: [3, 4, 1]`. */
+function writtenBy(version: unknown): string {
+  if (
+    (Array.isArray(version) || ArrayBuffer.isView(version)) &&
+    (version as ArrayLike<unknown>).length === 3 &&
+    Array.from(version as ArrayLike<unknown>).every((v) => Number.isSafeInteger(v))
+  )
+    return `XGBoost ${Array.from(version as ArrayLike<number>).join(".")}`;
+  return "an XGBoost version that does not say which";
+}
+
 function readTree(
   t: Record<string, unknown>,
   index: number,
@@ -116,9 +275,12 @@ function readTree(
   weight: number,
   catBoundaries: number[],
   catBits: number[],
+  writer: string,
 ): RawTree {
   const where = `tree ${index}`;
+  checkKeys(t, TREE_KEYS, where, writer);
   const tp = t.tree_param === undefined ? {} : obj(t.tree_param, `${where}.tree_param`);
+  checkKeys(tp, TREE_PARAM_KEYS, `${where}.tree_param`, writer);
   if (tp.size_leaf_vector !== undefined && int(tp.size_leaf_vector, `${where}.size_leaf_vector`) > 1) {
     throw new ModelFormatError(
       "unsupported",
@@ -169,7 +331,7 @@ function readTree(
     gain: new Float64Array(n),
   };
   for (let i = 0; i < n; i++) {
-    raw.cover[i] = hess[i]!;
+    raw.cover[i] = Math.fround(hess[i]!);
     if (left[i] === -1) {
       raw.left[i] = -1;
       raw.right[i] = -1;
@@ -182,7 +344,7 @@ function readTree(
       throw new ModelFormatError("invalid", `${where}: split feature ${f} outside [0, ${numFeature})`);
     }
     raw.feature[i] = f;
-    raw.gain[i] = loss[i]!;
+    raw.gain[i] = Math.fround(loss[i]!);
     let dl = defaultLeft[i] !== 0;
     let l = left[i]!;
     let r = right[i]!;
@@ -285,15 +447,21 @@ function arr(v: unknown, what: string): unknown[] {
   return v;
 }
 
+/** A JSON array, or the typed array UBJSON decodes a typed container to. */
+function numList(v: unknown, what: string): unknown[] | ArrayLike<number> {
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return v as unknown as ArrayLike<number>;
+  return arr(v, what);
+}
+
 function numArr(v: unknown, what: string, length?: number): number[] {
-  const a = arr(v, what);
+  const a = numList(v, what);
   if (length !== undefined && a.length !== length) {
     throw new ModelFormatError(
       "invalid",
       `XGBoost model: ${what} has ${a.length} entries, expected ${length}`,
     );
   }
-  return a.map((x, k) => num(x, `${what}[${k}]`));
+  return Array.from(a as ArrayLike<unknown>, (x, k) => num(x, `${what}[${k}]`));
 }
 
 function num(v: unknown, what: string): number {
