@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { extract } from "tar";
 import { BACKUP_ROOTS, BACKUP_SUMMARY, DATA_DIRS, EXPECTED_LATEST } from "../contract/data-layout.js";
 import { decodeExpectedPanel } from "../panel/index.js";
-import { writeFileAtomic } from "../util/atomic-write.js";
+import { recordRun, type RunSummary } from "../job/summary.js";
 import { listDataFiles, safeJoin, verifyArchive, writeArchive } from "./archive.js";
 import { archiveName, archiveTime, BackupVerifyError, type BackupManifest } from "./manifest.js";
 
@@ -38,23 +38,20 @@ export interface BackupOptions {
   readonly onBytes?: (written: number) => void;
 }
 
-export interface BackupSummary {
-  readonly ok: boolean;
-  readonly status: "succeeded" | "failed";
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly lastSuccess: string | null;
-  readonly error?: string;
-  readonly archive?: string;
-  readonly archiveBytes?: number;
-  readonly archiveSha256?: string;
-  readonly files?: number;
-  readonly totalBytes?: number;
-  readonly panelAsOf?: string | null;
-  readonly verified?: boolean;
-  readonly prunedArchives?: readonly string[];
-  readonly prunedReports?: readonly string[];
+/** What a backup run records besides its outcome (`runs/backup-last.json`). */
+export interface BackupRun {
+  readonly archive: string;
+  readonly archiveBytes: number;
+  readonly archiveSha256: string;
+  readonly files: number;
+  readonly totalBytes: number;
+  readonly panelAsOf: string | null;
+  readonly verified: boolean;
+  readonly prunedArchives: readonly string[];
+  readonly prunedReports: readonly string[];
 }
+
+export type BackupSummary = RunSummary<BackupRun>;
 
 export interface ArchiveInfo {
   readonly name: string;
@@ -87,14 +84,6 @@ export function reportsToPrune(folders: readonly string[], now: Date, retentionD
   return folders.filter((f) => /^\d{4}-\d{2}-\d{2}$/.test(f) && Date.parse(`${f}T00:00:00Z`) < cutoff);
 }
 
-async function readSummary(dataDir: string): Promise<BackupSummary | null> {
-  try {
-    return JSON.parse(await readFile(join(dataDir, BACKUP_SUMMARY), "utf8")) as BackupSummary;
-  } catch {
-    return null;
-  }
-}
-
 async function sha256File(path: string): Promise<string> {
   return createHash("sha256")
     .update(await readFile(path))
@@ -113,80 +102,60 @@ export async function runBackup(options: BackupOptions): Promise<BackupSummary> 
   const progress = options.progress ?? (() => undefined);
   const retentionDays = options.retentionDays ?? 30;
   const reportsRetentionDays = options.reportsRetentionDays ?? 90;
-  const startedAt = clock();
-  const previous = await readSummary(options.dataDir);
-  try {
-    if (!(retentionDays > 0) || !(reportsRetentionDays > 0))
-      throw new Error("retention days must be positive numbers");
-    await mkdir(options.backupsDir, { recursive: true });
-    for (const name of await readdir(options.backupsDir))
-      if (name.startsWith(".staging-") || /^\.maie-backup-.*\.tmp$/.test(name)) {
-        await rm(join(options.backupsDir, name), { recursive: true, force: true });
-        progress(`removed ${name}, left by an interrupted backup`);
+  return recordRun<BackupRun>({
+    dataDir: options.dataDir,
+    file: BACKUP_SUMMARY,
+    clock,
+    run: async (startedAt) => {
+      if (!(retentionDays > 0) || !(reportsRetentionDays > 0))
+        throw new Error("retention days must be positive numbers");
+      await mkdir(options.backupsDir, { recursive: true });
+      for (const name of await readdir(options.backupsDir))
+        if (name.startsWith(".staging-") || /^\.maie-backup-.*\.tmp$/.test(name)) {
+          await rm(join(options.backupsDir, name), { recursive: true, force: true });
+          progress(`removed ${name}, left by an interrupted backup`);
+        }
+      const name = archiveName(startedAt);
+      const path = join(options.backupsDir, name);
+      if (await stat(path).catch(() => null)) throw new Error(`${name} already exists`);
+      const manifest = await writeArchive({
+        dataDir: options.dataDir,
+        archivePath: path,
+        now: startedAt,
+        ...(options.onBytes === undefined ? {} : { onBytes: options.onBytes }),
+      });
+      const archiveBytes = (await stat(path)).size;
+      progress(
+        `wrote ${path}: ${manifest.files.length} files, ${manifest.totalBytes} bytes → ${archiveBytes} bytes`,
+      );
+      const verify = options.verify ?? true;
+      if (verify) {
+        await verifyArchive(path);
+        progress(`verified ${name}: every file matches its SHA-256`);
       }
-    const name = archiveName(startedAt);
-    const path = join(options.backupsDir, name);
-    if (await stat(path).catch(() => null)) throw new Error(`${name} already exists`);
-    const manifest = await writeArchive({
-      dataDir: options.dataDir,
-      archivePath: path,
-      now: startedAt,
-      ...(options.onBytes === undefined ? {} : { onBytes: options.onBytes }),
-    });
-    const archiveBytes = (await stat(path)).size;
-    progress(
-      `wrote ${path}: ${manifest.files.length} files, ${manifest.totalBytes} bytes → ${archiveBytes} bytes`,
-    );
-    const verify = options.verify ?? true;
-    if (verify) {
-      await verifyArchive(path);
-      progress(`verified ${name}: every file matches its SHA-256`);
-    }
-    const now = clock();
-    const pruned = archivesToPrune(await listArchives(options.backupsDir), now, retentionDays);
-    for (const a of pruned) await rm(a.path, { force: true });
-    if (pruned.length > 0) progress(`pruned ${pruned.length} archive(s) older than ${retentionDays} days`);
-    const reportDirs = await readdir(join(options.dataDir, DATA_DIRS.reports)).catch(() => [] as string[]);
-    const oldReports = reportsToPrune(reportDirs, now, reportsRetentionDays);
-    for (const r of oldReports)
-      await rm(join(options.dataDir, DATA_DIRS.reports, r), { recursive: true, force: true });
-    if (oldReports.length > 0)
-      progress(`pruned ${oldReports.length} report(s) older than ${reportsRetentionDays} days`);
-    const finishedAt = clock().toISOString();
-    const summary: BackupSummary = {
-      ok: true,
-      status: "succeeded",
-      startedAt: startedAt.toISOString(),
-      finishedAt,
-      lastSuccess: finishedAt,
-      archive: name,
-      archiveBytes,
-      archiveSha256: await sha256File(path),
-      files: manifest.files.length,
-      totalBytes: manifest.totalBytes,
-      panelAsOf: manifest.panelAsOf,
-      verified: verify,
-      prunedArchives: pruned.map((a) => a.name),
-      prunedReports: oldReports,
-    };
-    await writeFileAtomic(join(options.dataDir, BACKUP_SUMMARY), JSON.stringify(summary, null, 2) + "\n");
-    return summary;
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const failed: BackupSummary = {
-      ok: false,
-      status: "failed",
-      startedAt: startedAt.toISOString(),
-      finishedAt: clock().toISOString(),
-      lastSuccess: previous?.lastSuccess ?? null,
-      error: message,
-    };
-    await writeFileAtomic(
-      join(options.dataDir, BACKUP_SUMMARY),
-      JSON.stringify(failed, null, 2) + "\n",
-    ).catch(() => undefined);
-    throw err;
-  }
+      const now = clock();
+      const pruned = archivesToPrune(await listArchives(options.backupsDir), now, retentionDays);
+      for (const a of pruned) await rm(a.path, { force: true });
+      if (pruned.length > 0) progress(`pruned ${pruned.length} archive(s) older than ${retentionDays} days`);
+      const reportDirs = await readdir(join(options.dataDir, DATA_DIRS.reports)).catch(() => [] as string[]);
+      const oldReports = reportsToPrune(reportDirs, now, reportsRetentionDays);
+      for (const r of oldReports)
+        await rm(join(options.dataDir, DATA_DIRS.reports, r), { recursive: true, force: true });
+      if (oldReports.length > 0)
+        progress(`pruned ${oldReports.length} report(s) older than ${reportsRetentionDays} days`);
+      return {
+        archive: name,
+        archiveBytes,
+        archiveSha256: await sha256File(path),
+        files: manifest.files.length,
+        totalBytes: manifest.totalBytes,
+        panelAsOf: manifest.panelAsOf,
+        verified: verify,
+        prunedArchives: pruned.map((a) => a.name),
+        prunedReports: oldReports,
+      };
+    },
+  });
 }
 
 /** Resolves `latest` (or undefined) to the newest archive in `backupsDir`; any other value is a path. */

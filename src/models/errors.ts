@@ -20,4 +20,9 @@ export const LIMITS = {
   maxFeatures: 10_000_000,
   maxOutputs: 100_000,
   maxDepth: 256,
+  /**
+   * Largest model file read, in bytes (500 MiB): under V8's longest string
+   * (2^29 − 24 characters), so any JSON or text model within it decodes.
+   */
+  maxModelBytes: 500 * 1024 * 1024,
 } as const;

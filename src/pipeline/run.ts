@@ -28,7 +28,8 @@ import { loadPrices } from "../prices/index.js";
 import { renderReport } from "../report/index.js";
 import type { ExplainableModel, ModelLoader } from "../treeshap/model.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
-import { readPipelineSummary, writePipelineSummary, type PipelineSummary } from "./summary.js";
+import { recordRun } from "../job/summary.js";
+import type { PipelineRun, PipelineSummary } from "./summary.js";
 
 export interface PipelineOptions {
   readonly dataDir: string;
@@ -121,173 +122,166 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
   const progress = options.progress ?? (() => undefined);
   const write = options.writeFile ?? writeFileAtomic;
   const dataDir = options.dataDir;
-  const startedAt = clock().toISOString();
-  const previousSummary = await readPipelineSummary(dataDir);
   const timings: Record<string, number> = {};
-  let model: ExplainableModel | null = null;
+  // Disposed once the summary is written, whatever the outcome.
+  const held: { model: ExplainableModel | null } = { model: null };
   try {
-    const swept = await sweepPipelineTemps(dataDir);
-    if (swept > 0) progress(`removed ${swept} temp file(s) left by an interrupted run`);
+    return await recordRun<PipelineRun>({
+      dataDir,
+      file: PIPELINE_SUMMARY,
+      clock,
+      onFailure: () => ({ stepsMs: timings }),
+      run: async () => {
+        const swept = await sweepPipelineTemps(dataDir);
+        if (swept > 0) progress(`removed ${swept} temp file(s) left by an interrupted run`);
 
-    const { panel, report: priceReport } = await step("prices", timings, () =>
-      loadPrices(options.prices ?? join(dataDir, DATA_DIRS.prices)),
-    );
-    progress(
-      `prices: ${priceReport.tickers} tickers × ${priceReport.dates} dates (${priceReport.firstDate} … ${priceReport.lastDate}) from ${priceReport.source}`,
-    );
-    if (priceReport.gaps.length > 0)
-      progress(
-        `prices: ${priceReport.gaps.length} gap(s), e.g. ${priceReport.gaps
-          .slice(0, 3)
-          .map((g) => `${g.ticker} ${g.from}…${g.to} (${g.missing})`)
-          .join(", ")}`,
-      );
-    if (priceReport.staleTickers.length > 0)
-      progress(
-        `prices: ${priceReport.staleTickers.length} ticker(s) have no close on ${priceReport.lastDate}, not scored`,
-      );
-
-    const all = await step("features", timings, () =>
-      computeFeatures(panel, panel.dates.length - 1, options.features ?? FEATURES_V1),
-    );
-    progress(`features: ${all.featureNames.length} features (set ${all.featureSet}) on ${all.date}`);
-
-    const modelRel = options.modelPath ?? DEFAULT_MODEL_PATH;
-    const modelFile = isAbsolute(modelRel) ? modelRel : join(dataDir, modelRel);
-    const modelBytes = await step("model-read", timings, () => readFile(modelFile));
-    const modelStat = await stat(modelFile);
-    model = await step("model", timings, () =>
-      options.loadModel(modelBytes, options.modelFormat ?? DEFAULT_MODEL_FORMAT),
-    );
-    const loaded = model;
-    if (loaded.numOutputs !== 1)
-      throw new PipelineError("model", `the model has ${loaded.numOutputs} outputs; an alpha model has one`);
-    const sha256 = createHash("sha256").update(modelBytes).digest("hex");
-    progress(
-      `model: ${loaded.format}, ${loaded.numTrees} trees, ${loaded.featureNames.length} features, sha256 ${sha256.slice(0, 12)}`,
-    );
-    let aligned;
-    try {
-      aligned = selectFeatures(all, loaded.featureNames);
-    } catch (err) {
-      if (err instanceof FeatureSkewError) throw new PipelineError("model", err.message);
-      throw err;
-    }
-
-    // Only tickers with a close on the latest date get a score.
-    const stale = new Set(priceReport.staleTickers);
-    const rowsIdx = aligned.tickers.map((_, i) => i).filter((i) => !stale.has(aligned.tickers[i]!));
-    const nF = aligned.featureNames.length;
-    const tickers = rowsIdx.map((i) => aligned.tickers[i]!);
-    const rows = new Float64Array(tickers.length * nF);
-    rowsIdx.forEach((i, r) => rows.set(aligned.values.subarray(i * nF, (i + 1) * nF), r * nF));
-    if (tickers.length === 0) throw new PipelineError("score", `no ticker has a close on ${all.date}`);
-    const alpha = await step("score", timings, () => loaded.predict(rows, tickers.length));
-    const bad = alpha.findIndex((a) => !Number.isFinite(a));
-    if (bad >= 0) throw new PipelineError("score", `non-finite prediction for ${tickers[bad]}`);
-    progress(`score: ${tickers.length} tickers on ${all.date}`);
-    const shap = await step("shap", timings, () => loaded.shap(rows, tickers.length));
-    progress(`shap: ${tickers.length} × ${nF + 1} values in one batch`);
-
-    const previous = await step("previous", timings, async (): Promise<ExpectedPanel | null> => {
-      try {
-        return await decodeExpectedPanel(await readFile(join(dataDir, EXPECTED_LATEST)));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT")
+        const { panel, report: priceReport } = await step("prices", timings, () =>
+          loadPrices(options.prices ?? join(dataDir, DATA_DIRS.prices)),
+        );
+        progress(
+          `prices: ${priceReport.tickers} tickers × ${priceReport.dates} dates (${priceReport.firstDate} … ${priceReport.lastDate}) from ${priceReport.source}`,
+        );
+        if (priceReport.gaps.length > 0)
           progress(
-            `previous panel unreadable, turnover skipped: ${err instanceof Error ? err.message : String(err)}`,
+            `prices: ${priceReport.gaps.length} gap(s), e.g. ${priceReport.gaps
+              .slice(0, 3)
+              .map((g) => `${g.ticker} ${g.from}…${g.to} (${g.missing})`)
+              .join(", ")}`,
           );
-        return null;
-      }
-    });
+        if (priceReport.staleTickers.length > 0)
+          progress(
+            `prices: ${priceReport.staleTickers.length} ticker(s) have no close on ${priceReport.lastDate}, not scored`,
+          );
 
-    const panelOut: ExpectedPanel = { asOf: all.date, tickers, alpha };
-    const html = await step("report", timings, () =>
-      renderReport({
-        asOf: all.date,
-        generatedAt: clock().toISOString(),
-        featureSet: all.featureSet,
-        tickers,
-        alpha,
-        featureNames: aligned.featureNames,
-        featureValues: rows,
-        shap,
-        previous: previous !== null && previous.asOf !== all.date ? previous : null,
-        model: {
-          path: modelRel,
-          format: loaded.format,
-          sha256,
-          trees: loaded.numTrees,
-          modifiedAt: modelStat.mtime.toISOString(),
-        },
-        prices: {
-          source: relative(dataDir, priceReport.source).startsWith("..")
-            ? priceReport.source
-            : relative(dataDir, priceReport.source),
-          firstDate: priceReport.firstDate,
-          lastDate: priceReport.lastDate,
-          dates: priceReport.dates,
+        const all = await step("features", timings, () =>
+          computeFeatures(panel, panel.dates.length - 1, options.features ?? FEATURES_V1),
+        );
+        progress(`features: ${all.featureNames.length} features (set ${all.featureSet}) on ${all.date}`);
+
+        const modelRel = options.modelPath ?? DEFAULT_MODEL_PATH;
+        const modelFile = isAbsolute(modelRel) ? modelRel : join(dataDir, modelRel);
+        const modelBytes = await step("model-read", timings, () => readFile(modelFile));
+        const modelStat = await stat(modelFile);
+        const loaded = await step("model", timings, () =>
+          options.loadModel(modelBytes, options.modelFormat ?? DEFAULT_MODEL_FORMAT),
+        );
+        held.model = loaded;
+        if (loaded.numOutputs !== 1)
+          throw new PipelineError(
+            "model",
+            `the model has ${loaded.numOutputs} outputs; an alpha model has one`,
+          );
+        const sha256 = createHash("sha256").update(modelBytes).digest("hex");
+        progress(
+          `model: ${loaded.format}, ${loaded.numTrees} trees, ${loaded.featureNames.length} features, sha256 ${sha256.slice(0, 12)}`,
+        );
+        let aligned;
+        try {
+          aligned = selectFeatures(all, loaded.featureNames);
+        } catch (err) {
+          if (err instanceof FeatureSkewError) throw new PipelineError("model", err.message);
+          throw err;
+        }
+
+        // Only tickers with a close on the latest date get a score.
+        const stale = new Set(priceReport.staleTickers);
+        const rowsIdx = aligned.tickers.map((_, i) => i).filter((i) => !stale.has(aligned.tickers[i]!));
+        const nF = aligned.featureNames.length;
+        const tickers = rowsIdx.map((i) => aligned.tickers[i]!);
+        const rows = new Float64Array(tickers.length * nF);
+        rowsIdx.forEach((i, r) => rows.set(aligned.values.subarray(i * nF, (i + 1) * nF), r * nF));
+        if (tickers.length === 0) throw new PipelineError("score", `no ticker has a close on ${all.date}`);
+        const alpha = await step("score", timings, () => loaded.predict(rows, tickers.length));
+        const bad = alpha.findIndex((a) => !Number.isFinite(a));
+        if (bad >= 0) throw new PipelineError("score", `non-finite prediction for ${tickers[bad]}`);
+        progress(`score: ${tickers.length} tickers on ${all.date}`);
+        const shap = await step("shap", timings, () => loaded.shap(rows, tickers.length));
+        progress(`shap: ${tickers.length} × ${nF + 1} values in one batch`);
+
+        const previous = await step("previous", timings, async (): Promise<ExpectedPanel | null> => {
+          try {
+            return await decodeExpectedPanel(await readFile(join(dataDir, EXPECTED_LATEST)));
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== "ENOENT")
+              progress(
+                `previous panel unreadable, turnover skipped: ${err instanceof Error ? err.message : String(err)}`,
+              );
+            return null;
+          }
+        });
+
+        const panelOut: ExpectedPanel = { asOf: all.date, tickers, alpha };
+        const html = await step("report", timings, () =>
+          renderReport({
+            asOf: all.date,
+            generatedAt: clock().toISOString(),
+            featureSet: all.featureSet,
+            tickers,
+            alpha,
+            featureNames: aligned.featureNames,
+            featureValues: rows,
+            shap,
+            previous: previous !== null && previous.asOf !== all.date ? previous : null,
+            model: {
+              path: modelRel,
+              format: loaded.format,
+              sha256,
+              trees: loaded.numTrees,
+              modifiedAt: modelStat.mtime.toISOString(),
+            },
+            prices: {
+              source: relative(dataDir, priceReport.source).startsWith("..")
+                ? priceReport.source
+                : relative(dataDir, priceReport.source),
+              firstDate: priceReport.firstDate,
+              lastDate: priceReport.lastDate,
+              dates: priceReport.dates,
+              gaps: priceReport.gaps.length,
+              staleTickers: priceReport.staleTickers,
+            },
+          }),
+        );
+        const panelBytes = encodeExpectedPanel(panelOut);
+        const featureBytes = encodePanelFeatures({
+          asOf: all.date,
+          featureSet: all.featureSet,
+          tickers: all.tickers,
+          featureNames: all.featureNames,
+          values: all.values,
+        });
+
+        const outputs = [reportPath(all.date), historyPath(all.date), FEATURES_LATEST, EXPECTED_LATEST];
+        await step("write", timings, async () => {
+          await write(join(dataDir, outputs[0]!), html);
+          await write(join(dataDir, outputs[1]!), panelBytes);
+          await write(join(dataDir, outputs[2]!), featureBytes);
+          await write(join(dataDir, outputs[3]!), panelBytes);
+        });
+        progress(`wrote ${outputs.join(", ")}`);
+
+        return {
+          asOf: all.date,
+          featureSet: all.featureSet,
+          tickers: all.tickers.length,
+          scored: tickers.length,
+          skipped: priceReport.staleTickers,
           gaps: priceReport.gaps.length,
-          staleTickers: priceReport.staleTickers,
-        },
-      }),
-    );
-    const panelBytes = encodeExpectedPanel(panelOut);
-    const featureBytes = encodePanelFeatures({
-      asOf: all.date,
-      featureSet: all.featureSet,
-      tickers: all.tickers,
-      featureNames: all.featureNames,
-      values: all.values,
-    });
-
-    const outputs = [reportPath(all.date), historyPath(all.date), FEATURES_LATEST, EXPECTED_LATEST];
-    await step("write", timings, async () => {
-      await write(join(dataDir, outputs[0]!), html);
-      await write(join(dataDir, outputs[1]!), panelBytes);
-      await write(join(dataDir, outputs[2]!), featureBytes);
-      await write(join(dataDir, outputs[3]!), panelBytes);
-    });
-    progress(`wrote ${outputs.join(", ")}`);
-
-    const finishedAt = clock().toISOString();
-    const summary: PipelineSummary = {
-      ok: true,
-      status: "succeeded",
-      startedAt,
-      finishedAt,
-      lastSuccess: finishedAt,
-      asOf: all.date,
-      featureSet: all.featureSet,
-      tickers: all.tickers.length,
-      scored: tickers.length,
-      skipped: priceReport.staleTickers,
-      gaps: priceReport.gaps.length,
-      model: { path: modelRel, format: loaded.format, sha256, trees: loaded.numTrees },
-      prices: {
-        source: priceReport.source,
-        firstDate: priceReport.firstDate,
-        lastDate: priceReport.lastDate,
+          model: { path: modelRel, format: loaded.format, sha256, trees: loaded.numTrees },
+          prices: {
+            source: priceReport.source,
+            firstDate: priceReport.firstDate,
+            lastDate: priceReport.lastDate,
+          },
+          outputs,
+          stepsMs: timings,
+        };
       },
-      outputs,
-      stepsMs: timings,
-    };
-    await writePipelineSummary(dataDir, summary);
-    return summary;
+    });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const failed: PipelineSummary = {
-      ok: false,
-      status: "failed",
-      startedAt,
-      finishedAt: clock().toISOString(),
-      lastSuccess: previousSummary?.lastSuccess ?? null,
-      error: message,
-      stepsMs: timings,
-    };
-    await writePipelineSummary(dataDir, failed).catch(() => undefined);
-    throw err instanceof PipelineError ? err : new PipelineError("pipeline", message);
+    throw err instanceof PipelineError
+      ? err
+      : new PipelineError("pipeline", err instanceof Error ? err.message : String(err));
   } finally {
-    model?.dispose();
+    held.model?.dispose();
   }
 }

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { listArchives, resolveArchive, runBackup, verifyArchive } from "../../backup/index.js";
 import { BACKUP_SUMMARY } from "../../contract/data-layout.js";
 import { BACKUP_ENV, envValue } from "../../contract/env.js";
-import { jobLog, resolveLogFormat } from "../../pipeline/progress.js";
+import { backupsDirSetting, dataDirSetting, flagOrEnv, runJob } from "../../job/cli.js";
 import { UsageError, type Command } from "../command.js";
 
 function days(flag: string, text: string | undefined, fallback: number): number {
@@ -46,51 +46,43 @@ verify  re-reads an archive (default: the newest; 'all' for every one) and
         "log-format": { type: "string" },
       },
     });
-    const env = process.env;
-    const backupsDir = values["backups-dir"] ?? envValue(env, BACKUP_ENV.backupsDir) ?? "backups";
-    let log;
-    try {
-      log = jobLog("backup", resolveLogFormat(values["log-format"]));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const progress = (line: string) => log.info(line);
-    if (positionals.length !== 1 || (positionals[0] !== "run" && positionals[0] !== "verify"))
-      throw new UsageError("expected exactly one action: run or verify");
-    if (positionals[0] === "verify") {
-      const which = values.archive;
-      const paths =
-        which === "all"
-          ? (await listArchives(backupsDir)).map((a) => a.path)
-          : [await resolveArchive(backupsDir, which)];
-      if (paths.length === 0) throw new Error(`no backup archive in ${backupsDir}`);
-      for (const p of paths) {
-        const m = await verifyArchive(p);
-        progress(`${p}: OK, ${m.files.length} files, ${m.totalBytes} bytes, created ${m.createdAt}`);
+    const backupsDir = backupsDirSetting(values["backups-dir"]);
+    return runJob("backup", values["log-format"], async (job) => {
+      if (positionals.length !== 1 || (positionals[0] !== "run" && positionals[0] !== "verify"))
+        throw new UsageError("expected exactly one action: run or verify");
+      if (positionals[0] === "verify") {
+        const which = values.archive;
+        const paths =
+          which === "all"
+            ? (await listArchives(backupsDir)).map((a) => a.path)
+            : [await resolveArchive(backupsDir, which)];
+        if (paths.length === 0) throw new Error(`no backup archive in ${backupsDir}`);
+        for (const p of paths) {
+          const m = await verifyArchive(p);
+          job.progress(`${p}: OK, ${m.files.length} files, ${m.totalBytes} bytes, created ${m.createdAt}`);
+        }
+        return 0;
       }
+      const options = {
+        dataDir: dataDirSetting(values["data-dir"]),
+        backupsDir,
+        retentionDays: days(
+          "--retention-days",
+          flagOrEnv(values["retention-days"], BACKUP_ENV.retentionDays),
+          30,
+        ),
+        reportsRetentionDays: days(
+          "--reports-retention-days",
+          flagOrEnv(values["reports-retention-days"], BACKUP_ENV.reportsRetentionDays),
+          90,
+        ),
+        verify:
+          values["no-verify"] !== true && envValue(process.env, BACKUP_ENV.verify)?.toLowerCase() !== "false",
+        progress: job.progress,
+      };
+      const summary = await job.work(runBackup(options));
+      job.progress(`done: ${summary.archive} (${summary.files} files, ${summary.archiveBytes} bytes)`);
       return 0;
-    }
-    const envVerify = envValue(env, BACKUP_ENV.verify);
-    const summary = await runBackup({
-      dataDir: values["data-dir"] ?? envValue(env, BACKUP_ENV.dataDir) ?? ".",
-      backupsDir,
-      retentionDays: days(
-        "--retention-days",
-        values["retention-days"] ?? envValue(env, BACKUP_ENV.retentionDays),
-        30,
-      ),
-      reportsRetentionDays: days(
-        "--reports-retention-days",
-        values["reports-retention-days"] ?? envValue(env, BACKUP_ENV.reportsRetentionDays),
-        90,
-      ),
-      verify: values["no-verify"] !== true && envVerify?.toLowerCase() !== "false",
-      progress,
-    }).catch((err: unknown) => {
-      log.error(err instanceof Error ? err.message : String(err));
-      throw err;
     });
-    progress(`done: ${summary.archive} (${summary.files} files, ${summary.archiveBytes} bytes)`);
-    return 0;
   },
 };

@@ -8,15 +8,15 @@ import {
   PIPELINE_SUMMARY,
   reportPath,
 } from "../../contract/data-layout.js";
-import { envValue, PIPELINE_ENV } from "../../contract/env.js";
+import { PIPELINE_ENV } from "../../contract/env.js";
 import {
   DEFAULT_MODEL_FORMAT,
   MODEL_FORMAT_OPTIONS,
   type ModelFormatOption,
 } from "../../contract/model-format.js";
-import { jobLog, resolveLogFormat } from "../../pipeline/progress.js";
+import { dataDirSetting, flagOrEnv, runJob } from "../../job/cli.js";
 import { runPipeline } from "../../pipeline/run.js";
-import { loadWasmModel } from "../../pipeline/wasm-model.js";
+import { loadExplainableModel } from "../../treeshap/model.js";
 import { UsageError, type Command } from "../command.js";
 
 export const pipelineCommand: Command = {
@@ -51,35 +51,26 @@ previous panel is left as it was.
     });
     if (positionals[0] !== "run" || positionals.length !== 1)
       throw new UsageError("expected exactly one action: run");
-    const env = process.env;
-    const format = values["model-format"] ?? envValue(env, PIPELINE_ENV.modelFormat) ?? DEFAULT_MODEL_FORMAT;
+    const format = flagOrEnv(values["model-format"], PIPELINE_ENV.modelFormat) ?? DEFAULT_MODEL_FORMAT;
     if (!(MODEL_FORMAT_OPTIONS as readonly string[]).includes(format))
       throw new UsageError(
         `--model-format must be one of ${MODEL_FORMAT_OPTIONS.join(", ")}, not '${format}'`,
       );
-    const dataDir = values["data-dir"] ?? envValue(env, PIPELINE_ENV.dataDir) ?? ".";
-    const modelPath = values.model ?? envValue(env, PIPELINE_ENV.modelPath);
-    let log;
-    try {
-      log = jobLog("pipeline", resolveLogFormat(values["log-format"]));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const started = Date.now();
-    const summary = await runPipeline({
-      dataDir,
-      ...(values.prices === undefined ? {} : { prices: values.prices }),
-      ...(modelPath === undefined ? {} : { modelPath }),
-      modelFormat: format as ModelFormatOption,
-      loadModel: loadWasmModel,
-      progress: (line) => log.info(line),
-    }).catch((err: unknown) => {
-      log.error(err instanceof Error ? err.message : String(err));
-      throw err;
+    const dataDir = dataDirSetting(values["data-dir"]);
+    const modelPath = flagOrEnv(values.model, PIPELINE_ENV.modelPath);
+    return runJob("pipeline", values["log-format"], async (job) => {
+      const summary = await job.work(
+        runPipeline({
+          dataDir,
+          ...(values.prices === undefined ? {} : { prices: values.prices }),
+          ...(modelPath === undefined ? {} : { modelPath }),
+          modelFormat: format as ModelFormatOption,
+          loadModel: loadExplainableModel,
+          progress: job.progress,
+        }),
+      );
+      job.progress(`done in ${job.elapsed(1)} s: ${summary.scored} tickers scored as of ${summary.asOf}`);
+      return 0;
     });
-    log.info(
-      `done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.scored} tickers scored as of ${summary.asOf}`,
-    );
-    return 0;
   },
 };

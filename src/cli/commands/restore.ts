@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { resolveArchive, runRestore } from "../../backup/index.js";
-import { envValue, RESTORE_ENV } from "../../contract/env.js";
-import { jobLog, resolveLogFormat } from "../../pipeline/progress.js";
+import { RESTORE_ENV } from "../../contract/env.js";
+import { backupsDirSetting, dataDirSetting, runJob } from "../../job/cli.js";
 import { UsageError, type Command } from "../command.js";
 
 export const restoreCommand: Command = {
@@ -31,25 +31,15 @@ newer data (a later panel, or files changed after the archive was made) unless
       },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const env = process.env;
-    const backupsDir = values["backups-dir"] ?? envValue(env, RESTORE_ENV.backupsDir) ?? "backups";
-    let log;
-    try {
-      log = jobLog("restore", resolveLogFormat(values["log-format"]));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const started = Date.now();
-    const result = await runRestore({
-      dataDir: values["data-dir"] ?? envValue(env, RESTORE_ENV.dataDir) ?? ".",
-      archive: await resolveArchive(backupsDir, values.from),
-      force: values.force === true,
-      progress: (line) => log.info(line),
-    }).catch((err: unknown) => {
-      log.error(err instanceof Error ? err.message : String(err));
-      throw err;
+    const backupsDir = backupsDirSetting(values["backups-dir"]);
+    return runJob("restore", values["log-format"], async (job) => {
+      const dataDir = dataDirSetting(values["data-dir"]);
+      const archive = await resolveArchive(backupsDir, values.from);
+      const result = await job.work(
+        runRestore({ dataDir, archive, force: values.force === true, progress: job.progress }),
+      );
+      job.progress(`done in ${job.elapsed(2)} s from ${result.archive}`);
+      return 0;
     });
-    log.info(`done in ${((Date.now() - started) / 1000).toFixed(2)} s from ${result.archive}`);
-    return 0;
   },
 };

@@ -28,7 +28,12 @@ const XGB_FILES = [
   readFileSync(join(SAMPLE, "xgboost/model.xgb.json"), "utf8"),
   readFileSync(join(FIXTURE_DIR, "xgb_categorical.json"), "utf8"),
   readFileSync(join(FIXTURE_DIR, "xgb_dart.json"), "utf8"),
+  readFileSync(join(FIXTURE_DIR, "xgb_v34_dart.json"), "utf8"),
 ];
+/** XGBoost's binary format (UBJSON), as 2.1 and 3.4 write it. */
+const UBJ_FILES = ["xgb_v21_multiclass.ubj", "xgb_v34_dart.ubj", "xgb_v17_categorical.ubj"].map(
+  (f) => new Uint8Array(readFileSync(join(FIXTURE_DIR, f))),
+);
 
 const WEIRD_TOKENS = [
   "-1",
@@ -53,7 +58,7 @@ const WEIRD_TOKENS = [
 
 type Outcome = { kind: "refused"; code: string } | { kind: "model"; model: TreeEnsemble };
 
-function parseOrRefuse(text: string, format: "lightgbm" | "xgboost"): Outcome {
+function parseOrRefuse(text: string | Uint8Array, format: "lightgbm" | "xgboost"): Outcome {
   try {
     return { kind: "model", model: parseModel(text, format) };
   } catch (e) {
@@ -120,7 +125,11 @@ async function runCore(m: TreeEnsemble): Promise<void> {
   }
 }
 
-async function check(text: string, format: "lightgbm" | "xgboost", seen: Record<string, number>) {
+async function check(
+  text: string | Uint8Array,
+  format: "lightgbm" | "xgboost",
+  seen: Record<string, number>,
+) {
   const out = parseOrRefuse(text, format);
   const key = out.kind === "model" ? "model" : out.code;
   seen[key] = (seen[key] ?? 0) + 1;
@@ -253,6 +262,7 @@ describe("model parsers under structured mutation", () => {
   test("the unmutated files parse and run", async () => {
     for (const t of LGB_FILES) await check(t, "lightgbm", {});
     for (const t of XGB_FILES) await check(t, "xgboost", {});
+    for (const b of UBJ_FILES) await check(b, "xgboost", {});
   });
 
   test("LightGBM text: dropped, duplicated, swapped, cut lines and bad values end in a usable model or a ModelFormatError", async () => {
@@ -276,6 +286,27 @@ describe("model parsers under structured mutation", () => {
         const doc = structuredClone(docs[f % docs.length]!);
         for (const m of muts) mutateJson(doc, m);
         await check(JSON.stringify(doc), "xgboost", seen);
+      }),
+      { numRuns: 400 },
+    );
+    expect(seen.model).toBeGreaterThan(0);
+    expect(Object.keys(seen).length).toBeGreaterThan(2);
+  });
+
+  test("XGBoost UBJSON: bytes replaced, dropped, inserted or cut end in a usable model or a ModelFormatError", async () => {
+    const seen: Record<string, number> = {};
+    const edit = fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), op: fc.nat(3) });
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.array(edit, { minLength: 1, maxLength: 3 }), async (f, edits) => {
+        const b = Array.from(UBJ_FILES[f % UBJ_FILES.length]!);
+        for (const { at, byte, op } of edits) {
+          const i = at % b.length;
+          if (op === 0) b[i] = byte;
+          else if (op === 1) b.splice(i, 1);
+          else if (op === 2) b.splice(i, 0, byte);
+          else b.length = Math.max(1, i);
+        }
+        await check(Uint8Array.from(b), "xgboost", seen);
       }),
       { numRuns: 400 },
     );
