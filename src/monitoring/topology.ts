@@ -10,10 +10,11 @@ export const METRICS_PATH = "/metrics";
 
 /**
  * How the operator itself is scraped when installed by our manifests: its
- * Service is named `maie-operator`, so the ServiceMonitor gives its series
- * `job="maie-operator"`.
+ * metrics Service is `maie-operator-metrics` (config/manager/service.yaml;
+ * Helm: `<fullname>-metrics`, the same for the default release name), so the
+ * ServiceMonitor gives its series `job="maie-operator-metrics"`.
  */
-export const OPERATOR_DEFAULTS = { namespace: "maie-system", job: "maie-operator" } as const;
+export const OPERATOR_DEFAULTS = { namespace: "maie-system", job: "maie-operator-metrics" } as const;
 
 /** Static label on every MAIE alert naming the MaieDeployment it is about (for routing and dashboards). */
 export const INSTANCE_ALERT_LABEL = "maie_deployment";

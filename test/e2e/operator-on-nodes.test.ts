@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { eventually } from "../harness/operator.js";
-import { builtKubernetesVersion } from "../harness/cluster.js";
+import { builtKubernetesVersion } from "../harness/kube-version.js";
 import {
   E2E_NODES,
   ensureOperator,

@@ -9,13 +9,8 @@ import { binary } from "../../src/controlplane/paths.js";
 import { freePort } from "../../src/controlplane/ports.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
-import {
-  builtKubernetesVersion,
-  createNamespace,
-  kubectl,
-  restClient,
-  sharedKubeconfig,
-} from "../harness/cluster.js";
+import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
+import { builtKubernetesVersion } from "../harness/kube-version.js";
 import { eventually } from "../harness/operator.js";
 
 /**

@@ -9,13 +9,8 @@ import { readYamlObjects } from "../../src/controlplane/install-crds.js";
 import { binary } from "../../src/controlplane/paths.js";
 import { delay } from "../../src/controlplane/wait.js";
 import type { RestClient } from "../../src/kube/rest.js";
-import {
-  builtKubernetesVersion,
-  createNamespace,
-  kubectl,
-  restClient,
-  sharedKubeconfig,
-} from "../harness/cluster.js";
+import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
+import { builtKubernetesVersion } from "../harness/kube-version.js";
 import { eventually, markPodsReady } from "../harness/operator.js";
 import { readmeBlock, runnableLines, runScript, type ScriptResult } from "../harness/readme.js";
 

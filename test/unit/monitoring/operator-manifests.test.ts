@@ -9,7 +9,7 @@ import {
   KUSTOMIZE_OPERATOR_SCOPE,
   operatorMonitoringFiles,
 } from "../../../src/monitoring/operator-manifests.js";
-import { builtKubernetesVersion } from "../../harness/cluster.js";
+import { builtKubernetesVersion } from "../../harness/kube-version.js";
 import { run, toolPath } from "./tools.js";
 
 /**

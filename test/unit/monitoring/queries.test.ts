@@ -130,7 +130,7 @@ describe("operator alert and dashboard queries", () => {
         expect(s.matchers).toEqual(
           expect.arrayContaining([
             { name: "namespace", type: "=", value: "maie-system" },
-            { name: "job", type: "=", value: "maie-operator" },
+            { name: "job", type: "=", value: OPERATOR_DEFAULTS.job },
           ]),
         );
       }
