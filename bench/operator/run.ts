@@ -1,5 +1,5 @@
 /**
- * Operator benchmark (SPEC section 9): N MaieDeployments on a real control
+ * Operator benchmark (design §9): N MaieDeployments on a real control
  * plane (etcd + kube-apiserver from tools/build-binaries.sh). Measures
  *  - time until every child is applied and every status written, for the
  *    operator (a separate `maie operator` process), and for a bare client

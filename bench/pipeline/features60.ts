@@ -1,7 +1,7 @@
 import { FEATURES_V1, type FeatureDefinition } from "../../src/features/index.js";
 
 /**
- * A 60-feature set for the pipeline benchmark (SPEC §9: 5,000 tickers × 60
+ * A 60-feature set for the pipeline benchmark (design §9: 5,000 tickers × 60
  * features): feature set v1's 22, plus 38 more of the same kinds over other
  * windows. Computed by the same code as v1; only the list is longer.
  */

@@ -1,5 +1,5 @@
 /**
- * Pipeline benchmark (SPEC §9): 5,000 tickers × 60 features, full batch SHAP
+ * Pipeline benchmark (design §9): 5,000 tickers × 60 features, full batch SHAP
  * and the HTML report, wall time and peak RSS.
  *
  *   node dist/bench/pipeline/run.js [--tickers 5000] [--days 300] [--trees 300] [--leaves 31] [--runs 3]

@@ -23,7 +23,7 @@ Without --data: a temp dir with the sample prices, the sample LightGBM model
 With --data (e.g. bench/scorer/run.sh's 500-tree data in
 ~/.cache/maie/bench-scorer-*), --swap-model names the second model (a copy
 of the same model with one more trailing newline is enough to force a reload).
-SPEC section 9's rate is 200 req/s; the default 400 is twice that.`;
+design §9's rate is 200 req/s; the default 400 is twice that.`;
 
 const { values: o } = parseArgs({
   options: {

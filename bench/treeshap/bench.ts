@@ -1,5 +1,5 @@
 /**
- * SPEC §9 TreeSHAP throughput: ours (WASM, one thread and worker threads on
+ * design §9 TreeSHAP throughput: ours (WASM, one thread and worker threads on
  * every core) against the native peers timed by peers.py on the same rows.
  *
  *   node dist/bench/treeshap/bench.js OUT_DIR

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPEC §9 TreeSHAP benchmark, one command:   bash bench/treeshap/run.sh [rows]
+# design §9 TreeSHAP benchmark, one command:   bash bench/treeshap/run.sh [rows]
 # Trains the three models once (cached in $MAIE_CACHE/bench-treeshap), times the
 # native peers single-threaded (OMP/numba limited to one thread), then ours.
 set -euo pipefail

@@ -1,4 +1,4 @@
-"""Trains the three SPEC §9 benchmark models on synthetic data (once; cached)
+"""Trains the three design §9 benchmark models on synthetic data (once; cached)
 and writes the rows to explain.
 
     python train.py OUT_DIR N_ROWS

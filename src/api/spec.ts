@@ -13,7 +13,7 @@ import {
 } from "./schema-helpers.js";
 
 /**
- * The desired state of a MaieDeployment (SPEC section 2). This zod schema is
+ * The desired state of a MaieDeployment (design §2). This zod schema is
  * the single source of truth: the CRD's OpenAPI schema is generated from it,
  * and the operator parses every object through it to get defaults and types.
  */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The observed state of a MaieDeployment (SPEC section 4). The operator
+ * The observed state of a MaieDeployment (design §4). The operator
  * rebuilds it from the world on every reconcile and writes it only through
  * the /status subresource.
  */

@@ -2,7 +2,7 @@
  * The data volume's layout: where the volumes are mounted in the containers
  * the operator creates, and every folder and file the pipeline, the backup,
  * the restore and the scorer write or read on it, relative to its root
- * (SPEC §7). POSIX paths; join them to a data dir with `node:path`.
+ * (design §7). POSIX paths; join them to a data dir with `node:path`.
  */
 
 /** Where the data volume is mounted in every container. */

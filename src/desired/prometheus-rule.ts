@@ -18,7 +18,7 @@ export interface PrometheusRule extends KubeObject {
 }
 
 /**
- * The PrometheusRule `<cr>` with the alerts of SPEC section 6 for this
+ * The PrometheusRule `<cr>` with the alerts of design §6 for this
  * resource, or null when it is not desired (see `prometheusRuleDecision`).
  * `spec.monitoring.alerts.labels` go on the object, so a Prometheus whose
  * `ruleSelector` wants e.g. `release: prometheus` picks it up. Pure.

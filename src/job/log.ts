@@ -6,7 +6,7 @@ export type LogFormat = "text" | "json";
 
 /**
  * `--log-format`, else `$MAIE_LOG_FORMAT`, else text on a terminal and JSON
- * lines otherwise (a CronJob's pod log, SPEC §6: jobs log JSON).
+ * lines otherwise (a CronJob's pod log, design §6: jobs log JSON).
  */
 export function resolveLogFormat(
   flag: string | undefined,

@@ -1,5 +1,5 @@
 /**
- * The catalogue of metrics MAIE itself exports (SPEC section 6). The scorer
+ * The catalogue of metrics MAIE itself exports (design §6). The scorer
  * and the operator import the names (and help texts) from here when they
  * register their metrics; the alert rules and dashboards import them too, and
  * a unit test proves that every metric an alert or a dashboard reads is either
@@ -52,7 +52,7 @@ export const OPERATOR_METRICS = {
 
 /**
  * Values of the scorer's `endpoint` label: the route path, without query
- * string, exactly as in SPEC section 5. Alerts select on these.
+ * string, exactly as in design §5. Alerts select on these.
  */
 export const SCORER_ENDPOINTS = {
   health: "/health",

@@ -10,7 +10,7 @@ export type ApplyResult = "created" | "updated" | "unchanged";
 /**
  * Server-side apply of one child under the `maie-operator` field manager,
  * with force (we own these fields; another manager's conflicting edit of a
- * field we set is reverted, as SPEC section 3 requires). Writes only when
+ * field we set is reverted, as design §3 requires). Writes only when
  * something would change: first the cached live object is compared, then,
  * if that is inconclusive, the apiserver is asked with a dry-run apply.
  */

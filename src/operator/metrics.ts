@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import { metricHelp, OPERATOR_METRICS as n } from "../monitoring/metric-names.js";
 
 /**
- * The operator's Prometheus metrics (SPEC section 6), on a registry of its
+ * The operator's Prometheus metrics (design §6), on a registry of its
  * own. Names and help texts come from the monitoring catalogue, which the
  * alert rules and dashboards read too.
  */

@@ -1,5 +1,5 @@
 /**
- * The expected panel on the data volume (SPEC §7), in Parquet that pandas
+ * The expected panel on the data volume (design §7), in Parquet that pandas
  * reads as the original MAIE frame.
  *
  * - {@link readExpectedLatest}(dataDir) → {@link ExpectedPanel} `{asOf, tickers, alpha}`

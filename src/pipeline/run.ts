@@ -103,7 +103,7 @@ async function sweepPipelineTemps(dataDir: string): Promise<number> {
 }
 
 /**
- * The daily pipeline (SPEC §7b), as numbered steps:
+ * The daily pipeline (design §7b), as numbered steps:
  * 1. load and validate prices; 2. feature set v1 on the latest date;
  * 3. load the model and align its features; 4. score every ticker with a
  * latest price and compute SHAP for all of them in one batch; 5. read the

@@ -4,7 +4,7 @@ import { readCsv, readParquetRows } from "../table/index.js";
 import type { PricePanel } from "./panel.js";
 
 /**
- * Price input (SPEC §7): CSV or Parquet, long (`date,ticker,close`) or wide
+ * Price input (design §7): CSV or Parquet, long (`date,ticker,close`) or wide
  * (`date,<TICKER>...`). Loading validates it and reports gaps; anything that
  * would make the features wrong is a {@link PricesError} naming the first
  * offending rows.

@@ -9,7 +9,7 @@ import {
 
 /**
  * The scorer's Prometheus metrics, names kept from the original MAIE API
- * (SPEC section 6). One registry per server instance, so tests can run
+ * (design §6). One registry per server instance, so tests can run
  * several servers in one process.
  */
 

@@ -16,7 +16,7 @@ import type { AlertingRule, RuleGroup, Severity } from "./rule-types.js";
 import { type InstanceScope, instanceScope } from "./scope.js";
 
 /**
- * The alerts about one MaieDeployment (SPEC section 6), as Prometheus rule
+ * The alerts about one MaieDeployment (design §6), as Prometheus rule
  * groups. Every selector is scoped to the instance (see `instanceScope`).
  * Thresholds come from `spec.monitoring.alerts`. Each alert has a runbook in
  * docs/runbooks/<alert>.md.

@@ -3,8 +3,8 @@ import type { DesiredContext } from "../meta.js";
 
 /**
  * Whether each monitoring child is desired, and why not when it is not: the
- * operator turns this into the `MonitoringConfigured` condition (SPEC
- * section 4) and, for an explicit `true` with the API missing, an event.
+ * operator turns this into the `MonitoringConfigured` condition (design
+ * §4) and, for an explicit `true` with the API missing, an event.
  */
 
 export type DecisionReason = "Applied" | "Disabled" | "CRDNotInstalled";

@@ -15,7 +15,7 @@ import {
   type Running,
 } from "./fakes.js";
 
-/** Every route of SPEC section 5 against the real server on loopback, with the fake model and panel. */
+/** Every route of design §5 against the real server on loopback, with the fake model and panel. */
 
 let data: DataDir;
 let s: Running;
@@ -324,7 +324,7 @@ describe("GET /explain", () => {
 });
 
 describe("GET /metrics", () => {
-  test("exposes every scorer metric of the monitoring catalogue (SPEC 6) in Prometheus text", async () => {
+  test("exposes every scorer metric of the monitoring catalogue (design §6) in Prometheus text", async () => {
     await fetch(`${s.url}/health`);
     const res = await fetch(`${s.url}/metrics`);
     expect(res.status).toBe(200);

@@ -6,7 +6,7 @@ import { prepareSampleData, runSoak, slope, type SoakResult } from "../../../ben
 /**
  * The CI-sized scorer soak (the bounded command is `node dist/bench/scorer/soak.js`,
  * 60 s by default): a real `maie scorer` process on the sample model at twice
- * SPEC section 9's 200 req/s for 20 s, a valid model renamed in half-way and a
+ * design §9's 200 req/s for 20 s, a valid model renamed in half-way and a
  * corrupt one at three quarters. Asserts outcomes only (errors, status codes,
  * the swap, memory), never latency: the CI machine is shared.
  */

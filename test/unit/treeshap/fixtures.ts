@@ -43,7 +43,7 @@ export function rowMatrix(rows: NativeFixture["rows"]): Float64Array {
   return out;
 }
 
-/** SPEC §8: LightGBM ≤ 1e-6 × (1 + |v|) absolute; XGBoost (float32 inside) ≤ 1e-4 relative, i.e. 1e-4 × max(1, |v|). */
+/** design §8: LightGBM ≤ 1e-6 × (1 + |v|) absolute; XGBoost (float32 inside) ≤ 1e-4 relative, i.e. 1e-4 × max(1, |v|). */
 export function withinTolerance(format: "lightgbm" | "xgboost", ours: number, native: number): boolean {
   const err = Math.abs(ours - native);
   return format === "lightgbm"

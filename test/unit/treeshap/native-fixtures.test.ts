@@ -57,7 +57,7 @@ describe.each(cases)("native fixture %s (%s)", (name, _label, options) => {
     expect(mismatches(fx.format, explainer.predict(rows, n), fx.margin)).toEqual([]);
   });
 
-  test("SHAP values (bias last) match the native library within SPEC §8 tolerance", () => {
+  test("SHAP values (bias last) match the native library within design §8 tolerance", () => {
     expect(mismatches(fx.format, explainer.shap(rows, n), fx.shap)).toEqual([]);
   });
 
