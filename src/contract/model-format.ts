@@ -7,3 +7,7 @@ export const MODEL_FORMAT_OPTIONS = [...MODEL_FORMATS, "auto"] as const;
 export type ModelFormatOption = (typeof MODEL_FORMAT_OPTIONS)[number];
 
 export const DEFAULT_MODEL_FORMAT = "auto" satisfies ModelFormatOption;
+
+export function isModelFormatOption(value: string): value is ModelFormatOption {
+  return (MODEL_FORMAT_OPTIONS as readonly string[]).includes(value);
+}

@@ -1,5 +1,6 @@
 import { modelFeatureImportance } from "../models/importance.js";
-import { parseModel, type ModelFormat, type TreeEnsemble } from "../models/load.js";
+import { parseModel, type TreeEnsemble } from "../models/load.js";
+import type { ModelFormatOption } from "../contract/model-format.js";
 import { Explainer, type ExplainerOptions } from "./explainer.js";
 
 /**
@@ -26,7 +27,7 @@ export interface ExplainableModel {
 }
 
 /** Turns a model file's bytes into an {@link ExplainableModel}; rejects (any error) on an invalid file. */
-export type ModelLoader = (bytes: Uint8Array, format: ModelFormat | "auto") => Promise<ExplainableModel>;
+export type ModelLoader = (bytes: Uint8Array, format: ModelFormatOption) => Promise<ExplainableModel>;
 
 /**
  * Binds a parsed ensemble to its own WASM instance. Gain/split importance is

@@ -1,6 +1,11 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { parseModel } from "../../models/load.js";
+import {
+  DEFAULT_MODEL_FORMAT,
+  isModelFormatOption,
+  MODEL_FORMAT_OPTIONS,
+} from "../../contract/model-format.js";
 import { csvRow, readCsv, readParquetRows } from "../../table/index.js";
 import { bindModel } from "../../treeshap/model.js";
 import { UsageError, type Command } from "../command.js";
@@ -128,7 +133,7 @@ export const explainCommand: Command = {
       allowPositionals: true,
       options: {
         model: { type: "string" },
-        format: { type: "string", default: "auto" },
+        format: { type: "string", default: DEFAULT_MODEL_FORMAT },
         rows: { type: "string" },
         out: { type: "string" },
         output: { type: "string", default: "csv" },
@@ -140,8 +145,8 @@ export const explainCommand: Command = {
     if (values.model === undefined) throw new UsageError("--model is required");
     if (values.rows === undefined) throw new UsageError("--rows is required");
     const format = values.format;
-    if (format !== "auto" && format !== "lightgbm" && format !== "xgboost") {
-      throw new UsageError(`--format must be auto, lightgbm or xgboost, not ${format}`);
+    if (!isModelFormatOption(format)) {
+      throw new UsageError(`--format must be ${MODEL_FORMAT_OPTIONS.join(", ")}, not ${format}`);
     }
     const output = values.output;
     if (output !== "csv" && output !== "json")
