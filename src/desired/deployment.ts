@@ -25,6 +25,7 @@ import {
   dataVolumeLabels,
   envVar,
   mergeEnv,
+  readOnlyDataMount,
   resourceRequirements,
   scorerImage,
   tmpMount,
@@ -44,6 +45,9 @@ import { APP_PORT_NAME, HTTP_PORT_NAME } from "./service.js";
  *   data-volume label and, unless the spec sets an affinity, require the
  *   node of the other pods with that label (see `dataVolumeAffinity`). The
  *   label is on the template only, never in the selector.
+ * - The scorer mounts the data volume read-only (it only reads; the
+ *   pipeline and backup Jobs write). The app container keeps a writable
+ *   mount: what it does with /data is the user's.
  * - The pod template carries `maie.io/config-hash`, the sha256 of the
  *   template itself: any change that needs new pods changes the hash, and
  *   nothing else does.
@@ -96,7 +100,7 @@ function scorerContainer(cr: MaieDeployment, ctx: DesiredContext): V1Container {
     envVar(SCORER_ENV.readinessRequiresModel, scorer.readinessRequiresModel),
     envVar(SCORER_ENV.logLevel, scorer.logLevel),
   ];
-  const volumeMounts: V1VolumeMount[] = [dataMount, tmpMount()];
+  const volumeMounts: V1VolumeMount[] = [readOnlyDataMount, tmpMount()];
   if (scorer.auth !== undefined) {
     env.push(envVar(SCORER_ENV.tokenFile, AUTH_TOKEN_FILE));
     volumeMounts.push({ name: VOLUMES.auth, mountPath: AUTH_MOUNT, readOnly: true });
