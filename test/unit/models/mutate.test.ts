@@ -300,6 +300,7 @@ describe("model parsers under structured mutation", () => {
       fc.asyncProperty(fc.nat(), fc.array(edit, { minLength: 1, maxLength: 3 }), async (f, edits) => {
         const b = Array.from(UBJ_FILES[f % UBJ_FILES.length]!);
         for (const { at, byte, op } of edits) {
+          if (b.length === 0) break;
           const i = at % b.length;
           if (op === 0) b[i] = byte;
           else if (op === 1) b.splice(i, 1);

@@ -221,6 +221,7 @@ describe("UBJSON decoder", () => {
         (edits) => {
           const b = Array.from(ubj);
           for (const { at, byte, op } of edits) {
+            if (b.length === 0) break;
             const i = at % b.length;
             if (op === 0) b[i] = byte;
             else if (op === 1) b.splice(i, 1);
