@@ -1,11 +1,11 @@
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
-import { ControlPlane } from "../../controlplane/controlplane.js";
-import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../controlplane/install-crds.js";
-import { CRD_FILE } from "../../api/group.js";
-import { RestClient } from "../../kube/rest.js";
-import type { Command } from "../command.js";
-import { DEV_IMAGE, nodeImageArchives } from "../../controlplane/node-images.js";
+import { ControlPlane } from "./controlplane.js";
+import { installCrds, prometheusOperatorCrds, readYamlObjects } from "./install-crds.js";
+import { CRD_FILE } from "../../src/api/group.js";
+import { RestClient } from "../../src/kube/rest.js";
+import type { Command } from "../../src/cli/command.js";
+import { DEV_IMAGE, nodeImageArchives } from "./node-images.js";
 
 export const controlplaneCommand: Command = {
   name: "controlplane",

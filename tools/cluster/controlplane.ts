@@ -15,7 +15,7 @@ import { nodeAddress, NodeNetwork } from "./node-network.js";
 import { waitNodesReady } from "./node-ready.js";
 import { installLocalVolumes, planLocalVolumes } from "./local-volumes.js";
 import { KubeConfig } from "@kubernetes/client-node";
-import { RestClient } from "../kube/rest.js";
+import { RestClient } from "../../src/kube/rest.js";
 
 /**
  * A real Kubernetes control plane on loopback for tests, the demo and people:

@@ -3,9 +3,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
-import { APPLY_PATCH, type RestClient } from "../kube/rest.js";
-import { RESOURCE_TYPES, resourcePath } from "../kube/resources.js";
-import type { KubeObject } from "../kube/object.js";
+import { APPLY_PATCH, type RestClient } from "../../src/kube/rest.js";
+import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
+import type { KubeObject } from "../../src/kube/object.js";
 import { delay } from "./wait.js";
 
 const run = promisify(execFile);

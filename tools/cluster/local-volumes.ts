@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { RestClient } from "../kube/rest.js";
-import { isConflict } from "../kube/rest.js";
+import type { RestClient } from "../../src/kube/rest.js";
+import { isConflict } from "../../src/kube/rest.js";
 
 /** The default StorageClass of a harness cluster: pre-made `local` volumes, bound where the first pod lands. */
 export const LOCAL_STORAGE_CLASS = "maie-local";

@@ -1,5 +1,5 @@
 import { KubeConfig } from "@kubernetes/client-node";
-import { RestClient } from "../kube/rest.js";
+import { RestClient } from "../../src/kube/rest.js";
 import { waitFor } from "./wait.js";
 import { nodeSchedulable, type NodeList } from "./node-status.js";
 

@@ -1,7 +1,7 @@
 import { accessSync, constants } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { DEV_ENV } from "../contract/env.js";
+import { DEV_ENV } from "../../src/contract/env.js";
 
 /** Where tools/build-binaries.sh puts the Go-built binaries (outside the repo, reused across runs). */
 export function cacheDir(): string {

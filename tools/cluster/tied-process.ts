@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { openSync, closeSync } from "node:fs";
-import { DEV_ENV } from "../contract/env.js";
+import { DEV_ENV } from "../../src/contract/env.js";
 
 /**
  * A child process that cannot outlive us. Node has no PR_SET_PDEATHSIG, so a
