@@ -4,8 +4,8 @@
  * MaieDeployments.
  */
 import { KubeConfig } from "@kubernetes/client-node";
-import { ControlPlane } from "../../src/controlplane/controlplane.js";
-import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../src/controlplane/install-crds.js";
+import { ControlPlane } from "../../tools/cluster/controlplane.js";
+import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../tools/cluster/install-crds.js";
 import { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 

@@ -12,9 +12,9 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { ControlPlane } from "../../src/controlplane/controlplane.js";
-import { freePort } from "../../src/controlplane/ports.js";
-import { delay } from "../../src/controlplane/wait.js";
+import type { ControlPlane } from "../../tools/cluster/controlplane.js";
+import { freePort } from "../../tools/cluster/ports.js";
+import { delay } from "../../tools/cluster/wait.js";
 import { parseMaieDeployment } from "../../src/api/parse.js";
 import { desiredChildren } from "../../src/desired/children.js";
 import { APPLY_PATCH, type RestClient } from "../../src/kube/rest.js";

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { freePort } from "../../src/controlplane/ports.js";
-import { delay } from "../../src/controlplane/wait.js";
+import { freePort } from "../../tools/cluster/ports.js";
+import { delay } from "../../tools/cluster/wait.js";
 import { MERGE_PATCH, type RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { createMaieDeployments, pool } from "./bench-cluster.js";

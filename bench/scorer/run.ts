@@ -5,7 +5,7 @@ import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../src/controlplane/ports.js";
+import { freePort } from "../../tools/cluster/ports.js";
 
 /**
  * bench/scorer: the scorer and the FastAPI + LightGBM baseline on loopback,

@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../src/controlplane/ports.js";
+import { freePort } from "../../tools/cluster/ports.js";
 
 /**
  * The scorer soak (issue 9, point 3): a real `maie scorer` process under a

@@ -3,9 +3,9 @@ import { createInterface } from "node:readline";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ControlPlane } from "../../src/controlplane/controlplane.js";
-import { nodeImageArchives } from "../../src/controlplane/node-images.js";
-import { sweepStaleNodeClusters } from "../../src/controlplane/stale-clusters.js";
+import { ControlPlane } from "../../tools/cluster/controlplane.js";
+import { nodeImageArchives } from "../../tools/cluster/node-images.js";
+import { sweepStaleNodeClusters } from "../../tools/cluster/stale-clusters.js";
 import { kubectl } from "../harness/cluster.js";
 import { eventually } from "../harness/operator.js";
 

@@ -4,8 +4,8 @@ import { promisify } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
-import { ControlPlane, type ControlPlaneOptions } from "../../src/controlplane/controlplane.js";
-import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../src/controlplane/install-crds.js";
+import { ControlPlane, type ControlPlaneOptions } from "../../tools/cluster/controlplane.js";
+import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../tools/cluster/install-crds.js";
 import { CRD_FILE } from "../../src/api/group.js";
 
 const run = promisify(execFile);

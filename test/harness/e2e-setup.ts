@@ -1,5 +1,5 @@
-import { ControlPlane } from "../../src/controlplane/controlplane.js";
-import { nodeImageArchives } from "../../src/controlplane/node-images.js";
+import { ControlPlane } from "../../tools/cluster/controlplane.js";
+import { nodeImageArchives } from "../../tools/cluster/node-images.js";
 import { E2E_KUBECONFIG_ENV, E2E_NODES } from "./e2e.js";
 
 /**

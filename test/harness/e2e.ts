@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Agent, request as httpsRequest } from "node:https";
 import { parse } from "yaml";
-import { DEV_IMAGE } from "../../src/controlplane/node-images.js";
+import { DEV_IMAGE } from "../../tools/cluster/node-images.js";
 import { createInterface } from "node:readline";
-import { binary } from "../../src/controlplane/paths.js";
+import { binary } from "../../tools/cluster/paths.js";
 import { kubectl, type KubectlResult } from "./cluster.js";
 
 /** The kubeconfig of the e2e project's cluster (set by its global setup). */

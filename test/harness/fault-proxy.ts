@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { Agent, createServer, request, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ControlPlaneCerts } from "../../src/controlplane/certs.js";
+import type { ControlPlaneCerts } from "../../tools/cluster/certs.js";
 
 /**
  * An HTTPS proxy between a client and a real kube-apiserver that throws the

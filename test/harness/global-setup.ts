@@ -1,5 +1,5 @@
-import { ControlPlane } from "../../src/controlplane/controlplane.js";
-import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../src/controlplane/install-crds.js";
+import { ControlPlane } from "../../tools/cluster/controlplane.js";
+import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../tools/cluster/install-crds.js";
 import { CRD_FILE } from "../../src/api/group.js";
 import { restClient, SHARED_KUBECONFIG_ENV } from "./cluster.js";
 

@@ -1,4 +1,4 @@
-import type { ControlPlane } from "../../src/controlplane/controlplane.js";
+import type { ControlPlane } from "../../tools/cluster/controlplane.js";
 
 export default async function globalTeardown(): Promise<void> {
   const controlPlane = (globalThis as { __maieControlPlane?: ControlPlane }).__maieControlPlane;

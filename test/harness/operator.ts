@@ -2,7 +2,7 @@ import { pino } from "pino";
 import { loadOperatorConfig } from "../../src/operator/config.js";
 import { startOperator, type OperatorHandle } from "../../src/operator/operator.js";
 import type { RestClient } from "../../src/kube/rest.js";
-import { delay } from "../../src/controlplane/wait.js";
+import { delay } from "../../tools/cluster/wait.js";
 
 export interface TestOperator {
   readonly handle: OperatorHandle;

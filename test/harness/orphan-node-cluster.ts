@@ -3,8 +3,8 @@
  * node, prints its network namespace and directory as one JSON line, then
  * waits to be killed.
  */
-import { ControlPlane } from "../../src/controlplane/controlplane.js";
-import { nodeImageArchives } from "../../src/controlplane/node-images.js";
+import { ControlPlane } from "../../tools/cluster/controlplane.js";
+import { nodeImageArchives } from "../../tools/cluster/node-images.js";
 
 const cp = await ControlPlane.start({ nodes: 1, images: nodeImageArchives() });
 process.stdout.write(`${JSON.stringify({ netns: cp.netns, dir: cp.dir })}\n`);

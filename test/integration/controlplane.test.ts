@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { ControlPlane } from "../../src/controlplane/controlplane.js";
-import { delay } from "../../src/controlplane/wait.js";
+import { ControlPlane } from "../../tools/cluster/controlplane.js";
+import { delay } from "../../tools/cluster/wait.js";
 import { kubectl } from "../harness/cluster.js";
 
 function alive(pid: number): boolean {

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { renderKubeconfig } from "../../src/controlplane/kubeconfig.js";
+import { renderKubeconfig } from "../../tools/cluster/kubeconfig.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { createNamespace, kubectl, startPrivateCluster, type TestCluster } from "../harness/cluster.js";
 import { childNames, listObjects, unconverged } from "../harness/convergence.js";

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { installCrds, prometheusOperatorCrds } from "../../src/controlplane/install-crds.js";
+import { installCrds, prometheusOperatorCrds } from "../../tools/cluster/install-crds.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { createNamespace, kubectl, startPrivateCluster, type TestCluster } from "../harness/cluster.js";
 import { eventually, startTestOperator, type TestOperator } from "../harness/operator.js";

@@ -3,7 +3,7 @@ import { stringify } from "yaml";
 import type { KubeObject } from "../../src/kube/object.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
-import { freePort } from "../../src/controlplane/ports.js";
+import { freePort } from "../../tools/cluster/ports.js";
 import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
 import { eventually } from "../harness/operator.js";
 

@@ -1,15 +1,15 @@
 import { parse } from "yaml";
-import { nodeAddress } from "../../../src/controlplane/node-network.js";
-import { parseProxyArgs } from "../../../src/controlplane/netns-proxy.js";
+import { nodeAddress } from "../../../tools/cluster/node-network.js";
+import { parseProxyArgs } from "../../../tools/cluster/netns-proxy.js";
 import {
   cniConfList,
   containerdConfig,
   kubeletConfig,
   type NodePaths,
-} from "../../../src/controlplane/node-config.js";
-import { mountsUnder } from "../../../src/controlplane/host-cleanup.js";
-import { localPersistentVolume, planLocalVolumes } from "../../../src/controlplane/local-volumes.js";
-import { nodeSchedulable } from "../../../src/controlplane/node-status.js";
+} from "../../../tools/cluster/node-config.js";
+import { mountsUnder } from "../../../tools/cluster/host-cleanup.js";
+import { localPersistentVolume, planLocalVolumes } from "../../../tools/cluster/local-volumes.js";
+import { nodeSchedulable } from "../../../tools/cluster/node-status.js";
 
 const paths: NodePaths = {
   dir: "/tmp/cp/nodes/maie-node-1",

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { binary } from "../../../src/controlplane/paths.js";
+import { binary } from "../../../tools/cluster/paths.js";
 
 /** The real actionlint (built from its Go module by tools/build-binaries.sh) accepts every workflow. */
 

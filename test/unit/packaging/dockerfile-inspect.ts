@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { binary } from "../../../src/controlplane/paths.js";
+import { binary } from "../../../tools/cluster/paths.js";
 
 /**
  * The JSON printed by tools/gobin/dockerfile-inspect: the Dockerfile as

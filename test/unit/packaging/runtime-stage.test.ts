@@ -247,6 +247,24 @@ describe("runtime stage (reproduced from the Dockerfile)", () => {
     expect(p.out()).toMatch(/operator/);
   });
 
+  test("carries no development tooling: no local control plane code, no controlplane command", async () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+      );
+    const shipped = files(join(app, "dist")).map((f) => f.slice(app.length + 1));
+    expect(shipped.length).toBeGreaterThan(50);
+    // tools/cluster is where the local control plane lives; nothing of it, or of tests, ships.
+    expect(
+      shipped.filter(
+        (f) => /^dist\/(tools|test|bench)\//.test(f) || /controlplane|netns-proxy|kube-node/.test(f),
+      ),
+    ).toEqual([]);
+    const p = start(["controlplane", "--help"]);
+    expect(await p.exited).toBe(2);
+    expect(p.err()).toMatch(/unknown command 'controlplane'/);
+  });
+
   test("maie pipeline run writes only to the data volume, then maie scorer serves it read-only and drains on SIGTERM", async () => {
     const pipeline = start(["pipeline", "run", "--data-dir", data, "--log-format", "json"]);
     const code = await pipeline.exited;
