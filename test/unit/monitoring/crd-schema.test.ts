@@ -1,7 +1,4 @@
-import {
-  PROMETHEUS_OPERATOR_MODULE,
-  prometheusOperatorCrds,
-} from "../../../tools/cluster/install-crds.js";
+import { PROMETHEUS_OPERATOR_MODULE, prometheusOperatorCrds } from "../../../tools/cluster/install-crds.js";
 import { buildOperatorPrometheusRule, buildPrometheusRule } from "../../../src/desired/prometheus-rule.js";
 import { buildServiceMonitor } from "../../../src/desired/service-monitor.js";
 import type { KubeObject } from "../../../src/kube/object.js";
