@@ -205,7 +205,7 @@ export const METRIC_CATALOGUE: readonly MetricDoc[] = [
   {
     name: OPERATOR_METRICS.applyTotal,
     type: "counter",
-    help: "Child applies by kind and result (created, updated, unchanged, deleted, error).",
+    help: "Child applies by kind and result (created, updated, unchanged, deleted, conflict, error).",
     labels: ["kind", "result"],
     exporter: "operator",
   },

@@ -55,7 +55,8 @@ function isInvalid(err: unknown): boolean {
   return err instanceof KubeApiError && err.status === 422;
 }
 
-async function readLive(client: KubeClient, path: string): Promise<KubeObject | undefined> {
+/** The live object at `path`, or undefined when there is none. */
+export async function readLive(client: KubeClient, path: string): Promise<KubeObject | undefined> {
   try {
     return await client.request<KubeObject>("GET", path);
   } catch (err) {

@@ -13,8 +13,10 @@ import { names, type Capabilities, type DesiredContext } from "../desired/meta.j
 import { canonicalJson, sha256Of } from "../desired/plain.js";
 import type { KubeObject } from "../kube/object.js";
 import { APPLY_PATCH, type KubeClient } from "../kube/rest.js";
-import { RESOURCE_TYPES, resourcePath, type KindName } from "../kube/resources.js";
-import { applyChild, deleteChild } from "./apply.js";
+import { RESOURCE_TYPES, resourcePath, resourceType, type KindName } from "../kube/resources.js";
+import { childConflict } from "./adoption.js";
+import { specProblems } from "./spec-checks.js";
+import { applyChild, deleteChild, readLive } from "./apply.js";
 import { handOverReplicas } from "./replicas-handover.js";
 import type { EventRecorder } from "./events.js";
 import type { OperatorMetrics } from "./metrics.js";
@@ -62,7 +64,8 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
   const raw = deps.resources.get(namespace, name) as (KubeObject & RawMaieDeployment) | undefined;
   if (raw === undefined || raw.metadata.deletionTimestamp !== undefined) return Action.awaitChange();
 
-  // 2. Parse the spec with every default; an unparseable spec is reported in status, not retried in a loop.
+  // 2. Parse the spec with every default, then check what the schema cannot (an unknown time zone); an invalid
+  //    spec is reported in status, not retried in a loop, and nothing is applied.
   const parsed = parseMaieDeployment(raw);
   const now = new Date(deps.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
   const reportInvalid = async (message: string): Promise<Action> => {
@@ -76,6 +79,8 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
   };
   if (!parsed.ok) return reportInvalid(parsed.message);
   const cr = parsed.value;
+  const problems = specProblems(cr);
+  if (problems.length > 0) return reportInvalid(problems.join("; "));
 
   // 3. Compute the desired children: a pure function of the resource and the cluster's capabilities.
   //    A spec no valid child can be built from (e.g. the app container on the scorer's port) is InvalidSpec too.
@@ -150,9 +155,15 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
   );
   const wroteStatus = await writeStatus(deps, raw, status);
   log.debug({ changed, wroteStatus, failed: outcomes.filter((o) => !o.applied).length }, "reconciled");
+  // A conflict is news once (like InvalidSpec), not at every resync: only one the stored status did not report yet.
+  const reported = raw.status?.conditions?.find((c) => c.type === "Degraded")?.message ?? "";
+  for (const o of outcomes)
+    if (o.conflict !== undefined && !reported.includes(o.conflict))
+      deps.events.record(cr, "Warning", "ChildConflict", "Apply", o.conflict);
 
-  // 7. Failed applies fail the reconcile (the controller retries it with backoff); otherwise look again after the resync period.
-  const failed = outcomes.filter((o) => !o.applied);
+  // 7. Failed applies fail the reconcile (the controller retries it with backoff); otherwise look again
+  //    after the resync period. A conflict is not retried sooner: only a person can resolve it.
+  const failed = outcomes.filter((o) => !o.applied && o.conflict === undefined);
   if (failed.length > 0)
     throw new ReconcileError(
       `${failed.length} child object(s) failed: ${failed.map((f) => `${f.kind}/${f.name}`).join(", ")}`,
@@ -166,14 +177,31 @@ async function applyOne(
   child: KubeObject,
   log: Logger,
 ): Promise<{ outcome: ChildOutcome; changed: boolean }> {
-  const live = deps.children.get(child.kind)?.get(child.metadata.namespace, child.metadata.name);
+  const what = `${child.kind}/${child.metadata.name}`;
   try {
+    // The informers see only labelled children: a cache miss is read from the apiserver, so an
+    // object someone else created under a child's name is found before anything is applied over it.
+    const live =
+      deps.children.get(child.kind)?.get(child.metadata.namespace, child.metadata.name) ??
+      (await readLive(
+        deps.client,
+        resourcePath(resourceType(child.kind), child.metadata.namespace, child.metadata.name),
+      ));
+    const conflict = childConflict(cr, child, live);
+    if (conflict !== undefined) {
+      deps.metrics.applyTotal.inc({ kind: child.kind, result: "conflict" });
+      log.warn({ kind: child.kind, child: child.metadata.name, reason: conflict }, "child conflict");
+      return {
+        outcome: { kind: child.kind, name: child.metadata.name, applied: false, conflict },
+        changed: false,
+      };
+    }
     await handOverReplicas(deps.client, child, live);
     const result = await applyChild(deps.client, child, live);
     deps.metrics.applyTotal.inc({ kind: child.kind, result });
     if (result !== "unchanged") {
       const reason = result === "created" ? "ChildCreated" : "ChildUpdated";
-      deps.events.record(cr, "Normal", reason, "Apply", `${result} ${child.kind}/${child.metadata.name}`);
+      deps.events.record(cr, "Normal", reason, "Apply", `${result} ${what}`);
       log.info({ kind: child.kind, child: child.metadata.name, result }, "applied child");
     }
     return {
@@ -183,13 +211,7 @@ async function applyOne(
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     deps.metrics.applyTotal.inc({ kind: child.kind, result: "error" });
-    deps.events.record(
-      cr,
-      "Warning",
-      "ApplyFailed",
-      "Apply",
-      `${child.kind}/${child.metadata.name}: ${message}`,
-    );
+    deps.events.record(cr, "Warning", "ApplyFailed", "Apply", `${what}: ${message}`);
     log.error({ kind: child.kind, child: child.metadata.name, err: message }, "apply failed");
     return {
       outcome: { kind: child.kind, name: child.metadata.name, applied: false, error: message },

@@ -16,6 +16,8 @@ export interface ChildOutcome {
   readonly name: string;
   readonly applied: boolean;
   readonly error?: string;
+  /** Not applied because the live object is not ours (see adoption.ts). */
+  readonly conflict?: string;
 }
 
 export type MonitoringOutcome =
@@ -38,7 +40,8 @@ export interface Observations {
 
 export function computeStatus(cr: MaieDeployment, obs: Observations, now: string): MaieDeploymentStatus {
   const generation = cr.metadata.generation;
-  const failed = obs.children.filter((c) => !c.applied);
+  const conflicts = obs.children.filter((c) => c.conflict !== undefined);
+  const failed = obs.children.filter((c) => !c.applied && c.conflict === undefined);
   const d = obs.deployment;
 
   const available: ConditionInput =
@@ -59,6 +62,8 @@ export function computeStatus(cr: MaieDeployment, obs: Observations, now: string
         : { type: "Available", status: "False", reason: "MinimumReplicasUnavailable", message: d.message };
 
   const degradedReasons: { reason: string; message: string }[] = [];
+  if (conflicts.length > 0)
+    degradedReasons.push({ reason: "ChildConflict", message: conflicts.map((c) => c.conflict).join("; ") });
   if (failed.length > 0)
     degradedReasons.push({
       reason: "ApplyFailed",

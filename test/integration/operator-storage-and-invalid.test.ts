@@ -189,3 +189,65 @@ describe("storage and specs the schema cannot catch", () => {
     expect(ready.message).toContain("spec.app.port");
   });
 });
+
+describe("objects the operator did not create are never taken over", () => {
+  type Live = KubeObject & { metadata: { resourceVersion?: string } };
+  const get = (type: keyof typeof RESOURCE_TYPES, name: string) =>
+    client.request<Live>("GET", resourcePath(RESOURCE_TYPES[type], ns, name)).catch(() => undefined);
+
+  test("a pre-existing Service and PVC of the children's names stay untouched (ChildConflict), the rest is applied, and survive deletion", async () => {
+    const service = await client.request<Live>("POST", resourcePath(RESOURCE_TYPES.Service, ns), {
+      body: {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "taken", labels: { owner: "someone-else" } },
+        spec: { ports: [{ name: "web", port: 80 }], selector: { app: "theirs" } },
+      },
+    });
+    const pvc = await client.request<Live>("POST", resourcePath(RESOURCE_TYPES.PersistentVolumeClaim, ns), {
+      body: {
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { name: "taken-data" },
+        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+      },
+    });
+
+    await apply("taken", { backup: { enabled: false } });
+    const degraded = await eventually(
+      async () => {
+        const c = await condition("taken", "Degraded");
+        return c?.reason === "ChildConflict" ? c : undefined;
+      },
+      30_000,
+      "Degraded/ChildConflict",
+    );
+    expect(degraded.status).toBe("True");
+    expect(degraded.message).toContain("Service/taken exists");
+    expect(degraded.message).toContain("PersistentVolumeClaim/taken-data exists");
+    await eventually(() => get("Deployment", "taken"), 30_000, "the other children applied");
+    expect(await get("PersistentVolumeClaim", "taken-backups")).toBeUndefined(); // backups off: not desired
+
+    // Another resync later, still untouched.
+    await new Promise((r) => setTimeout(r, 6_000));
+    for (const [type, before] of [
+      ["Service", service],
+      ["PersistentVolumeClaim", pvc],
+    ] as const) {
+      const now = await get(type, before.metadata.name);
+      expect(now?.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+      expect(now?.metadata.ownerReferences).toBeUndefined();
+    }
+    const events = await kubectl(kubeconfig, ["events", "-n", ns, "--for", "maiedeployment/taken"]);
+    expect(events.stdout).toContain("ChildConflict");
+
+    await client.request("DELETE", resourcePath(RESOURCE_TYPES.MaieDeployment, ns, "taken"));
+    await eventually(
+      async () => (await get("Deployment", "taken")) === undefined,
+      60_000,
+      "deployment garbage-collected",
+    );
+    expect((await get("Service", "taken"))?.metadata.uid).toBe(service.metadata.uid);
+    expect((await get("PersistentVolumeClaim", "taken-data"))?.metadata.uid).toBe(pvc.metadata.uid);
+  });
+});

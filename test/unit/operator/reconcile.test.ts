@@ -238,6 +238,82 @@ describe("reconcile() against an in-memory apiserver", () => {
   });
 });
 
+describe("reconcile() never adopts what it did not create", () => {
+  function foreign(kind: string, name: string): KubeObject {
+    const t = resourceType(kind);
+    return {
+      apiVersion: t.apiVersion,
+      kind,
+      metadata: { name, namespace: NS, uid: `foreign-${kind}`, resourceVersion: "7" },
+      spec: { mine: true },
+    } as KubeObject;
+  }
+
+  test("a foreign Service and PVC are left untouched, reported as ChildConflict, the rest applied", async () => {
+    const w = world();
+    const service = foreign("Service", NAME);
+    const pvc = foreign("PersistentVolumeClaim", `${NAME}-data`);
+    put(w, service);
+    put(w, pvc);
+
+    await expect(reconcile(KEY, w.deps)).resolves.toEqual({ kind: "requeue", afterMs: RESYNC_MS });
+    expect(applied(w)).not.toContain(`Service/${NAME}`);
+    expect(applied(w)).not.toContain(`PersistentVolumeClaim/${NAME}-data`);
+    expect(applied(w)).toContain(`Deployment/${NAME}`);
+    expect(applied(w)).toContain(`PersistentVolumeClaim/${NAME}-backups`);
+    expect(w.kube.objects.get(resourcePath(resourceType("Service"), NS, NAME))).toEqual(service);
+    expect(
+      w.kube.objects.get(resourcePath(resourceType("PersistentVolumeClaim"), NS, `${NAME}-data`)),
+    ).toEqual(pvc);
+    expect(condition(w, "Degraded")).toMatchObject({ status: "True", reason: "ChildConflict" });
+    expect(condition(w, "Degraded")?.message).toContain(`Service/${NAME} exists`);
+    expect(condition(w, "Degraded")?.message).toContain(`PersistentVolumeClaim/${NAME}-data exists`);
+    expect(condition(w, "Ready")).toMatchObject({ status: "False", reason: "ChildConflict" });
+    expect(stored(w).status?.children).toContainEqual({ kind: "Service", name: NAME, applied: false });
+    expect(
+      w.events
+        .filter((e) => e.reason === "ChildConflict")
+        .map((e) => e.note.split(" ")[0])
+        .sort(),
+    ).toEqual([`PersistentVolumeClaim/${NAME}-data`, `Service/${NAME}`]);
+
+    // Still there at the next look: no write to them, no new conflict event.
+    w.events.length = 0;
+    await reconcile(KEY, w.deps);
+    await reconcile(KEY, w.deps);
+    expect(w.events.filter((e) => e.reason === "ChildConflict")).toEqual([]);
+    expect(w.kube.objects.get(resourcePath(resourceType("Service"), NS, NAME))).toEqual(service);
+  });
+
+  test('with maie.io/adopt-pvcs: "true" a foreign PVC is adopted; a foreign Service still is not', async () => {
+    const w = world();
+    const raw = w.kube.objects.get(resourcePath(RESOURCE_TYPES.MaieDeployment, NS, NAME))!;
+    put(w, { ...raw, metadata: { ...raw.metadata, annotations: { "maie.io/adopt-pvcs": "true" } } });
+    put(w, foreign("Service", NAME));
+    put(w, foreign("PersistentVolumeClaim", `${NAME}-data`));
+
+    await reconcile(KEY, w.deps);
+    expect(applied(w)).toContain(`PersistentVolumeClaim/${NAME}-data`);
+    expect(applied(w)).not.toContain(`Service/${NAME}`);
+    expect(condition(w, "Degraded")?.message).not.toContain("PersistentVolumeClaim");
+  });
+
+  test("a PVC retained by a deleted resource of the same name (our labels, no owner) is reused", async () => {
+    const first = world();
+    await reconcile(KEY, first.deps);
+    const path = resourcePath(resourceType("PersistentVolumeClaim"), NS, `${NAME}-data`);
+    const retained = first.kube.objects.get(path)!;
+    expect(retained.metadata.ownerReferences).toBeUndefined();
+
+    const second = world();
+    const raw = second.kube.objects.get(resourcePath(RESOURCE_TYPES.MaieDeployment, NS, NAME))!;
+    put(second, { ...raw, metadata: { ...raw.metadata, uid: "a-new-uid" } });
+    put(second, retained);
+    await reconcile(KEY, second.deps);
+    expect(condition(second, "Degraded")).toMatchObject({ status: "False" });
+  });
+});
+
 describe("reconcile() error policy", () => {
   test("a deleted resource needs nothing and waits for a change", async () => {
     const w = world();
@@ -286,5 +362,16 @@ describe("reconcile() error policy", () => {
         ? new KubeApiError(409, "Conflict", "conflict")
         : undefined;
     await expect(reconcile(KEY, w.deps)).rejects.toThrow("conflict");
+  });
+});
+
+describe("reconcile() checks what the schema cannot see before applying anything", () => {
+  test("an unknown pipeline.timeZone is InvalidSpec, nothing applied", async () => {
+    const w = world({ pipeline: { timeZone: "Mars/Olympus" } });
+    await expect(reconcile(KEY, w.deps)).resolves.toEqual({ kind: "awaitChange" });
+    expect(applied(w)).toEqual([]);
+    expect(condition(w, "Ready")).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(condition(w, "Ready")?.message).toContain("spec.pipeline.timeZone");
+    expect(w.events.map((e) => e.reason)).toEqual(["InvalidSpec"]);
   });
 });

@@ -1,0 +1,28 @@
+import { parseMaieDeployment } from "../../../src/api/parse.js";
+import type { MaieDeployment } from "../../../src/api/resource.js";
+import { knownTimeZone, specProblems } from "../../../src/operator/spec-checks.js";
+
+function cr(spec: unknown): MaieDeployment {
+  const p = parseMaieDeployment({ metadata: { name: "a", namespace: "n" }, spec });
+  if (!p.ok) throw new Error(p.message);
+  return p.value;
+}
+
+describe("specProblems: what the schema cannot see", () => {
+  test("time zones Go's tz database knows are accepted: canonical names, UTC, backward aliases, Etc/", () => {
+    for (const tz of ["UTC", "America/New_York", "Europe/Paris", "Asia/Kolkata", "US/Eastern", "Etc/GMT+5"])
+      expect([tz, knownTimeZone(tz)]).toEqual([tz, true]);
+  });
+
+  test("unknown zones, offsets, Local and a miscased canonical name are refused", () => {
+    for (const tz of ["Mars/Olympus", "America/New_Yrok", "+05", "Local", "america/new_york", "utc"])
+      expect([tz, knownTimeZone(tz)]).toEqual([tz, false]);
+  });
+
+  test("the default spec has no problem; an unknown pipeline.timeZone is named", () => {
+    expect(specProblems(cr({}))).toEqual([]);
+    expect(specProblems(cr({ pipeline: { timeZone: "Mars/Olympus" } }))).toEqual([
+      'spec.pipeline.timeZone: unknown time zone "Mars/Olympus" (use an IANA name such as UTC or America/New_York)',
+    ]);
+  });
+});
