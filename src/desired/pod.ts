@@ -14,6 +14,7 @@ import type {
 import type { MaieDeployment } from "../api/resource.js";
 import { BACKUPS_MOUNT, DATA_MOUNT } from "../contract/data-layout.js";
 import { DATA_VOLUME_LABEL, type DesiredContext, names } from "./meta.js";
+import { IMAGE_REFERENCE_FORM, joinImage, parseImageRef } from "../util/image-ref.js";
 import { InvalidSpecError } from "./errors.js";
 import { nonEmpty, nonEmptyList, passThroughList } from "./plain.js";
 import { resourceQuantity } from "./quantity.js";
@@ -42,13 +43,42 @@ export const TMP_SIZE_LIMIT = "1Gi";
 export const TMP_MOUNT = "/tmp";
 
 /**
- * `repository:tag`, or `repository@sha256:…` when the tag is a digest. The
- * spec's image overrides the operator's own image field by field.
+ * The image of the MAIE containers. The spec's image overrides the
+ * operator's own image field by field; `tag` is a tag (`1.2.3`), a digest
+ * (`sha256:<64 hex>`, rendered `repository@sha256:…`) or both
+ * (`1.2.3@sha256:…`). A `repository` that already names a tag or digest
+ * (`r@sha256:…`, `r:1@sha256:…`) is used as it is, so `tag` must then be
+ * unset. The result is checked against the reference grammar, so a bad
+ * field fails here, named, and not as an ImagePullBackOff.
  */
 export function scorerImage(cr: MaieDeployment, ctx: DesiredContext): string {
-  const repository = cr.spec.image.repository ?? ctx.defaultImage.repository;
-  const tag = cr.spec.image.tag ?? ctx.defaultImage.tag;
-  return /^sha256:[0-9a-f]{64}$/.test(tag) ? `${repository}@${tag}` : `${repository}:${tag}`;
+  const { repository: specRepository, tag: specTag } = cr.spec.image;
+  if (specRepository !== undefined) {
+    const ref = parseImageRef(specRepository);
+    if (ref === undefined) {
+      throw new InvalidSpecError(
+        "spec.image.repository",
+        `${JSON.stringify(specRepository)} is not an image reference (${IMAGE_REFERENCE_FORM})`,
+      );
+    }
+    if (ref.tag !== undefined || ref.digest !== undefined) {
+      if (specTag !== undefined) {
+        throw new InvalidSpecError(
+          "spec.image.tag",
+          "must be unset when spec.image.repository already names a tag or digest",
+        );
+      }
+      return specRepository;
+    }
+  }
+  const image = joinImage(specRepository ?? ctx.defaultImage.repository, specTag ?? ctx.defaultImage.tag);
+  if (parseImageRef(image) === undefined) {
+    throw new InvalidSpecError(
+      specTag !== undefined ? "spec.image.tag" : "spec.image",
+      `${JSON.stringify(image)} is not an image reference (${IMAGE_REFERENCE_FORM}); a tag is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}, a digest sha256:<64 hex>, or tag@sha256:<64 hex>`,
+    );
+  }
+  return image;
 }
 
 /** Pod-level settings of the Pod Security "restricted" profile. */

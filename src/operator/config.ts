@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { OPERATOR_ENV } from "../contract/env.js";
+import { IMAGE_REFERENCE_FORM, parseImageRef, splitImageRef } from "../util/image-ref.js";
 
 /**
  * Operator settings from flags and environment (flags win), validated once at
@@ -51,10 +52,10 @@ export const OperatorConfig = z.object({
     .describe("This replica's identity in the Lease and in Events."),
   image: z
     .string()
-    .regex(/^[^:@\s]+(:[^:@\s]+)?$/, "must be repository[:tag]")
+    .refine((v) => parseImageRef(v) !== undefined, `must be ${IMAGE_REFERENCE_FORM}`)
     .default("ghcr.io/maie/maie:latest")
     .describe(
-      "The operator's own image, used for the scorer/pipeline/backup containers unless a resource overrides it.",
+      "The operator's own image (repository[:tag][@sha256:<64 hex>]; pin a digest to fix the children's image too), used for the scorer/pipeline/backup containers unless a resource overrides it.",
     ),
   logLevel: z
     .enum(["debug", "info", "warn", "error"])
@@ -91,9 +92,11 @@ export function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
+/**
+ * The repository and the tag-or-digest suffix of a valid image reference:
+ * `r:1` gives tag `1`, `r@sha256:…` gives `sha256:…`, `r:1@sha256:…` gives
+ * `1@sha256:…`, and a bare repository `latest` (see `joinImage`).
+ */
 export function splitImage(image: string): { repository: string; tag: string } {
-  const i = image.lastIndexOf(":");
-  return i > 0 && !image.slice(i).includes("/")
-    ? { repository: image.slice(0, i), tag: image.slice(i + 1) }
-    : { repository: image, tag: "latest" };
+  return splitImageRef(image);
 }

@@ -235,6 +235,34 @@ describe("helm chart", () => {
     });
   });
 
+  test("image.digest pins the operator's image (and MAIE_OPERATOR_IMAGE, so the children's) by digest; a bad digest or tag is refused", async () => {
+    const digest = `sha256:${"c".repeat(64)}`;
+    const imageOf = (objs: readonly Obj[]) => {
+      const c = find<DeploymentObj>(objs, "Deployment").spec.template.spec.containers[0]!;
+      return [c.image, c.env.find((e) => e.name === "MAIE_OPERATOR_IMAGE")?.value];
+    };
+    const pinned = `ghcr.io/maie/maie@${digest}`;
+    expect(imageOf(await template(["--set", `image.digest=${digest}`]))).toEqual([pinned, pinned]);
+    const tagged = `ghcr.io/maie/maie:0.1.0@${digest}`;
+    expect(imageOf(await template(["--set", `image.digest=${digest}`, "--set", "image.tag=0.1.0"]))).toEqual([
+      tagged,
+      tagged,
+    ]);
+    for (const bad of ["image.digest=sha256:abc", "image.tag=1@sha256:x"]) {
+      const out = await helm([
+        "template",
+        release,
+        CHART,
+        "--kube-version",
+        builtKubernetesVersion(),
+        "--set",
+        bad,
+      ]);
+      expect(out.code).not.toBe(0);
+      expect(out.stderr).toMatch(/image/);
+    }
+  });
+
   test("helm install then helm upgrade against the control plane: every object exists and the upgrade is applied", async () => {
     const install = await helm([
       "install",

@@ -1,6 +1,7 @@
 import type { V1Container, V1Deployment, V1PodSpec } from "@kubernetes/client-node";
 import { buildDeployment, CONFIG_HASH_ANNOTATION, scaleSelector } from "../../../src/desired/deployment.js";
 import { InvalidSpecError } from "../../../src/desired/errors.js";
+import { scorerImage } from "../../../src/desired/pod.js";
 import { as, ctx, expectedLabels, OWNER, resource, restrictedViolations } from "./helpers.js";
 
 const deployment = (spec: unknown = {}) => as<V1Deployment>(buildDeployment(resource(spec), ctx));
@@ -80,6 +81,35 @@ describe("buildDeployment", () => {
     });
     const digest = `sha256:${"a".repeat(64)}`;
     expect(container({ image: { tag: digest } }).image).toBe(`ghcr.io/maie/maie@${digest}`);
+  });
+
+  test("spec.image pins a digest in the tag (alone or after a tag) or in the repository", () => {
+    const digest = `sha256:${"a".repeat(64)}`;
+    const image = (i: object, c = ctx) => scorerImage(resource({ image: i }), c);
+    expect(image({ tag: `0.2.0@${digest}` })).toBe(`ghcr.io/maie/maie:0.2.0@${digest}`);
+    expect(image({ repository: `r.example.com/m@${digest}` })).toBe(`r.example.com/m@${digest}`);
+    expect(image({ repository: `r.example.com:5000/m:9@${digest}` })).toBe(
+      `r.example.com:5000/m:9@${digest}`,
+    );
+    expect(image({ repository: "r.example.com:5000/m" })).toBe("r.example.com:5000/m:0.1.0");
+    // The operator's own image pinned by digest: the children get the same digest.
+    const pinned = { ...ctx, defaultImage: { repository: "ghcr.io/maie/maie", tag: `0.1.0@${digest}` } };
+    expect(image({}, pinned)).toBe(`ghcr.io/maie/maie:0.1.0@${digest}`);
+    expect(image({ repository: "mirror.example.com/maie" }, pinned)).toBe(
+      `mirror.example.com/maie:0.1.0@${digest}`,
+    );
+    expect(image({ tag: "0.2.0" }, pinned)).toBe("ghcr.io/maie/maie:0.2.0");
+  });
+
+  test("an image field that makes no valid reference is refused with the field named", () => {
+    const image = (i: object) => () => scorerImage(resource({ image: i }), ctx);
+    expect(image({ tag: "sha256:abc" })).toThrow(InvalidSpecError);
+    expect(image({ tag: "sha256:abc" })).toThrow(/spec\.image\.tag/);
+    expect(image({ tag: "1:2" })).toThrow(/spec\.image\.tag/);
+    expect(image({ repository: "Bad Repo" })).toThrow(/spec\.image\.repository/);
+    expect(image({ repository: `r/m@sha256:${"a".repeat(64)}`, tag: "1" })).toThrow(
+      /spec\.image\.tag: must be unset/,
+    );
   });
 
   test("exposes port http and probes /health (liveness, startup) and /ready (readiness) on it", () => {

@@ -27,5 +27,23 @@ describe("operator configuration", () => {
   test("splitImage handles registries with ports", () => {
     expect(splitImage("ghcr.io/maie/maie:1.2.3")).toEqual({ repository: "ghcr.io/maie/maie", tag: "1.2.3" });
     expect(splitImage("localhost:5000/maie")).toEqual({ repository: "localhost:5000/maie", tag: "latest" });
+    expect(splitImage("localhost:5000/maie:1")).toEqual({ repository: "localhost:5000/maie", tag: "1" });
+  });
+
+  test("the operator's image may be pinned by digest, with or without a tag", () => {
+    const digest = `sha256:${"b".repeat(64)}`;
+    const pinned = loadOperatorConfig({}, { MAIE_OPERATOR_IMAGE: `ghcr.io/maie/maie@${digest}` }).image;
+    expect(splitImage(pinned)).toEqual({ repository: "ghcr.io/maie/maie", tag: digest });
+    const both = loadOperatorConfig({}, { MAIE_OPERATOR_IMAGE: `ghcr.io/maie/maie:1.2.3@${digest}` }).image;
+    expect(splitImage(both)).toEqual({ repository: "ghcr.io/maie/maie", tag: `1.2.3@${digest}` });
+    expect(loadOperatorConfig({}, { MAIE_OPERATOR_IMAGE: "localhost:5000/maie:1" }).image).toBe(
+      "localhost:5000/maie:1",
+    );
+  });
+
+  test("an image that is not a reference stops start-up", () => {
+    for (const bad of ["ghcr.io/maie/maie@sha256:abc", "maie:1:2", "Maie", "maie latest"]) {
+      expect(() => loadOperatorConfig({}, { MAIE_OPERATOR_IMAGE: bad })).toThrow(/MAIE_OPERATOR_IMAGE/);
+    }
   });
 });

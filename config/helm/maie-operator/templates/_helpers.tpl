@@ -11,8 +11,20 @@
 {{- default (include "maie-operator.fullname" .) .Values.serviceAccount.name -}}
 {{- end -}}
 
+{{/*
+repository:tag, repository@digest when image.digest is set (no tag given),
+or repository:tag@digest when both are.
+*/}}
 {{- define "maie-operator.image" -}}
+{{- if .Values.image.digest -}}
+{{- if .Values.image.tag -}}
+{{- printf "%s:%s@%s" .Values.image.repository .Values.image.tag .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- end -}}
+{{- else -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "maie-operator.selectorLabels" -}}
