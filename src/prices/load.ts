@@ -10,7 +10,18 @@ import type { PricePanel } from "./panel.js";
  * offending rows.
  */
 
-export type PricesErrorCode = "NOT_FOUND" | "AMBIGUOUS" | "FORMAT" | "DATE_ORDER" | "BAD_PRICE" | "EMPTY";
+export type PricesErrorCode =
+  "NOT_FOUND" | "AMBIGUOUS" | "FORMAT" | "DATE_ORDER" | "BAD_PRICE" | "EMPTY" | "TOO_LARGE";
+
+/** Largest price file read (bytes): checked with `stat` before reading. */
+export const MAX_PRICE_FILE_BYTES = 512 * 1024 * 1024;
+/**
+ * Largest dense panel built (dates × tickers cells, 8 bytes each: 256 MiB),
+ * e.g. 5,000 tickers × 25 years. Checked before allocating: a long-format
+ * file whose every row is a new date and a new ticker would otherwise ask
+ * for rows² cells.
+ */
+export const MAX_PRICE_PANEL_CELLS = 32 * 1024 * 1024;
 
 export class PricesError extends Error {
   override readonly name = "PricesError";
@@ -74,6 +85,12 @@ export async function resolvePriceFile(path: string): Promise<string> {
 /** Loads and validates a price file (or a directory holding exactly one). */
 export async function loadPrices(path: string): Promise<LoadedPrices> {
   const file = await resolvePriceFile(path);
+  const size = (await stat(file)).size;
+  if (size > MAX_PRICE_FILE_BYTES)
+    throw new PricesError(
+      "TOO_LARGE",
+      `${file}: ${size} bytes, over MAX_PRICE_FILE_BYTES (${MAX_PRICE_FILE_BYTES})`,
+    );
   const bytes = await readFile(file);
   const table =
     extname(file).toLowerCase() === ".parquet" ? await parquetTable(bytes) : csvTable(bytes.toString("utf8"));
@@ -128,7 +145,23 @@ function toPrice(v: Cell): number | undefined {
   if (v instanceof Date) return Number.NaN;
   const s = v.trim();
   if (s === "" || /^(nan|na|null)$/i.test(s)) return undefined;
-  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s) ? Number(s) : Number.NaN;
+  // No two adjacent parts can match the same digits, so a failed match backtracks
+  // linearly (`\d+\.?\d*` was quadratic in a long run of digits).
+  return /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(s) ? Number(s) : Number.NaN;
+}
+
+/** A cell as quoted in an error message: at most 40 characters of it. */
+function shown(v: Cell): string {
+  const s = String(v);
+  return s.length <= 40 ? s : `${s.slice(0, 40)}… (${s.length} characters)`;
+}
+
+function checkCells(source: string, dates: number, tickers: number): void {
+  if (dates * tickers > MAX_PRICE_PANEL_CELLS)
+    throw new PricesError(
+      "TOO_LARGE",
+      `${source}: ${dates} dates × ${tickers} tickers = ${dates * tickers} cells, over MAX_PRICE_PANEL_CELLS (${MAX_PRICE_PANEL_CELLS})`,
+    );
 }
 
 function pricesFromTable(table: Table, source: string): LoadedPrices {
@@ -147,8 +180,7 @@ function pricesFromTable(table: Table, source: string): LoadedPrices {
   const badDates: string[] = [];
   const dates = table.rows.map((r, i) => {
     const d = toIsoDate(r[dateCol]);
-    if (d === undefined && badDates.length < MAX_LISTED)
-      badDates.push(`${where(i)}: '${String(r[dateCol])}'`);
+    if (d === undefined && badDates.length < MAX_LISTED) badDates.push(`${where(i)}: '${shown(r[dateCol])}'`);
     return d ?? "";
   });
   if (badDates.length > 0)
@@ -159,7 +191,7 @@ function pricesFromTable(table: Table, source: string): LoadedPrices {
     const p = toPrice(v);
     if (p === undefined) return Number.NaN;
     if (!Number.isFinite(p) || p <= 0) {
-      if (badPrices.length < MAX_LISTED) badPrices.push(`${where(i)} ${ticker}: '${String(v)}'`);
+      if (badPrices.length < MAX_LISTED) badPrices.push(`${where(i)} ${shown(ticker)}: '${shown(v)}'`);
       return Number.NaN;
     }
     return p;
@@ -191,6 +223,7 @@ function pricesFromTable(table: Table, source: string): LoadedPrices {
     tickers = [...perTicker.keys()].sort();
     const dateIndex = new Map(panelDates.map((d, i) => [d, i]));
     const nD = panelDates.length;
+    checkCells(source, nD, tickers.length);
     closes = new Float64Array(tickers.length * nD).fill(Number.NaN);
     tickers.forEach((t, j) => {
       for (const { date, row } of perTicker.get(t)!)
@@ -208,6 +241,7 @@ function pricesFromTable(table: Table, source: string): LoadedPrices {
     tickers = cols.map((c) => table.header[c]!.trim());
     panelDates = dates;
     const nD = panelDates.length;
+    checkCells(source, nD, tickers.length);
     closes = new Float64Array(tickers.length * nD);
     cols.forEach((c, j) => {
       for (let i = 0; i < nD; i++) closes[j * nD + i] = checkPrice(table.rows[i]![c], i, tickers[j]!);

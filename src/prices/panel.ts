@@ -25,15 +25,26 @@ export function tickerSeries(panel: PricePanel, t: number): Float64Array {
  * `{"prices": {"TICKER": [closes...]}}`, oldest first). Shorter series are
  * padded with `NaN` at the start. The synthetic dates are `d-<k>` labels
  * (`d-0` is the latest), since the input carries none.
+ *
+ * `maxHistory` keeps only each series' last `maxHistory` closes, cut before
+ * padding: the panel is `tickers × min(longest, maxHistory)`, so one long
+ * series cannot make every other ticker's row that long (the features read
+ * at most their lookback, `MAX_LOOKBACK_V1`).
  */
-export function panelFromCloseArrays(prices: Readonly<Record<string, readonly number[]>>): PricePanel {
+export function panelFromCloseArrays(
+  prices: Readonly<Record<string, readonly number[]>>,
+  maxHistory: number = Number.POSITIVE_INFINITY,
+): PricePanel {
   const tickers = Object.keys(prices);
-  const nDates = Math.max(0, ...tickers.map((t) => prices[t]!.length));
+  const longest = tickers.reduce((m, t) => Math.max(m, prices[t]!.length), 0);
+  const nDates = Math.min(longest, maxHistory);
   const closes = new Float64Array(tickers.length * nDates).fill(Number.NaN);
   tickers.forEach((ticker, t) => {
     const series = prices[ticker]!;
-    const offset = t * nDates + (nDates - series.length);
-    for (let i = 0; i < series.length; i++) closes[offset + i] = series[i]!;
+    const kept = Math.min(series.length, nDates);
+    const skip = series.length - kept;
+    const offset = t * nDates + (nDates - kept);
+    for (let i = 0; i < kept; i++) closes[offset + i] = series[skip + i]!;
   });
   const dates = Array.from({ length: nDates }, (_, i) => `d-${nDates - 1 - i}`);
   return { dates, tickers, closes };

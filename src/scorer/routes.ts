@@ -123,6 +123,64 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
   return ifNoneMatch.split(",").some((t) => t.trim() === "*" || strip(t) === etag);
 }
 
+/**
+ * Bytes of serialized `/score_expected` bodies kept (keys included, counted
+ * as UTF-16, 2 bytes a code unit). Selections are keyed by ticker order, so
+ * a client can make any number of them: the cache holds at most this much,
+ * dropping the oldest first; a body larger than the whole budget is served
+ * but not kept.
+ */
+export const BODY_CACHE_MAX_BYTES = 16 * 1024 * 1024;
+
+/** An insertion-ordered map of serialized bodies bounded by their total size in bytes. */
+export class BodyCache {
+  readonly #entries = new Map<string, { etag: string; text: string }>();
+  #bytes = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  static sizeOf(key: string, value: { etag: string; text: string }): number {
+    return 2 * (key.length + value.etag.length + value.text.length);
+  }
+
+  /** Bytes held now (≤ `maxBytes`). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(key: string): { etag: string; text: string } | undefined {
+    return this.#entries.get(key);
+  }
+
+  set(key: string, value: { etag: string; text: string }): void {
+    this.delete(key);
+    const size = BodyCache.sizeOf(key, value);
+    if (size > this.maxBytes) return;
+    for (const [k] of this.#entries) {
+      if (this.#bytes + size <= this.maxBytes) break;
+      this.delete(k);
+    }
+    this.#entries.set(key, value);
+    this.#bytes += size;
+  }
+
+  delete(key: string): void {
+    const old = this.#entries.get(key);
+    if (old === undefined) return;
+    this.#entries.delete(key);
+    this.#bytes -= BodyCache.sizeOf(key, old);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.#bytes = 0;
+  }
+}
+
 export function buildRoutes(deps: RouteDeps): readonly Route[] {
   const { state, explanations, metrics } = deps;
 
@@ -146,8 +204,7 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
 
   // Serialized /score_expected bodies per ticker selection, for the panel in `bodiesFor`.
   let bodiesFor = "";
-  const bodies = new Map<string, { etag: string; text: string }>();
-  const BODY_CACHE_MAX = 1024;
+  const bodies = new BodyCache(BODY_CACHE_MAX_BYTES);
 
   const scoreExpected = (tickers: readonly string[] | null, headers: IncomingHttpHeaders): RouteResponse => {
     const panel = state.expected.current;
@@ -172,7 +229,6 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
         for (const t of tickers) alpha[t] = finiteOrNull(all.get(t)!);
       }
       cached = { etag: expectedEtag(panel.sha256, tickers), text: JSON.stringify({ alpha, as_of: asOf }) };
-      if (bodies.size >= BODY_CACHE_MAX) bodies.clear();
       bodies.set(selection, cached);
     }
     const cacheHeaders = { ETag: cached.etag, "Cache-Control": "no-cache" };
@@ -222,6 +278,7 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
           body: "required",
           handler: (req) => {
             const { prices } = validate(S.ScoreRequest, req.body, "request body");
+            S.checkPriceCells(prices);
             return { status: 200, body: { alpha: explanations.score(prices) } };
           },
           doc: {
@@ -272,7 +329,8 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
           body: "required",
           handler: (req) => {
             const r = validate(S.ExplainLocalRequest, req.body, "request body");
-            if (r.prices != null)
+            if (r.prices != null) {
+              S.checkPriceCells(r.prices);
               return {
                 status: 200,
                 body: localResponse(
@@ -283,6 +341,7 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
                   null,
                 ),
               };
+            }
             const e = explanations.localFromPanel(r.ticker);
             const asOf = state.expected.current?.value.asOf ?? null;
             return { status: 200, body: localResponse(r.ticker, e, r.top_k, "panel", asOf) };

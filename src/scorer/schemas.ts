@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ERROR_STATUS } from "./errors.js";
+import { ApiError, ERROR_STATUS } from "./errors.js";
 
 /**
  * Request and response shapes of the scorer API: the validators for input
@@ -10,6 +10,28 @@ import { ERROR_STATUS } from "./errors.js";
 export const MAX_TICKERS = 20_000;
 export const MAX_PRICES_PER_TICKER = 10_000;
 export const MAX_TOP_K = 10_000;
+/**
+ * Posted price cells, tickers × the longest posted series: the panel the
+ * request would be padded to. Past it a 413 `payload_too_large`: one
+ * 10,000-close ticker beside 19,999 one-close tickers (a 0.5 MB body) is
+ * 200M cells. Only the last `MAX_LOOKBACK_V1` (253) closes are used, so a
+ * client never needs more than 20,000 × 253 ≈ 5.1M.
+ */
+export const MAX_PRICE_CELLS = 5_000_000;
+
+/** Throws 413 `payload_too_large` when `prices` spans more than {@link MAX_PRICE_CELLS} cells. */
+export function checkPriceCells(prices: Readonly<Record<string, readonly number[]>>): void {
+  const tickers = Object.keys(prices);
+  let longest = 0;
+  for (const t of tickers) longest = Math.max(longest, prices[t]!.length);
+  const cells = tickers.length * longest;
+  if (cells > MAX_PRICE_CELLS)
+    throw new ApiError(
+      "payload_too_large",
+      `prices span ${tickers.length} tickers × ${longest} closes = ${cells} cells, over MAX_PRICE_CELLS (${MAX_PRICE_CELLS}): send each ticker's most recent closes only`,
+      { limit: "MAX_PRICE_CELLS", max: MAX_PRICE_CELLS, cells, tickers: tickers.length, longest },
+    );
+}
 
 /**
  * JavaScript's `\s` plus the control characters (`\p{Cc}`), spelled out as

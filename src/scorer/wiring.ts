@@ -2,6 +2,7 @@ import {
   computeFeatures,
   FEATURE_NAMES_V1,
   FEATURE_SET_VERSION,
+  MAX_LOOKBACK_V1,
   panelFromCloseArrays,
 } from "../features/index.js";
 import { decodeExpectedPanel, decodePanelFeatures } from "../panel/index.js";
@@ -9,7 +10,8 @@ import type { ModelLoader } from "../treeshap/model.js";
 import type { ExpectedLoader, FeatureBuilder, FeaturesLoader, ScorerSources } from "./sources.js";
 
 /**
- * The real sources: the pipeline's feature set v1 for posted prices, its
+ * The real sources: the pipeline's feature set v1 for posted prices (each
+ * series cut to its last `MAX_LOOKBACK_V1` closes, all the features read), its
  * Parquet readers for the expected panel and the stored features, and the
  * WASM TreeSHAP core for the model (`loadExplainableModel`, `src/treeshap/model.ts`).
  */
@@ -18,7 +20,7 @@ export const featureSetV1: FeatureBuilder = {
   version: FEATURE_SET_VERSION,
   featureNames: FEATURE_NAMES_V1,
   build(prices) {
-    const m = computeFeatures(panelFromCloseArrays(prices));
+    const m = computeFeatures(panelFromCloseArrays(prices, MAX_LOOKBACK_V1));
     return { featureNames: m.featureNames, tickers: m.tickers, values: m.values };
   },
 };
