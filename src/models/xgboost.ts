@@ -291,6 +291,9 @@ function readTree(
   const n = left.length;
   if (n === 0) throw new ModelFormatError("invalid", `${where}: no nodes`);
   if (n > LIMITS.maxNodes) throw new ModelFormatError("too_large", `${where}: too many nodes`);
+  // XGBoost sizes the tree from num_nodes and refuses arrays of another length.
+  if (tp.num_nodes !== undefined && int(tp.num_nodes, `${where}.num_nodes`) !== n)
+    throw new ModelFormatError("invalid", `${where}: num_nodes=${String(tp.num_nodes)} for ${n} nodes`);
   const right = numArr(t.right_children, `${where}.right_children`, n);
   const splitIndex = numArr(t.split_indices, `${where}.split_indices`, n);
   const cond = numArr(t.split_conditions, `${where}.split_conditions`, n);

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -176,10 +177,13 @@ describe("unknown keys are refused, naming the key and the writing version", () 
     for (const f of files) expect(parseModel(bytes(f), "auto").numTrees).toBeGreaterThan(0);
   });
 
-  test("num_trees must match the trees listed", () => {
+  test("num_trees and num_nodes must match the trees and nodes listed", () => {
     const d = doc("xgb_v34_categorical.json");
     d.learner.gradient_booster.model.gbtree_model_param.num_trees = "4";
     expect(refusal(JSON.stringify(d)).message).toMatch(/num_trees=4 for 5 trees/);
+    d.learner.gradient_booster.model.gbtree_model_param.num_trees = "5";
+    d.learner.gradient_booster.model.trees[2]!.tree_param.num_nodes = "3";
+    expect(refusal(JSON.stringify(d)).message).toMatch(/tree 2: num_nodes=3 for \d+ nodes/);
   });
 });
 
@@ -210,6 +214,42 @@ describe("bare NaN / Infinity tokens (XGBoost 1.7 JSON)", () => {
     ]) {
       expect(() => parseXgboostJson(bad)).toThrow(ModelFormatError);
     }
+    // Any document: non-finite numbers written as XGBoost writes them (with any spacing) read back exactly;
+    // strings that merely contain the tokens are untouched.
+    type V = null | boolean | number | string | V[] | { [k: string]: V };
+    const write = (v: V, ws: string): string => {
+      if (typeof v === "number" && !Number.isFinite(v))
+        return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+      if (Object.is(v, -0)) return "-0";
+      if (Array.isArray(v)) return `[${ws}${v.map((x) => write(x, ws)).join(`${ws},${ws}`)}${ws}]`;
+      if (v !== null && typeof v === "object")
+        return `{${Object.entries(v)
+          .map(([k, x]) => `${JSON.stringify(k)}${ws}:${ws}${write(x, ws)}`)
+          .join(`${ws},`)}${ws}}`;
+      return JSON.stringify(v);
+    };
+    const leaf = fc.oneof(
+      fc.constantFrom(NaN, Infinity, -Infinity, "NaN", "-Infinity", '"NaN"', "Infinity]"),
+      fc.double(),
+      fc.string(),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const doc = fc.letrec<{ v: V }>((tie) => ({
+      v: fc.oneof(
+        { depthSize: "small" },
+        leaf as fc.Arbitrary<V>,
+        fc.array(tie("v")),
+        fc.dictionary(fc.string(), tie("v")),
+      ),
+    })).v;
+    fc.assert(
+      fc.property(doc, fc.constantFrom("", " ", "\n\t "), (v, ws) => {
+        expect(parseXgboostJson(write(v, ws))).toEqual(v);
+      }),
+      { numRuns: 500 },
+    );
+
     // A string that escapes NUL could spell the sentinel: the tolerant pass stands down.
     expect(() => parseXgboostJson('["\\u0000maie:NaN", NaN]')).toThrow(ModelFormatError);
     expect(parseXgboostJson('["\\u0000maie:NaN"]')).toEqual(["\u0000maie:NaN"]);
