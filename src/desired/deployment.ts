@@ -13,6 +13,7 @@ import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
 import { DATA_MOUNT } from "../contract/data-layout.js";
 import { SCORER_ENV } from "../contract/env.js";
+import { checkPodAnnotations } from "./annotations.js";
 import { InvalidSpecError } from "./errors.js";
 import { childMeta, commonLabels, type DesiredContext, names, selectorLabels } from "./meta.js";
 import { nonEmpty, nonEmptyList, passThrough, passThroughList, sha256Of, toKubeObject } from "./plain.js";
@@ -164,6 +165,7 @@ function podTemplate(cr: MaieDeployment, ctx: DesiredContext): V1PodTemplateSpec
       secret: { secretName: ref.name, items: [{ key: ref.key, path: "token" }], defaultMode: AUTH_FILE_MODE },
     });
   }
+  checkPodAnnotations(spec.podAnnotations);
   return {
     metadata: {
       // Our labels win: the selector labels must stay on every pod, and the

@@ -1,6 +1,7 @@
 import type { V1Ingress } from "@kubernetes/client-node";
 import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
+import { checkIngressAnnotations } from "./annotations.js";
 import { childMeta, type DesiredContext, names } from "./meta.js";
 import { nonEmpty, toKubeObject } from "./plain.js";
 import { HTTP_PORT_NAME } from "./service.js";
@@ -13,6 +14,7 @@ import { HTTP_PORT_NAME } from "./service.js";
 export function buildIngress(cr: MaieDeployment, _ctx: DesiredContext): KubeObject | null {
   const { ingress } = cr.spec;
   if (!ingress.enabled) return null;
+  checkIngressAnnotations(ingress.annotations);
   const meta = childMeta(cr, names.ingress(cr), "network");
   const ing: V1Ingress = {
     apiVersion: "networking.k8s.io/v1",
