@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { freePort } from "../../tools/cluster/ports.js";
 import { delay } from "../../tools/cluster/wait.js";
 import { MERGE_PATCH, type RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { createMaieDeployments, pool } from "./bench-cluster.js";
+import { spawnOperator } from "../../test/harness/operator-process.js";
 
 /**
  * The operator soak (issue 9, point 2), shared by the bounded benchmark
@@ -134,28 +134,9 @@ export class OperatorProcess {
     namespace: string,
     extra: readonly string[],
   ): Promise<OperatorProcess> {
-    const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      [
-        "dist/src/cli/main.js",
-        "operator",
-        "--kubeconfig",
-        kubeconfig,
-        "--watch-namespace",
-        namespace,
-        "--leader-election",
-        "false",
-        "--metrics-port",
-        String(port),
-        "--metrics-bind-address",
-        "127.0.0.1",
-        "--log-level",
-        "error",
-        ...extra,
-      ],
-      { stdio: ["ignore", "ignore", "inherit"] },
-    );
+    const { child, port } = await spawnOperator(kubeconfig, namespace, {
+      extra: ["--leader-election", "false", ...extra],
+    });
     const op = new OperatorProcess(child, port);
     for (;;) {
       if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}`);

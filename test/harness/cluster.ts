@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { runProcess, type ProcessResult } from "./process.js";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -28,35 +29,19 @@ export async function restClient(kubeconfigPath: string): Promise<RestClient> {
   return RestClient.fromKubeConfig(kc);
 }
 
-export interface KubectlResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type KubectlResult = ProcessResult;
 
 /** Runs the real kubectl against a control plane; never throws on a non-zero exit (tests assert on it). */
-export async function kubectl(
+export function kubectl(
   kubeconfigPath: string,
   args: readonly string[],
   input?: string,
 ): Promise<KubectlResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      "kubectl",
-      ["--kubeconfig", kubeconfigPath, ...args],
-      { maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code =
-          err === null
-            ? 0
-            : typeof (err as { code?: unknown }).code === "number"
-              ? (err as { code: number }).code
-              : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
+  return runProcess(
+    "kubectl",
+    ["--kubeconfig", kubeconfigPath, ...args],
+    input === undefined ? {} : { input },
+  );
 }
 
 /** A fresh namespace per test file keeps tests on the shared control plane apart. */

@@ -6,6 +6,7 @@ import { DEV_IMAGE } from "../../tools/cluster/node-images.js";
 import { createInterface } from "node:readline";
 import { binary } from "../../tools/cluster/paths.js";
 import { kubectl, type KubectlResult } from "./cluster.js";
+import { runProcess } from "./process.js";
 
 /** The kubeconfig of the e2e project's cluster (set by its global setup). */
 export const E2E_KUBECONFIG_ENV = "MAIE_E2E_KUBECONFIG";
@@ -28,34 +29,19 @@ export async function k(args: readonly string[], input?: string): Promise<string
   return r.stdout;
 }
 
-/** helm (built by tools/build-binaries.sh) against the e2e cluster. */
+/** helm (built by tools/build-binaries.sh) against the e2e cluster; throws with its stderr on a non-zero exit. */
 export async function helm(args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary("helm"), [...args, "--kubeconfig", e2eKubeconfig()], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("exit", (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`helm ${args.join(" ")} exited ${code}: ${err.trim()}`)),
-    );
-  });
+  const r = await runProcess(binary("helm"), [...args, "--kubeconfig", e2eKubeconfig()]);
+  if (r.code !== 0) throw new Error(`helm ${args.join(" ")} exited ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout;
 }
 
 /** Runs a shell script (the docs' own commands) with KUBECONFIG set, from the repository root. */
 export async function shell(script: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("bash", ["-euo", "pipefail", "-c", script], {
-      env: { ...process.env, KUBECONFIG: e2eKubeconfig() },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("exit", (code) => resolve({ code: code ?? 1, output }));
+  const r = await runProcess("bash", ["-euo", "pipefail", "-c", script], {
+    env: { ...process.env, KUBECONFIG: e2eKubeconfig() },
   });
+  return { code: r.code, output: r.stdout + r.stderr };
 }
 
 export interface PortForward {

@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { runProcess, type ProcessResult } from "./process.js";
 
 /**
  * The README's shell blocks, for tests that run them as printed: a command
@@ -58,11 +58,7 @@ export function runnableLines(block: ShellBlock, skips: Readonly<Record<string, 
   return block.lines.filter((l) => !(l in skips));
 }
 
-export interface ScriptResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type ScriptResult = ProcessResult;
 
 /**
  * Runs lines as one bash script (`set -euo pipefail`, so the first failing
@@ -83,16 +79,5 @@ export function runScript(
     "trap 'exit 143' TERM",
     ...lines,
   ].join("\n");
-  return new Promise((resolve) => {
-    const child = spawn("bash", ["-c", script], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess("bash", ["-c", script], { env, timeoutMs });
 }

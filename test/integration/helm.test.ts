@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
 import { builtKubernetesVersion } from "../harness/kube-version.js";
 import { eventually } from "../harness/operator.js";
+import { runProcess, type ProcessResult } from "../harness/process.js";
 
 /**
  * The Helm chart under config/helm with the real helm (built from its Go
@@ -69,23 +70,14 @@ let fullname: string;
 let helmHome: string;
 let operator: ChildProcess | undefined;
 
-function helm(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    HELM_CACHE_HOME: join(helmHome, "cache"),
-    HELM_CONFIG_HOME: join(helmHome, "config"),
-    HELM_DATA_HOME: join(helmHome, "data"),
-  };
-  return new Promise((resolve) => {
-    execFile(binary("helm"), args, { env, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code =
-        err === null
-          ? 0
-          : typeof (err as { code?: unknown }).code === "number"
-            ? (err as { code: number }).code
-            : 1;
-      resolve({ code, stdout, stderr });
-    });
+function helm(args: readonly string[]): Promise<ProcessResult> {
+  return runProcess(binary("helm"), args, {
+    env: {
+      ...process.env,
+      HELM_CACHE_HOME: join(helmHome, "cache"),
+      HELM_CONFIG_HOME: join(helmHome, "config"),
+      HELM_DATA_HOME: join(helmHome, "data"),
+    },
   });
 }
 

@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { stringify } from "yaml";
 import type { KubeObject } from "../../src/kube/object.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
-import { freePort } from "../../tools/cluster/ports.js";
 import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
 import { eventually } from "../harness/operator.js";
+import { spawnOperator } from "../harness/operator-process.js";
 
 /** Two operator processes (the real CLI), one Lease: one leader; kill it and the other takes over. */
 
@@ -15,30 +15,13 @@ let ns: string;
 const procs = new Map<string, { child: ChildProcess; port: number }>();
 
 async function startProcess(identity: string): Promise<void> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      "dist/src/cli/main.js",
-      "operator",
-      "--kubeconfig",
-      kubeconfig,
-      "--watch-namespace",
-      ns,
-      "--lease-namespace",
-      ns,
-      "--identity",
-      identity,
-      "--metrics-port",
-      String(port),
-      "--metrics-bind-address",
-      "127.0.0.1",
-      "--log-level",
-      "warn",
-    ],
-    { stdio: ["ignore", "ignore", "inherit"] },
+  procs.set(
+    identity,
+    await spawnOperator(kubeconfig, ns, {
+      logLevel: "warn",
+      extra: ["--lease-namespace", ns, "--identity", identity],
+    }),
   );
-  procs.set(identity, { child, port });
 }
 
 async function holder(): Promise<string | undefined> {

@@ -1,24 +1,15 @@
-import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { binary } from "../../../tools/cluster/paths.js";
+import { runProcess } from "../../harness/process.js";
 
 /** The real actionlint (built from its Go module by tools/build-binaries.sh) accepts every workflow. */
 
 const WORKFLOWS = ".github/workflows";
 
-function run(bin: string, args: readonly string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(bin, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code =
-        err === null
-          ? 0
-          : typeof (err as { code?: unknown }).code === "number"
-            ? (err as { code: number }).code
-            : 1;
-      resolve({ code, out: stdout + stderr });
-    });
-  });
+async function run(bin: string, args: readonly string[]): Promise<{ code: number; out: string }> {
+  const r = await runProcess(bin, args);
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 describe("GitHub Actions workflows", () => {

@@ -1,0 +1,41 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { freePort } from "../../tools/cluster/ports.js";
+
+export interface OperatorChild {
+  readonly child: ChildProcess;
+  /** Its /metrics, /healthz and /readyz port on 127.0.0.1. */
+  readonly port: number;
+}
+
+/**
+ * The real `maie operator` CLI as a separate process, watching one namespace
+ * of a control plane, with its metrics on a free loopback port. Shared by the
+ * tests and the benchmarks that need the operator out of process.
+ */
+export async function spawnOperator(
+  kubeconfig: string,
+  namespace: string,
+  options: { readonly logLevel?: string; readonly extra?: readonly string[] } = {},
+): Promise<OperatorChild> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      "dist/src/cli/main.js",
+      "operator",
+      "--kubeconfig",
+      kubeconfig,
+      "--watch-namespace",
+      namespace,
+      "--metrics-port",
+      String(port),
+      "--metrics-bind-address",
+      "127.0.0.1",
+      "--log-level",
+      options.logLevel ?? "error",
+      ...(options.extra ?? []),
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  return { child, port };
+}
