@@ -22,32 +22,61 @@ interface NetworkPolicy {
     podSelector: V1LabelSelector;
     policyTypes: ("Ingress" | "Egress")[];
     ingress: { from: V1NetworkPolicyPeer[]; ports: V1NetworkPolicyPort[] }[];
+    egress: { to: V1NetworkPolicyPeer[]; ports?: V1NetworkPolicyPort[] }[];
   };
 }
 
+/** Namespace Prometheus scrapes from (kube-prometheus' default); other namespaces go in `allowFrom`. */
+export const MONITORING_NAMESPACE = "monitoring";
+
+/** The cluster DNS pods: CoreDNS keeps kube-dns' `k8s-app` label in kube-system. */
+export const CLUSTER_DNS_PEER: V1NetworkPolicyPeer = {
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+};
+const DNS_PORTS: V1NetworkPolicyPort[] = [
+  { protocol: "UDP", port: 53 },
+  { protocol: "TCP", port: 53 },
+];
+
 /**
- * Ingress to the scorer pods only on the scorer port (and the app port, when
- * the app container has one), only from pods of the same namespace and the
- * peers in `networkPolicy.allowFrom` (ingress controller, Prometheus).
- * Egress is not restricted. Only while `networkPolicy.enabled`.
+ * Default deny for the scorer pods, in both directions, with these holes:
+ *
+ * - ingress on the scorer port (and the app port, when the app container
+ *   has one) from the peers in `networkPolicy.allowFrom` (ingress
+ *   controller, clients) — not from the rest of the namespace;
+ * - ingress on the scorer port from the `monitoring` namespace (Prometheus
+ *   scrapes /metrics there);
+ * - egress to the cluster DNS (kube-system kube-dns, UDP and TCP 53) and to
+ *   the `allowFrom` peers; nothing else. The scorer itself makes no
+ *   outbound connection (it reads files), but the optional app container
+ *   shares the pod and so this policy.
+ *
+ * A rule with no peers would admit every source or destination, so a rule
+ * is only written when it has peers. Only while `networkPolicy.enabled`.
  */
 export function buildNetworkPolicy(cr: MaieDeployment, _ctx: DesiredContext): KubeObject | null {
   const { networkPolicy, scorer, app } = cr.spec;
   if (!networkPolicy.enabled) return null;
-  const ports: V1NetworkPolicyPort[] = [{ protocol: "TCP", port: scorer.port }];
+  const scorerPort: V1NetworkPolicyPort = { protocol: "TCP", port: scorer.port };
+  const ports: V1NetworkPolicyPort[] = [scorerPort];
   if (app?.port !== undefined) ports.push({ protocol: "TCP", port: app.port });
-  const from: V1NetworkPolicyPeer[] = [
-    { podSelector: {} },
-    ...(passThroughList<V1NetworkPolicyPeer>(networkPolicy.allowFrom) ?? []),
-  ];
+  const peers = passThroughList<V1NetworkPolicyPeer>(networkPolicy.allowFrom) ?? [];
+  const monitoring: V1NetworkPolicyPeer = {
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": MONITORING_NAMESPACE } },
+  };
   const np: NetworkPolicy = {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
     metadata: childMeta(cr, names.networkPolicy(cr), "network"),
     spec: {
       podSelector: { matchLabels: selectorLabels(cr, "scorer") },
-      policyTypes: ["Ingress"],
-      ingress: [{ from, ports }],
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        ...(peers.length > 0 ? [{ from: peers, ports }] : []),
+        { from: [monitoring], ports: [scorerPort] },
+      ],
+      egress: [{ to: [CLUSTER_DNS_PEER], ports: DNS_PORTS }, ...(peers.length > 0 ? [{ to: peers }] : [])],
     },
   };
   return toKubeObject(np);

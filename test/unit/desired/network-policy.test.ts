@@ -10,12 +10,26 @@ const SCORER_SELECTOR = {
   },
 };
 
+const MONITORING = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } };
+const DNS_RULE = {
+  to: [
+    {
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+      podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+    },
+  ],
+  ports: [
+    { protocol: "UDP", port: 53 },
+    { protocol: "TCP", port: 53 },
+  ],
+};
+
 describe("buildNetworkPolicy", () => {
   test("is not desired when disabled", () => {
     expect(buildNetworkPolicy(resource({ networkPolicy: { enabled: false } }), ctx)).toBeNull();
   });
 
-  test("by default admits only the same namespace, only on the scorer port, ingress only", () => {
+  test("by default: deny both ways but the monitoring namespace on the scorer port and egress to the cluster DNS", () => {
     const np = buildNetworkPolicy(resource(), ctx)!;
     expect(np.apiVersion).toBe("networking.k8s.io/v1");
     expect(np.kind).toBe("NetworkPolicy");
@@ -23,13 +37,14 @@ describe("buildNetworkPolicy", () => {
     expect(np.metadata.ownerReferences).toEqual([OWNER]);
     expect(np["spec"]).toEqual({
       podSelector: SCORER_SELECTOR,
-      policyTypes: ["Ingress"],
-      ingress: [{ from: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: 8000 }] }],
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: [MONITORING], ports: [{ protocol: "TCP", port: 8000 }] }],
+      egress: [DNS_RULE],
     });
   });
 
-  test("adds the allowFrom peers and the app port", () => {
-    const peer = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } };
+  test("the allowFrom peers: ingress on the scorer and app ports, egress to them; the namespace itself is not admitted", () => {
+    const peer = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "clients" } } };
     const np = buildNetworkPolicy(
       resource({
         scorer: { port: 9000 },
@@ -40,21 +55,26 @@ describe("buildNetworkPolicy", () => {
     )!;
     expect(np["spec"]).toEqual({
       podSelector: SCORER_SELECTOR,
-      policyTypes: ["Ingress"],
+      policyTypes: ["Ingress", "Egress"],
       ingress: [
         {
-          from: [{ podSelector: {} }, peer],
+          from: [peer],
           ports: [
             { protocol: "TCP", port: 9000 },
             { protocol: "TCP", port: 8080 },
           ],
         },
+        { from: [MONITORING], ports: [{ protocol: "TCP", port: 9000 }] },
       ],
+      egress: [DNS_RULE, { to: [peer] }],
     });
   });
 
   test("an app container without a port opens no second port", () => {
-    const np = buildNetworkPolicy(resource({ app: { image: "api:1" } }), ctx)!;
+    const np = buildNetworkPolicy(
+      resource({ app: { image: "api:1" }, networkPolicy: { allowFrom: [MONITORING] } }),
+      ctx,
+    )!;
     expect((np["spec"] as { ingress: { ports: unknown[] }[] }).ingress[0]!.ports).toEqual([
       { protocol: "TCP", port: 8000 },
     ]);
@@ -65,7 +85,7 @@ describe("buildNetworkPolicy", () => {
       namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
     };
     const prometheus = {
-      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "prometheus" } },
       podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
     };
     const np = buildNetworkPolicy(
@@ -73,11 +93,12 @@ describe("buildNetworkPolicy", () => {
       ctx,
     )!;
     const rules = (np["spec"] as { ingress: { from: unknown[] }[] }).ingress;
-    expect(rules).toHaveLength(1);
-    expect(rules[0]!.from).toEqual([{ podSelector: {} }, ingressController, prometheus]);
+    expect(rules).toHaveLength(2);
+    expect(rules[0]!.from).toEqual([ingressController, prometheus]);
+    expect(rules[1]!.from).toEqual([MONITORING]);
   });
 
-  test("for any spec: one ingress rule, always with ports, peers only the same namespace plus allowFrom, scorer pods only", () => {
+  test("for any spec: every rule has peers, ingress rules have ports, only the scorer pods, egress only DNS and the peers", () => {
     const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}[a-z0-9]$/);
     const peer = fc.oneof(
       fc.record({
@@ -105,16 +126,24 @@ describe("buildNetworkPolicy", () => {
             podSelector: unknown;
             policyTypes: string[];
             ingress: { from: unknown[]; ports: { protocol: string; port: number }[] }[];
+            egress: { to: unknown[]; ports?: unknown[] }[];
           };
           // A rule without ports would admit every port; a rule without peers would admit every source.
-          expect(spec.ingress).toHaveLength(1);
-          expect(spec.ingress[0]!.ports).toEqual([
-            { protocol: "TCP", port: scorerPort },
+          const scorerOnly = [{ protocol: "TCP", port: scorerPort }];
+          const withApp = [
+            ...scorerOnly,
             ...(appPort !== undefined ? [{ protocol: "TCP", port: appPort }] : []),
+          ];
+          expect(spec.ingress).toEqual([
+            ...(allowFrom.length > 0 ? [{ from: allowFrom, ports: withApp }] : []),
+            { from: [MONITORING], ports: scorerOnly },
           ]);
-          expect(spec.ingress[0]!.from).toEqual([{ podSelector: {} }, ...allowFrom]);
+          expect(spec.egress).toEqual([DNS_RULE, ...(allowFrom.length > 0 ? [{ to: allowFrom }] : [])]);
+          for (const rule of [...spec.ingress.map((r) => r.from), ...spec.egress.map((r) => r.to)]) {
+            expect(rule.length).toBeGreaterThan(0);
+          }
           expect(spec.podSelector).toEqual(SCORER_SELECTOR);
-          expect(spec.policyTypes).toEqual(["Ingress"]);
+          expect(spec.policyTypes).toEqual(["Ingress", "Egress"]);
         },
       ),
     );
