@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { createGunzip } from "node:zlib";
 import {
   lstat,
   mkdir,
@@ -17,11 +19,21 @@ import {
 import { basename, dirname, join, posix, sep } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { create, list } from "tar";
+import { create, Parser, type ReadEntry } from "tar";
 import { BACKUP_ROOTS, EXPECTED_LATEST } from "../contract/data-layout.js";
 import { decodeExpectedPanel } from "../panel/index.js";
 import { naming } from "../util/atomic-write.js";
-import { BackupVerifyError, MANIFEST_NAME, type BackupManifest, type ManifestFile } from "./manifest.js";
+import {
+  ARCHIVE_LIMITS,
+  BackupVerifyError,
+  MANIFEST_NAME,
+  manifestDirs,
+  parseManifest,
+  unsafePathReason,
+  type ArchiveLimits,
+  type BackupManifest,
+  type ManifestFile,
+} from "./manifest.js";
 
 const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
 
@@ -146,83 +158,182 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<Backup
   }
 }
 
+/** Where `readArchive` puts the files it reads (restore: a staging folder); without one it only hashes. */
+export interface ArchiveSink {
+  /** A checked directory entry (`models`, `expected/history`). */
+  directory(rel: string): Promise<void>;
+  /** A checked file entry: where its bytes go. */
+  file(rel: string): Promise<{ write(chunk: Buffer): Promise<void>; close(): Promise<void> }>;
+}
+
+/** Tar bytes beyond the file data an archive may hold: per entry (header, pax header, padding) and at the end. */
+const TAR_ENTRY_OVERHEAD = 4 * 512;
+const TAR_TRAILER = 20 * 512;
+const GZIP_MAGIC = [0x1f, 0x8b];
+
 /**
- * Re-reads an archive end to end: the manifest must come first, every file
- * it lists must be present once with the same size and SHA-256, and nothing
- * else may be in the archive. Returns the manifest; throws BackupVerifyError.
+ * Reads an archive once, trusting nothing in it, and returns its manifest
+ * or throws BackupVerifyError listing what is wrong. `manifest.json` must be
+ * the first entry, at most `limits.maxManifestBytes`, and valid (see
+ * manifestSchema: safe unique paths under the backup roots, sizes that add up
+ * within the caps, modes without setuid/setgid/sticky). Then only regular
+ * files the manifest lists (once each, with the size it says) and the folders
+ * holding them may follow: links, devices, FIFOs, unsafe paths, unlisted or
+ * duplicate entries are problems. The decompressed stream and the entry count
+ * are capped from the manifest while reading, so a gzip bomb or an endless
+ * archive stops at the cap. Every file's SHA-256 is checked; a missing file is
+ * a problem. With `sink`, checked entries are also written there.
  */
-export async function verifyArchive(archivePath: string): Promise<BackupManifest> {
-  let manifestText = "";
-  const seen = new Map<string, { size: number; sha256: string }>();
-  const hashing: Promise<void>[] = [];
+export async function readArchive(
+  archivePath: string,
+  limits: ArchiveLimits = ARCHIVE_LIMITS,
+  sink?: ArchiveSink,
+): Promise<BackupManifest> {
   const problems: string[] = [];
-  let first = true;
-  try {
-    await list({
-      file: archivePath,
-      strict: true,
-      onReadEntry: (entry) => {
-        const path = entry.path.replace(/\/$/, "");
-        const isFirst = first;
-        first = false;
-        if (entry.type === "Directory") {
-          entry.resume();
-          return;
+  let fatal: BackupVerifyError | null = null;
+  let failed: (err: Error) => void = () => undefined;
+  const failure = new Promise<never>((_, reject) => (failed = reject));
+  failure.catch(() => undefined);
+  const stop = (problem: string): BackupVerifyError => {
+    if (fatal === null) {
+      fatal = new BackupVerifyError(archivePath, [...problems, problem]);
+      failed(fatal);
+    }
+    return fatal;
+  };
+  let manifest: BackupManifest | null = null;
+  const listed = new Map<string, ManifestFile>();
+  let dirs = new Set<string>();
+  const seenDirs = new Set<string>();
+  const seen = new Set<string>();
+  let streamCap = limits.maxManifestBytes + TAR_ENTRY_OVERHEAD + TAR_TRAILER;
+  let entryCap = 1;
+  let entries = 0;
+  const pending: Promise<void>[] = [];
+  const parser = new Parser({ strict: true, brotli: false, zstd: false });
+  parser.on("error", (err: Error) => stop(`unreadable archive: ${err.message}`));
+  parser.on("entry", (entry: ReadEntry) => {
+    entries += 1;
+    if (fatal !== null) return void entry.resume();
+    if (entries > entryCap) return void (stop(`more than ${entryCap} entries`), entry.resume());
+    const isDir = entry.type === "Directory";
+    const rel = isDir ? entry.path.replace(/\/$/, "") : entry.path;
+    if (entries === 1) {
+      if (entry.type !== "File" || rel !== MANIFEST_NAME)
+        return void (stop("manifest.json is not the first entry"), entry.resume());
+      if ((entry.size ?? 0) > limits.maxManifestBytes)
+        return void (stop(`manifest.json is over ${limits.maxManifestBytes} bytes`), entry.resume());
+      const chunks: Buffer[] = [];
+      entry.on("data", (c: Buffer) => chunks.push(c));
+      entry.on("end", () => {
+        const parsed = parseManifest(Buffer.concat(chunks).toString("utf8"), limits);
+        if ("problems" in parsed) {
+          problems.push(...parsed.problems);
+          return void stop("invalid manifest.json");
         }
-        const hash = createHash("sha256");
-        const chunks: Buffer[] = [];
-        let size = 0;
-        hashing.push(
-          new Promise<void>((resolve, reject) => {
-            entry.on("data", (c: Buffer) => {
-              hash.update(c);
-              size += c.length;
-              if (path === MANIFEST_NAME) chunks.push(c);
-            });
-            entry.on("end", () => {
-              if (path === MANIFEST_NAME) {
-                if (!isFirst) problems.push("manifest.json is not the first entry");
-                manifestText = Buffer.concat(chunks).toString("utf8");
-              } else {
-                if (seen.has(path)) problems.push(`${path}: archived twice`);
-                seen.set(path, { size, sha256: hash.digest("hex") });
-              }
-              resolve();
-            });
-            entry.on("error", reject);
-          }),
-        );
-      },
+        manifest = parsed.manifest;
+        for (const f of manifest.files) listed.set(f.path, f);
+        dirs = manifestDirs(manifest.files);
+        // Room for as many unexpected entries again (each one a reported problem), then stop.
+        entryCap = 2 * (1 + manifest.files.length + dirs.size) + 16;
+        streamCap =
+          (entry.size ?? 0) +
+          manifest.files.reduce((s, f) => s + Math.ceil(f.size / 512) * 512, 0) +
+          (entryCap + 1) * TAR_ENTRY_OVERHEAD +
+          TAR_TRAILER;
+      });
+      return;
+    }
+    const name = JSON.stringify(rel);
+    const refuse = (problem: string) => {
+      problems.push(problem);
+      entry.resume();
+    };
+    if (manifest === null) return void (stop("no valid manifest.json"), entry.resume());
+    if (rel === MANIFEST_NAME) return refuse("manifest.json: archived twice");
+    const unsafe = unsafePathReason(rel);
+    if (unsafe !== null) return refuse(`${name}: ${unsafe}`);
+    if (!isDir && entry.type !== "File")
+      return refuse(`${name}: ${entry.type} entry refused (regular files and folders only)`);
+    if (((entry.mode ?? 0) & 0o7000) !== 0)
+      return refuse(`${name}: mode ${(entry.mode ?? 0).toString(8)} has setuid, setgid or sticky bits`);
+    if (isDir) {
+      if (!dirs.has(rel)) return refuse(`${name}: folder holding no file of the manifest`);
+      if (seenDirs.has(rel)) return refuse(`${name}: folder archived twice`);
+      seenDirs.add(rel);
+      entry.resume();
+      if (sink !== undefined) pending.push(sink.directory(rel).catch((err: Error) => void stop(err.message)));
+      return;
+    }
+    const f = listed.get(rel);
+    if (f === undefined) return refuse(`${rel}: not in the manifest`);
+    if (seen.has(rel)) return refuse(`${rel}: archived twice`);
+    seen.add(rel);
+    if (entry.size !== f.size) return refuse(`${rel}: ${entry.size} bytes, manifest says ${f.size}`);
+    entry.pause();
+    const work = async () => {
+      const out = sink === undefined ? null : await sink.file(rel);
+      const hash = createHash("sha256");
+      try {
+        for await (const chunk of entry as AsyncIterable<Buffer>) {
+          hash.update(chunk);
+          if (out !== null) await out.write(chunk);
+        }
+      } finally {
+        await out?.close();
+      }
+      if (hash.digest("hex") !== f.sha256) problems.push(`${rel}: sha256 mismatch`);
+    };
+    pending.push(work().catch((err: Error) => void stop(`${rel}: ${err.message}`)));
+  });
+  let read = 0;
+  let sniffed = false;
+  try {
+    await pipeline(createReadStream(archivePath), createGunzip(), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) {
+        if (fatal !== null) throw fatal;
+        if (!sniffed) {
+          sniffed = true;
+          if (chunk[0] === GZIP_MAGIC[0] && chunk[1] === GZIP_MAGIC[1])
+            throw stop("compressed twice (nested gzip refused)");
+        }
+        read += chunk.length;
+        if (read > streamCap)
+          throw stop(`archive expands past ${streamCap} bytes, more than its manifest allows: stopped there`);
+        if (!parser.write(chunk)) await Promise.race([once(parser, "drain"), failure]);
+      }
+      const ended = once(parser, "end");
+      parser.end();
+      await Promise.race([ended, failure]);
+      await Promise.race([Promise.all(pending), failure]);
     });
-    await Promise.all(hashing);
   } catch (err) {
+    if (fatal !== null) throw fatal;
     throw new BackupVerifyError(archivePath, [
+      ...problems,
       `unreadable archive: ${err instanceof Error ? err.message : String(err)}`,
     ]);
   }
-  if (manifestText === "") throw new BackupVerifyError(archivePath, ["no manifest.json"]);
-  let manifest: BackupManifest;
-  try {
-    manifest = JSON.parse(manifestText) as BackupManifest;
-  } catch {
-    throw new BackupVerifyError(archivePath, ["manifest.json is not JSON"]);
-  }
-  for (const f of manifest.files) {
-    const got = seen.get(f.path);
-    if (got === undefined) problems.push(`${f.path}: missing`);
-    else if (got.size !== f.size) problems.push(`${f.path}: ${got.size} bytes, manifest says ${f.size}`);
-    else if (got.sha256 !== f.sha256) problems.push(`${f.path}: sha256 mismatch`);
-  }
-  const listed = new Set(manifest.files.map((f) => f.path));
-  for (const path of seen.keys()) if (!listed.has(path)) problems.push(`${path}: not in the manifest`);
+  if (fatal !== null) throw fatal;
+  if (manifest === null) throw new BackupVerifyError(archivePath, ["no manifest.json"]);
+  const m: BackupManifest = manifest;
+  for (const f of m.files) if (!seen.has(f.path)) problems.push(`${f.path}: missing`);
   if (problems.length > 0) throw new BackupVerifyError(archivePath, problems);
-  return manifest;
+  return m;
 }
 
-/** Converts a manifest POSIX path to a safe local path under `root`; rejects `..` and absolute paths. */
+/** `backup verify`: reads the archive with every check of restore (readArchive) and writes nothing. */
+export function verifyArchive(
+  archivePath: string,
+  limits: ArchiveLimits = ARCHIVE_LIMITS,
+): Promise<BackupManifest> {
+  return readArchive(archivePath, limits);
+}
+
+/** Converts a manifest POSIX path to a local path under `root`; refuses any path unsafePathReason refuses. */
 export function safeJoin(root: string, rel: string): string {
-  const parts = rel.split("/");
-  if (rel.startsWith("/") || parts.some((p) => p === ".." || p === "" || p.includes(sep)))
-    throw new Error(`unsafe path in archive: ${rel}`);
-  return join(root, ...parts);
+  const why = unsafePathReason(rel);
+  if (why !== null || rel.split("/").some((p) => p.includes(sep)))
+    throw new Error(`unsafe path in archive: ${JSON.stringify(rel)}`);
+  return join(root, ...rel.split("/"));
 }

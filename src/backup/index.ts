@@ -1,6 +1,13 @@
 /** Backups of models/, expected/ and reports/ with SHA-256 manifests; verification and byte-identical restore. */
-export { listDataFiles, verifyArchive, writeArchive } from "./archive.js";
+export { listDataFiles, readArchive, verifyArchive, writeArchive, type ArchiveSink } from "./archive.js";
 export {
+  ARCHIVE_LIMITS,
+  DIR_MODE,
+  FILE_MODE_MASK,
+  manifestSchema,
+  parseManifest,
+  unsafePathReason,
+  type ArchiveLimits,
   archiveName,
   archiveTime,
   BackupVerifyError,

@@ -1,24 +1,29 @@
 import { createHash } from "node:crypto";
-import {
-  lstat,
-  mkdtemp,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  chmod,
-  utimes,
-  mkdir,
-} from "node:fs/promises";
-import { join } from "node:path";
-import { extract } from "tar";
+import { lstat, mkdtemp, open, readdir, readFile, rename, rm, stat, chmod, mkdir } from "node:fs/promises";
+import { constants } from "node:fs";
+import { dirname, join } from "node:path";
 import { BACKUP_ROOTS, BACKUP_SUMMARY, DATA_DIRS, EXPECTED_LATEST } from "../contract/data-layout.js";
 import { decodeExpectedPanel } from "../panel/index.js";
 import { recordRun, type RunSummary } from "../job/summary.js";
-import { listDataFiles, safeJoin, verifyArchive, writeArchive } from "./archive.js";
-import { archiveName, archiveTime, BackupVerifyError, type BackupManifest } from "./manifest.js";
+import {
+  listDataFiles,
+  readArchive,
+  safeJoin,
+  verifyArchive,
+  writeArchive,
+  type ArchiveSink,
+} from "./archive.js";
+import {
+  ARCHIVE_LIMITS,
+  archiveName,
+  archiveTime,
+  BackupVerifyError,
+  DIR_MODE,
+  FILE_MODE_MASK,
+  manifestDirs,
+  type ArchiveLimits,
+  type BackupManifest,
+} from "./manifest.js";
 
 const DAY_MS = 86_400_000;
 
@@ -82,6 +87,33 @@ export function archivesToPrune(
 export function reportsToPrune(folders: readonly string[], now: Date, retentionDays: number): string[] {
   const cutoff = now.getTime() - retentionDays * DAY_MS;
   return folders.filter((f) => /^\d{4}-\d{2}-\d{2}$/.test(f) && Date.parse(`${f}T00:00:00Z`) < cutoff);
+}
+
+/** Writes checked archive entries under `staging` (a fresh folder): new files only, never through a link. */
+function stagingSink(staging: string): ArchiveSink {
+  return {
+    async directory(rel) {
+      await mkdir(safeJoin(staging, rel), { recursive: true, mode: 0o700 });
+    },
+    async file(rel) {
+      const p = safeJoin(staging, rel);
+      await mkdir(dirname(p), { recursive: true, mode: 0o700 });
+      const handle = await open(
+        p,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
+      return {
+        async write(chunk) {
+          for (let off = 0; off < chunk.length;)
+            off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
+        },
+        async close() {
+          await handle.close();
+        },
+      };
+    },
+  };
 }
 
 async function sha256File(path: string): Promise<string> {
@@ -173,6 +205,8 @@ export interface RestoreOptions {
   readonly force?: boolean;
   readonly clock?: () => Date;
   readonly progress?: (line: string) => void;
+  /** Caps on what the archive may hold. @default ARCHIVE_LIMITS */
+  readonly limits?: ArchiveLimits;
 }
 
 export interface RestoreResult {
@@ -217,38 +251,54 @@ export async function newerDataReasons(dataDir: string, manifest: BackupManifest
 }
 
 /**
- * `maie restore`: 1. verify the archive; 2. refuse when the data dir is newer
- * (unless `force`); 3. extract into a staging folder inside the data dir and
- * set each file's mode and mtime from the manifest; 4. check every extracted
- * file's SHA-256; 5. swap each root folder in with a rename (the replaced one
- * is moved to `.pre-restore-<time>/`). Files come back byte-identical.
+ * `maie restore`, trusting nothing in the archive: 1. read it once with every
+ * check (readArchive: manifest schema, caps, entry types, paths, sizes,
+ * SHA-256) writing nothing; 2. refuse when the data dir is newer (unless
+ * `force`); 3. read it again, with the same checks, into a fresh staging
+ * folder inside the data dir: only regular files and folders, created by this
+ * process (its owner, never the archive's), files opened O_EXCL|O_NOFOLLOW;
+ * 4. only when every file's hash matched: each path is lstat'ed (a symlink is
+ * never followed), modes are masked to 0644 (files) / 0755 (folders) and
+ * mtimes set through a handle opened O_NOFOLLOW; 5. swap each root folder in
+ * with a rename (the replaced one is moved to `.pre-restore-<time>/`). Any
+ * failure before 5 removes the staging folder and leaves the data dir as it
+ * was.
  */
 export async function runRestore(options: RestoreOptions): Promise<RestoreResult> {
   const progress = options.progress ?? (() => undefined);
   const clock = options.clock ?? (() => new Date());
-  const manifest = await verifyArchive(options.archive);
+  const limits = options.limits ?? ARCHIVE_LIMITS;
+  const manifest = await verifyArchive(options.archive, limits);
   progress(`verified ${options.archive}: ${manifest.files.length} files from ${manifest.createdAt}`);
   const reasons = await newerDataReasons(options.dataDir, manifest);
   if (reasons.length > 0 && options.force !== true) throw new RestoreRefusedError(reasons);
   await mkdir(options.dataDir, { recursive: true });
   const staging = await mkdtemp(join(options.dataDir, ".restore-"));
   try {
-    await extract({ file: options.archive, cwd: staging, strict: true, preservePaths: false });
-    const problems: string[] = [];
+    const extracted = await readArchive(options.archive, limits, stagingSink(staging));
+    if (JSON.stringify(extracted) !== JSON.stringify(manifest))
+      throw new BackupVerifyError(options.archive, ["the archive changed while it was restored"]);
     for (const f of manifest.files) {
       const p = safeJoin(staging, f.path);
-      const bytes = await readFile(p).catch(() => null);
-      if (bytes === null) {
-        problems.push(`${f.path}: not extracted`);
-        continue;
+      const info = await lstat(p);
+      if (!info.isFile() || info.nlink !== 1)
+        throw new BackupVerifyError(options.archive, [`${f.path}: not a regular file after extraction`]);
+      const handle = await open(p, constants.O_RDONLY | constants.O_NOFOLLOW);
+      try {
+        await handle.chmod(f.mode & FILE_MODE_MASK);
+        const mtime = new Date(f.mtime);
+        await handle.utimes(mtime, mtime);
+      } finally {
+        await handle.close();
       }
-      if (createHash("sha256").update(bytes).digest("hex") !== f.sha256)
-        problems.push(`${f.path}: sha256 mismatch`);
-      await chmod(p, f.mode);
-      const mtime = new Date(f.mtime);
-      await utimes(p, mtime, mtime);
     }
-    if (problems.length > 0) throw new BackupVerifyError(options.archive, problems);
+    for (const dir of manifestDirs(manifest.files)) {
+      const p = safeJoin(staging, dir);
+      const info = await lstat(p);
+      if (!info.isDirectory())
+        throw new BackupVerifyError(options.archive, [`${dir}: not a folder after extraction`]);
+      await chmod(p, DIR_MODE);
+    }
     const stamp = clock().toISOString().replace(/[:.]/g, "-");
     const aside = join(options.dataDir, `.pre-restore-${stamp}`);
     let moved = false;

@@ -24,8 +24,10 @@ run     writes <backups-dir>/maie-backup-<UTC time>.tar.gz (manifest.json first,
         every file's SHA-256; deletes archives older than --retention-days
         (never the newest) and reports/<date>/ folders older than
         --reports-retention-days; writes <data-dir>/${BACKUP_SUMMARY}.
-verify  re-reads an archive (default: the newest; 'all' for every one) and
-        checks each file against the manifest. Exit 1 on any mismatch.
+verify  re-reads an archive (default: the newest; 'all' for every one) with
+        every check restore makes (validated manifest, caps on files and
+        bytes, regular files and folders only, safe paths, sizes, SHA-256).
+        Exit 1 on any problem.
   --data-dir DIR                data volume (default: $${BACKUP_ENV.dataDir}, else .)
   --backups-dir DIR             backups volume (default: $${BACKUP_ENV.backupsDir}, else ./backups)
   --retention-days N            default: $${BACKUP_ENV.retentionDays}, else 30

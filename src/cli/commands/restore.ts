@@ -9,8 +9,12 @@ export const restoreCommand: Command = {
   summary: "Restore models/, expected/ and reports/ from a backup archive, byte-identical",
   usage: `Usage: maie restore [--data-dir DIR] [--backups-dir DIR] [--from PATH|latest] [--force] [--log-format text|json]
 
-Verifies the archive, then restores its files into the data dir with their
-original bytes, modes and modification times. Refuses when the data dir holds
+Verifies the archive (trusting nothing in it: validated manifest, caps on
+files and bytes, regular files and folders only, safe paths, every SHA-256),
+then restores its files into the data dir with their original bytes and
+modification times, modes masked to 0644 (folders 0755), owned by the user
+running restore. Nothing is moved into place unless every file checks out;
+see docs/backup-and-recovery.md. Refuses when the data dir holds
 newer data (a later panel, or files changed after the archive was made) unless
 --force; data it replaces is moved to <data-dir>/.pre-restore-<time>/.
   --data-dir DIR      data volume (default: $${RESTORE_ENV.dataDir}, else .)
