@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Rewrites the desired-state golden files (test/fixtures/desired/*.yaml) from
-# the current builders. Run it only when a change to the children is meant,
+# Rewrites the golden files (test/fixtures/desired/*.yaml and
+# test/fixtures/monitoring/**) from the current builders. Run it only when a change to the children is meant,
 # then review the diff: the unit tests compare the goldens exactly and never
 # rewrite them.
 set -euo pipefail
@@ -17,6 +17,12 @@ if ! out=$(npx tsc -p tsconfig.json 2>&1); then
   echo "note: tsc reported errors outside src/desired (ignored here)" >&2
 fi
 npx node --input-type=module -e '
-const { writeGoldens } = await import(process.cwd() + "/dist/test/unit/desired/goldens.js");
-for (const file of writeGoldens()) console.log("wrote " + file);
+const { writeGoldenSet } = await import(process.cwd() + "/dist/test/harness/goldens.js");
+const desired = await import(process.cwd() + "/dist/test/unit/desired/goldens.js");
+const monitoring = await import(process.cwd() + "/dist/test/unit/monitoring/goldens.js");
+for (const file of [
+  ...writeGoldenSet(desired.DESIRED_GOLDEN_DIR, desired.desiredGoldens(), /\.yaml$/),
+  ...writeGoldenSet(monitoring.GOLDEN_DIR, monitoring.renderGoldens(), monitoring.GOLDEN_PATTERN),
+])
+  console.log("wrote " + file);
 '

@@ -1,18 +1,11 @@
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { GOLDEN_DIR, renderGoldens } from "./goldens.js";
+import { GOLDEN_DIR, GOLDEN_PATTERN, renderGoldens } from "./goldens.js";
+import { goldenFilesUnder, UPDATE_GOLDENS as UPDATE } from "../../harness/goldens.js";
 
 const repo = fileURLToPath(new URL("../../../../", import.meta.url));
 const root = join(repo, GOLDEN_DIR);
-const UPDATE = "npx tsc -p . && npx node dist/test/fixtures/monitoring/update-goldens.js";
-
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? walk(p) : [relative(root, p)];
-  });
-}
 
 describe("monitoring golden files", () => {
   const goldens = renderGoldens();
@@ -33,7 +26,7 @@ describe("monitoring golden files", () => {
   }
 
   test("there are no stale golden files", () => {
-    const stale = walk(root).filter((f) => /\.(yaml|json)$/.test(f) && !(f in goldens));
+    const stale = goldenFilesUnder(root, GOLDEN_PATTERN).filter((f) => !(f in goldens));
     expect(stale).toEqual([]);
   });
 });

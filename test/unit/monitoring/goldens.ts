@@ -11,9 +11,10 @@ import { WITH_PROMETHEUS_OPERATOR, monitoredInstances } from "./instances.js";
  * The golden files under test/fixtures/monitoring/: what the builders
  * produce for the default and the customised resource, and the operator's
  * own rule. `goldens.test.ts` compares; only the explicit update script
- * (test/fixtures/monitoring/update-goldens.ts) rewrites them.
+ * (tools/update-goldens.sh) rewrites them.
  */
 export const GOLDEN_DIR = "test/fixtures/monitoring";
+export const GOLDEN_PATTERN = /\.(yaml|json)$/;
 
 const yaml = (o: unknown) => YAML.stringify(o, { lineWidth: 0 });
 
