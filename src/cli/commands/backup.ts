@@ -25,9 +25,9 @@ run     writes <backups-dir>/maie-backup-<UTC time>.tar.gz (manifest.json first,
         (never the newest) and reports/<date>/ folders older than
         --reports-retention-days; writes <data-dir>/${BACKUP_SUMMARY}.
 verify  re-reads an archive (default: the newest; 'all' for every one) with
-        every check restore makes (validated manifest, caps on files and
-        bytes, regular files and folders only, safe paths, sizes, SHA-256).
-        Exit 1 on any problem.
+        the checks made before any file is put back (validated manifest, caps
+        on files and bytes, regular files and folders only, safe paths,
+        sizes, SHA-256). Exit 1 on any problem.
   --data-dir DIR                data volume (default: $${BACKUP_ENV.dataDir}, else .)
   --backups-dir DIR             backups volume (default: $${BACKUP_ENV.backupsDir}, else ./backups)
   --retention-days N            default: $${BACKUP_ENV.retentionDays}, else 30
