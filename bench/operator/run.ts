@@ -41,6 +41,7 @@ function spec(i: number) {
   return {
     replicas: 1 + (i % 3),
     monitoring: { serviceMonitor: { enabled: "true" }, alerts: { enabled: "true" } },
+    scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
     ingress: { enabled: i % 2 === 0, host: `m${i}.example.com` },
   };
 }

@@ -114,6 +114,7 @@ function initialSpec(i: number) {
   return {
     replicas: 1 + (i % 3),
     monitoring: { serviceMonitor: { enabled: "auto" }, alerts: { enabled: "auto" } },
+    scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
     ingress: { enabled: i % 2 === 0, host: `s${i}.example.com` },
   };
 }

@@ -132,6 +132,25 @@ function walk(node: JsonSchema, path: string, required: boolean, rows: FieldRow[
   const additional = node["additionalProperties"];
   if (isSchema(additional) && isSchema(additional["properties"]))
     walkChildren(additional, `${path}.<key>`, rows, cel);
+  else if (isSchema(additional)) celRows(additional, `${path}.<key>`, cel);
+}
+
+function celRows(node: JsonSchema, path: string, cel: CelRow[]): void {
+  const rules = node["x-kubernetes-validations"];
+  if (Array.isArray(rules))
+    for (const r of rules)
+      if (isSchema(r)) cel.push({ path, rule: str(r["rule"]) ?? "", message: str(r["message"]) ?? "" });
+}
+
+/** Paths of the `auto|true|false` string fields, which YAML's unquoted true/false would make booleans. */
+function triStatePaths(node: JsonSchema, path: string, out: string[]): string[] {
+  const e = node["enum"];
+  if (Array.isArray(e) && e.includes("auto") && e.includes("true") && e.includes("false")) out.push(path);
+  const props = node["properties"];
+  if (isSchema(props))
+    for (const [name, child] of Object.entries(props))
+      if (isSchema(child)) triStatePaths(child, `${path}.${name}`, out);
+  return out;
 }
 
 /** Descends into an array's items or a map's values without a row of their own. */
@@ -160,7 +179,9 @@ export function renderCrdReference(): string {
   const specRows: FieldRow[] = [];
   const statusRows: FieldRow[] = [];
   const cel: CelRow[] = [];
+  celRows(root as JsonSchema, "(the object)", cel);
   walk(root.properties.spec as JsonSchema, "spec", true, specRows, cel);
+  const triStates = triStatePaths(root.properties.spec as JsonSchema, "spec", []);
   walk(root.properties.status as JsonSchema, "status", false, statusRows, cel);
   const scale = version.subresources.scale;
 
@@ -185,6 +206,8 @@ export function renderCrdReference(): string {
     `| subresources | \`status\`; \`scale\` (spec ${code(scale.specReplicasPath)}, status ${code(scale.statusReplicasPath)}, selector ${code(scale.labelSelectorPath)}) |`,
     "",
     "Reading the tables: a default of \"fields' defaults\" means the object is filled with the defaults of its fields when omitted. `[]` in a path is an element of a list, `<key>` a map key. `quantity` accepts a Kubernetes quantity such as `10Gi` or `500m`. `object (free-form)` is a Kubernetes type (EnvVar, Toleration, Affinity...) kept as-is and validated by the apiserver when the child is applied. Unknown fields are rejected by kubectl's strict field validation.",
+    "",
+    `**Quote the tri-state values.** ${triStates.map(code).join(", ")} take the strings \`"auto"\`, \`"true"\` or \`"false"\`: write \`enabled: "true"\`, not \`enabled: true\`. Unquoted, YAML reads a boolean, which the apiserver refuses (\`Unsupported value: true: supported values: "auto", "true", "false"\` on create; \`kubectl apply --server-side\` fails earlier with \`expected string, got &value.valueUnstructured{Value:true}\`). The boolean fields (\`ingress.enabled\`, \`backup.enabled\`, ...) are plain booleans and are written unquoted.`,
     "",
     "## Printer columns",
     "",

@@ -12,6 +12,7 @@ import {
   VERSION,
 } from "./group.js";
 import { MaieDeploymentSpec } from "./spec.js";
+import { MAX_NAME_LENGTH } from "./names.js";
 import { MaieDeploymentStatus } from "./status.js";
 import { toStructural, type JsonSchema } from "./structural-schema.js";
 
@@ -93,6 +94,12 @@ export function buildCrd() {
               type: "object",
               description: `${KIND} (${API_VERSION}) runs the MAIE scoring API with SHAP explanations, its daily pipeline, backups and monitoring.`,
               required: ["spec"],
+              "x-kubernetes-validations": [
+                {
+                  rule: `size(self.metadata.name) <= ${MAX_NAME_LENGTH} && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')`,
+                  message: `metadata.name must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter) of at most ${MAX_NAME_LENGTH} characters: the children are named after it (the Service must be a DNS-1035 label, the <name>-pipeline CronJob at most 52 characters)`,
+                },
+              ],
               properties: {
                 apiVersion: { type: "string", description: "APIVersion of this object." },
                 kind: { type: "string", description: "Kind of this object." },

@@ -15,7 +15,19 @@ export function quantity(description: string) {
       z.string().max(32).regex(QUANTITY_PATTERN, "must be a Kubernetes quantity such as 10Gi or 500m"),
       z.number(),
     ])
-    .meta({ description, "x-kubernetes-int-or-string": true });
+    .meta({
+      description,
+      "x-kubernetes-int-or-string": true,
+      // A negative request or limit can never be scheduled: refused here rather than by the child's apply.
+      // A sign test, not isQuantity(): an int-or-string node carries no maxLength, so the apiserver
+      // prices a quantity parse of an unbounded string beyond the CRD's CEL budget.
+      "x-kubernetes-validations": [
+        {
+          rule: "type(self) == int ? self >= 0 : !self.startsWith('-')",
+          message: "must be a non-negative quantity such as 500m or 1Gi",
+        },
+      ],
+    });
 }
 
 /** A quantity that must be strictly positive (storage sizes): the CEL library checks what a regex cannot. */
@@ -106,10 +118,12 @@ export function resourceRequirements(description: string) {
     .object({
       requests: z
         .record(z.string().max(63), quantity("Quantity"))
+        .meta({ maxProperties: 16 })
         .optional()
         .describe("Minimum resources reserved."),
       limits: z
         .record(z.string().max(63), quantity("Quantity"))
+        .meta({ maxProperties: 16 })
         .optional()
         .describe("Maximum resources allowed."),
     })

@@ -480,8 +480,30 @@ export const MaieDeploymentSpec = z
     podAnnotations: annotationMap("Extra annotations on the pods."),
   })
   .strict()
-  .describe(
-    "Desired state of a MAIE deployment: the scorer Deployment, its daily pipeline and backups, storage, monitoring and network exposure.",
-  );
+  .meta({
+    description:
+      "Desired state of a MAIE deployment: the scorer Deployment, its daily pipeline and backups, storage, monitoring and network exposure.",
+    "x-kubernetes-validations": [
+      {
+        // The has() guards are for the CRD's own `default: {}`, which the apiserver checks before nested defaults exist.
+        rule: "!has(self.ingress) || !has(self.ingress.enabled) || !self.ingress.enabled || (has(self.scorer) && has(self.scorer.auth))",
+        message:
+          "ingress.enabled requires scorer.auth.tokenSecretRef: a scorer exposed outside the cluster must require a bearer token",
+      },
+      {
+        // Only when a budget exists (see desired/pdb.ts): enabled true, or auto with more than one pod;
+        // a Deployment scaled to zero has no pod to protect.
+        rule:
+          "!has(self.podDisruptionBudget) || !has(self.podDisruptionBudget.enabled) || !has(self.podDisruptionBudget.minAvailable) || " +
+          "!has(self.replicas) || !has(self.autoscaling) || !has(self.autoscaling.enabled) || !has(self.autoscaling.minReplicas) || " +
+          "self.podDisruptionBudget.enabled == 'false' || " +
+          "(self.podDisruptionBudget.enabled == 'auto' && (self.autoscaling.enabled ? self.autoscaling.minReplicas : self.replicas) <= 1) || " +
+          "(!self.autoscaling.enabled && self.replicas == 0) || " +
+          "self.podDisruptionBudget.minAvailable <= (self.autoscaling.enabled ? self.autoscaling.minReplicas : self.replicas)",
+        message:
+          "podDisruptionBudget.minAvailable must be <= replicas (autoscaling.minReplicas when autoscaling is enabled): a larger budget blocks every eviction and drain",
+      },
+    ],
+  });
 
 export type MaieDeploymentSpec = z.output<typeof MaieDeploymentSpec>;

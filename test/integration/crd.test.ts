@@ -176,6 +176,34 @@ describe("the MaieDeployment CRD on a real apiserver", () => {
       /spec\.backup\.retentionDays.*greater than or equal to 1/,
     ],
     ["a bad time zone", { pipeline: { timeZone: "New York!" } }, /spec\.pipeline\.timeZone.*should match/],
+    [
+      "a negative CPU request",
+      { scorer: { resources: { requests: { cpu: "-100m" } } } },
+      /spec\.scorer\.resources\.requests\[cpu\].*must be a non-negative quantity/,
+    ],
+    [
+      "a negative memory limit written as a number",
+      { pipeline: { resources: { limits: { memory: -1 } } } },
+      /spec\.pipeline\.resources\.limits\[memory\].*must be a non-negative quantity/,
+    ],
+    [
+      "a PDB minAvailable above replicas",
+      { replicas: 2, podDisruptionBudget: { minAvailable: 3 } },
+      /podDisruptionBudget\.minAvailable must be <= replicas/,
+    ],
+    [
+      "a PDB minAvailable above the autoscaler's minReplicas",
+      {
+        autoscaling: { enabled: true, minReplicas: 2 },
+        podDisruptionBudget: { enabled: "true", minAvailable: 3 },
+      },
+      /podDisruptionBudget\.minAvailable must be <= replicas \(autoscaling\.minReplicas/,
+    ],
+    [
+      "an ingress without scorer auth",
+      { ingress: { enabled: true, host: "maie.example.com" } },
+      /ingress\.enabled requires scorer\.auth\.tokenSecretRef/,
+    ],
   ];
 
   test.each(invalid)("rejects %s with a message naming the field", async (_what, spec, message) => {
@@ -183,6 +211,41 @@ describe("the MaieDeployment CRD on a real apiserver", () => {
     expect(out.code).not.toBe(0);
     expect(out.stderr).toMatch(/is invalid/);
     expect(out.stderr).toMatch(message);
+  });
+
+  test("rejects a name too long for its children (the <name>-pipeline CronJob ≤ 52) or not a DNS-1035 label", async () => {
+    for (const name of ["a".repeat(44), "1web", "web.v1"]) {
+      const out = await kubectl(kubeconfig, ["create", "-f", "-"], resource(name, {}));
+      expect([name, out.code]).not.toEqual([name, 0]);
+      expect(out.stderr).toMatch(/metadata\.name must be a DNS-1035 label .* of at most 43 characters/);
+    }
+    const longest = await kubectl(kubeconfig, ["create", "-f", "-"], resource("a".repeat(43), {}));
+    expect(longest.stderr).toBe("");
+  });
+
+  test("accepts what the new rules must not refuse: zero quantities, a PDB on a Deployment scaled to zero, an ingress with auth", async () => {
+    const ok = {
+      replicas: 0,
+      podDisruptionBudget: { enabled: "true", minAvailable: 1 },
+      scorer: { resources: { requests: { cpu: 0, memory: "0" } }, auth: { tokenSecretRef: { name: "t" } } },
+      ingress: { enabled: true, host: "maie.example.com" },
+    };
+    const out = await kubectl(kubeconfig, ["create", "--dry-run=server", "-f", "-"], resource("valid", ok));
+    expect(out.stderr).toBe("");
+    expect(out.code).toBe(0);
+  });
+
+  test("an unquoted YAML boolean on a tri-state field is refused by server-side apply too (crd-reference.md says to quote it)", async () => {
+    const yaml = resource("unquoted", {}).replace(
+      "spec: {}",
+      "spec:\n  podDisruptionBudget:\n    enabled: true\n",
+    );
+    expect(yaml).toContain("enabled: true");
+    const out = await kubectl(kubeconfig, ["apply", "--server-side", "-f", "-"], yaml);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toMatch(
+      /spec\.podDisruptionBudget\.enabled: expected string, got &value\.valueUnstructured\{Value:true\}/,
+    );
   });
 
   test("rejects unknown fields under kubectl's strict field validation", async () => {

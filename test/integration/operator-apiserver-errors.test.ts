@@ -59,7 +59,11 @@ async function applyAll(replicas: number): Promise<void> {
       apiVersion: "maie.io/v1alpha1",
       kind: "MaieDeployment",
       metadata: { name: `e${i}` },
-      spec: { replicas, ingress: { enabled: (i + replicas) % 2 === 0, host: `e${i}.example.com` } },
+      spec: {
+        replicas,
+        scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
+        ingress: { enabled: (i + replicas) % 2 === 0, host: `e${i}.example.com` },
+      },
     }),
   );
   const out = await kubectl(

@@ -109,6 +109,7 @@ describe("the operator under its own RBAC", () => {
   test("reconciles a full resource (monitoring on) with only the shipped role: every child applied, status written, lease held", async () => {
     const spec = {
       monitoring: { serviceMonitor: { enabled: "true" }, alerts: { enabled: "true" } },
+      scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
       ingress: { enabled: true, host: "maie.example.com" },
       autoscaling: { enabled: true },
     };

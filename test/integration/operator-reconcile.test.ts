@@ -157,6 +157,7 @@ describe("the operator on a real control plane", () => {
       ...baseSpec,
       replicas: 3,
       pipeline: { schedule: "30 21 * * 1-5" },
+      scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
       ingress: { enabled: true, host: "maie.example.com" },
     });
     await eventually(
@@ -181,6 +182,7 @@ describe("the operator on a real control plane", () => {
       ...baseSpec,
       replicas: 3,
       pipeline: { schedule: "30 21 * * 1-5" },
+      scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
       ingress: { enabled: true, host: "maie.example.com" },
       autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 5 },
     });
@@ -195,6 +197,7 @@ describe("the operator on a real control plane", () => {
       ...baseSpec,
       replicas: 3,
       pipeline: { schedule: "30 21 * * 1-5" },
+      scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
       ingress: { enabled: true, host: "maie.example.com" },
     });
     await eventually(

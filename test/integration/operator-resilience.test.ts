@@ -67,7 +67,11 @@ async function applyAll(replicas: number): Promise<void> {
       apiVersion: "maie.io/v1alpha1",
       kind: "MaieDeployment",
       metadata: { name: `r${i}` },
-      spec: { replicas, ingress: { enabled: i % 2 === 0, host: `r${i}.example.com` } },
+      spec: {
+        replicas,
+        scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
+        ingress: { enabled: i % 2 === 0, host: `r${i}.example.com` },
+      },
     }),
   );
   const out = await kubectl(
