@@ -17,6 +17,7 @@ import { gzipSync } from "node:zlib";
 import { Header } from "tar";
 import {
   BackupVerifyError,
+  unsafePathReason,
   readArchive,
   runRestore,
   verifyArchive,
@@ -424,6 +425,25 @@ describe("restore of hostile archives", () => {
     const data = join(work, "data");
     await runRestore({ dataDir: data, archive });
     for (const p of Object.keys(FILES)) expect(lstatSync(join(data, p)).mode & 0o7777).toBe(0o644);
+  });
+
+  test("unsafe path segments are named (a NUL cannot travel in a ustar header, so it is checked here)", () => {
+    expect(unsafePathReason("models/model.txt")).toBeNull();
+    expect(unsafePathReason("models/a\0b")).toBe("NUL in path");
+    expect(unsafePathReason("models\\..\\x")).toBe("backslash in path");
+    expect(unsafePathReason("/models/x")).toBe("absolute path");
+    expect(unsafePathReason("models//x")).toMatch(/empty/);
+    expect(unsafePathReason("models/.")).toMatch(/'\.'/);
+    expect(unsafePathReason("..")).toMatch(/'\.\.'/);
+    expect(unsafePathReason("runs/backup-last.json")).toMatch(/outside the backup roots/);
+  });
+
+  test("an archive gzipped twice is refused, not unpacked by the tar reader behind the cap", async () => {
+    const work = tempDir("maie-hostile-");
+    const archive = join(work, "twice.tar.gz");
+    const b = base();
+    writeFileSync(archive, gzipSync(tarGz([manifestEntry(b.files), ...b.entries])));
+    await expect(verifyArchive(archive)).rejects.toThrow(/compressed twice/);
   });
 
   test("each attack ends in a clear error and a byte-identical data volume", async () => {
