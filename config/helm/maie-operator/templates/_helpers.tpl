@@ -40,3 +40,63 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
+
+{{/*
+The operator's rules on MaieDeployments and their children: exactly
+config/rbac/role.yaml's (a test compares them). A ClusterRole with
+rbac.scope=cluster, a Role in the watched namespace with rbac.scope=namespace.
+*/}}
+{{- define "maie-operator.rules" -}}
+- apiGroups: ["maie.io"]
+  resources: ["maiedeployments"]
+  verbs: ["list", "watch"]
+- apiGroups: ["maie.io"]
+  resources: ["maiedeployments/status"]
+  verbs: ["patch"]
+- apiGroups: ["maie.io"]
+  resources: ["maiedeployments/finalizers"]
+  verbs: ["update"]
+- apiGroups: [""]
+  resources: ["serviceaccounts", "services", "configmaps"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+- apiGroups: ["apps"]
+  resources: ["deployments"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["batch"]
+  resources: ["cronjobs"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["list", "watch"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["ingresses", "networkpolicies"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["autoscaling"]
+  resources: ["horizontalpodautoscalers"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["monitoring.coreos.com"]
+  resources: ["servicemonitors", "prometheusrules"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create"]
+{{- end -}}
+
+{{/*
+The namespace the operator watches: watchNamespace, or with
+rbac.scope=namespace the release namespace when watchNamespace is empty
+(a namespaced install must watch exactly the namespace of its Role).
+*/}}
+{{- define "maie-operator.watchNamespace" -}}
+{{- if eq .Values.rbac.scope "namespace" -}}
+{{- default .Release.Namespace .Values.watchNamespace -}}
+{{- else -}}
+{{- .Values.watchNamespace -}}
+{{- end -}}
+{{- end -}}
