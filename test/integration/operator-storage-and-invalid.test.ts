@@ -173,6 +173,26 @@ describe("storage and specs the schema cannot catch", () => {
     expect(deployments.items.map((d) => d.metadata.name)).not.toContain("odd");
   });
 
+  test("an unknown pipeline.timeZone (the CRD only checks its shape) is InvalidSpec before any child is applied", async () => {
+    await apply("tz", { pipeline: { timeZone: "Mars/Olympus" } });
+    const ready = await eventually(
+      async () => {
+        const c = await condition("tz", "Ready");
+        return c?.reason === "InvalidSpec" ? c : undefined;
+      },
+      30_000,
+      "Ready/InvalidSpec",
+    );
+    expect(ready.message).toContain('spec.pipeline.timeZone: unknown time zone "Mars/Olympus"');
+    for (const type of ["Deployment", "Service", "PersistentVolumeClaim"] as const) {
+      const list = await client.request<{ items: KubeObject[] }>(
+        "GET",
+        resourcePath(RESOURCE_TYPES[type], ns),
+      );
+      expect(list.items.map((d) => d.metadata.name).filter((n) => n.startsWith("tz"))).toEqual([]);
+    }
+  });
+
   test("a spec whose children cannot be built (app container on the scorer's port) is InvalidSpec too, naming the field", async () => {
     await apply("clash", { app: { image: "example.com/maie-api:1", port: 8000 } });
     const ready = await eventually(
