@@ -69,6 +69,32 @@ describe("computeStatus", () => {
     expect(cond(failed, "Degraded")?.message).toContain("Service/alpha: boom");
   });
 
+  test("a child conflict is Degraded/ChildConflict (listed before apply failures), not an apply failure, and makes Ready False", () => {
+    const s = computeStatus(
+      sampleResource(),
+      obs({
+        children: [
+          { kind: "Deployment", name: "alpha", applied: true },
+          { kind: "Service", name: "alpha", applied: false, error: "etcd timeout" },
+          {
+            kind: "PersistentVolumeClaim",
+            name: "alpha-data",
+            applied: false,
+            conflict: "PVC/alpha-data is not ours",
+          },
+        ],
+      }),
+      NOW,
+    );
+    expect(cond(s, "Degraded")).toMatchObject({
+      status: "True",
+      reason: "ChildConflict",
+      message: "PVC/alpha-data is not ours; Service/alpha: etcd timeout",
+    });
+    expect(cond(s, "Ready")).toMatchObject({ status: "False", reason: "ChildConflict" });
+    expect(s.children).toContainEqual({ kind: "PersistentVolumeClaim", name: "alpha-data", applied: false });
+  });
+
   test('monitoring required ("true") but CRDs missing is Degraded; auto is only reported', () => {
     const missing = { state: "CRDNotInstalled", message: "not served" } as const;
     const auto = computeStatus(sampleResource(), obs({ monitoring: missing }), NOW);
