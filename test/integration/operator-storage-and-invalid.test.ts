@@ -270,4 +270,39 @@ describe("objects the operator did not create are never taken over", () => {
     expect((await get("Service", "taken"))?.metadata.uid).toBe(service.metadata.uid);
     expect((await get("PersistentVolumeClaim", "taken-data"))?.metadata.uid).toBe(pvc.metadata.uid);
   });
+  test('with maie.io/adopt-pvcs: "true" a claim prepared by hand (a restore) is adopted: our labels applied, no conflict', async () => {
+    const pvc = await client.request<Live>("POST", resourcePath(RESOURCE_TYPES.PersistentVolumeClaim, ns), {
+      body: {
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { name: "restored-data" },
+        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } },
+      },
+    });
+    const out = await kubectl(
+      kubeconfig,
+      ["apply", "--server-side", "-n", ns, "-f", "-"],
+      stringify({
+        apiVersion: "maie.io/v1alpha1",
+        kind: "MaieDeployment",
+        metadata: { name: "restored", annotations: { "maie.io/adopt-pvcs": "true" } },
+        spec: { backup: { enabled: false } },
+      }),
+    );
+    expect(out.stderr).toBe("");
+    const adopted = await eventually(
+      async () => {
+        const live = await get("PersistentVolumeClaim", "restored-data");
+        return live?.metadata.labels?.["app.kubernetes.io/instance"] === "restored" ? live : undefined;
+      },
+      30_000,
+      "the claim labelled by the operator",
+    );
+    expect(adopted.metadata.uid).toBe(pvc.metadata.uid);
+    await eventually(
+      async () => (await condition("restored", "Degraded"))?.reason === "AsExpected",
+      30_000,
+      "Degraded=False",
+    );
+  });
 });
