@@ -38,6 +38,11 @@ export function buildEnsemble(header: EnsembleHeader, trees: readonly RawTree[])
   let total = 0;
   for (const t of trees) total += t.left.length;
   if (total > LIMITS.maxNodes) throw new ModelFormatError("too_large", `too many nodes: ${total}`);
+  if (header.catBits.length > LIMITS.maxCategoricalWords)
+    throw new ModelFormatError(
+      "too_large",
+      `categorical bitsets of ${header.catBits.length} words, more than LIMITS.maxCategoricalWords (${LIMITS.maxCategoricalWords})`,
+    );
 
   const treeStart = new Int32Array(trees.length + 1);
   const treeOutput = new Int32Array(trees.length);

@@ -40,7 +40,10 @@ export function parseLightGbm(text: string): TreeEnsemble {
   }
   const numFeatures = maxFeatureIdx + 1;
   if (numFeatures < 1 || numFeatures > LIMITS.maxFeatures) {
-    throw new ModelFormatError("invalid", `max_feature_idx=${maxFeatureIdx} is out of range`);
+    throw new ModelFormatError(
+      "invalid",
+      `max_feature_idx=${maxFeatureIdx} is out of range [0, LIMITS.maxFeatures - 1 = ${LIMITS.maxFeatures - 1}]`,
+    );
   }
   const names = header.get("feature_names");
   const featureNames = names === undefined ? defaultNames(numFeatures) : names.split(" ");

@@ -30,7 +30,10 @@ export function readXgboostDocument(doc: unknown): TreeEnsemble {
   checkKeys(param, LEARNER_PARAM_KEYS, "learner.learner_model_param", writer);
   const numFeature = int(param.num_feature, "learner_model_param.num_feature");
   if (numFeature < 1 || numFeature > LIMITS.maxFeatures) {
-    throw new ModelFormatError("invalid", `num_feature=${numFeature} is out of range`);
+    throw new ModelFormatError(
+      "invalid",
+      `num_feature=${numFeature} is out of range [1, LIMITS.maxFeatures = ${LIMITS.maxFeatures}]`,
+    );
   }
   const numClass = param.num_class === undefined ? 0 : int(param.num_class, "learner_model_param.num_class");
   const numTarget =
@@ -372,16 +375,22 @@ function readTree(
   return { output, root: 0, ...raw };
 }
 
-const MAX_CATEGORY = 1 << 24;
-
 function addBitset(cats: number[], where: string, catBoundaries: number[], catBits: number[]): number {
   let max = 0;
   for (const c of cats) {
-    if (!Number.isInteger(c) || c < 0 || c >= MAX_CATEGORY)
-      throw new ModelFormatError("invalid", `${where}: bad category ${c}`);
+    if (!Number.isInteger(c) || c < 0 || c >= LIMITS.maxCategory)
+      throw new ModelFormatError(
+        "invalid",
+        `${where}: bad category ${c} (categories are integers in [0, LIMITS.maxCategory = ${LIMITS.maxCategory}))`,
+      );
     if (c > max) max = c;
   }
   const words = (max >> 5) + 1;
+  if (catBits.length + words > LIMITS.maxCategoricalWords)
+    throw new ModelFormatError(
+      "too_large",
+      `${where}: categorical bitsets need more than LIMITS.maxCategoricalWords (${LIMITS.maxCategoricalWords}) words`,
+    );
   const base = catBits.length;
   for (let w = 0; w < words; w++) catBits.push(0);
   for (const c of cats) catBits[base + (c >> 5)]! |= 1 << (c & 31);

@@ -37,14 +37,39 @@ export interface Lease<T> {
   release(): void;
 }
 
+/**
+ * Largest watched file read when the caller names no limit (the expected and
+ * features panels): 512 MiB. A larger file is refused by its `stat` size,
+ * before a byte is read; the last good value keeps serving.
+ */
+export const MAX_WATCHED_FILE_BYTES = 512 * 1024 * 1024;
+
+/** A watched file larger than its limit (`onFailure` gets it; nothing was read). */
+export class FileTooLargeError extends Error {
+  override readonly name = "FileTooLargeError";
+  constructor(
+    readonly path: string,
+    readonly size: number,
+    readonly limit: number,
+    readonly limitName: string,
+  ) {
+    super(`${path} is ${size} bytes, over ${limitName} (${limit}): not read`);
+  }
+}
+
 export interface WatchedFileOptions<T> {
   readonly path: string;
   readonly load: (bytes: Uint8Array) => Promise<T>;
+  /** Refuse a file larger than this, by its size, before reading it. @default MAX_WATCHED_FILE_BYTES */
+  readonly maxBytes?: number;
+  /** The limit's name in the error. @default "MAX_WATCHED_FILE_BYTES" */
+  readonly maxBytesName?: string;
   readonly pollMs: number;
   readonly debounceMs?: number;
   readonly dispose?: (value: T) => void;
   readonly onSwap?: (next: Loaded<T>, previous: Loaded<T> | null) => void;
-  readonly onFailure?: (err: unknown, sha256: string) => void;
+  /** `sha256` is null when the file was refused unread (over `maxBytes`). */
+  readonly onFailure?: (err: unknown, sha256: string | null) => void;
   readonly onMissing?: () => void;
 }
 
@@ -142,10 +167,12 @@ export class WatchedFile<T> {
     if (this.#watcher === null && this.#poll !== null && !this.#stopped) this.#startWatcher();
     let signature: string;
     let mtimeMs: number;
+    let size: number;
     try {
       const st = await stat(this.path);
       signature = `${st.ino}:${st.size}:${st.mtimeMs}`;
       mtimeMs = st.mtimeMs;
+      size = st.size;
     } catch {
       if (!this.#missingReported) {
         this.#missingReported = true;
@@ -156,6 +183,13 @@ export class WatchedFile<T> {
     }
     this.#missingReported = false;
     if (signature === this.#signature) return;
+    const maxBytes = this.options.maxBytes ?? MAX_WATCHED_FILE_BYTES;
+    if (size > maxBytes) {
+      this.#signature = signature; // reported once per version of the file
+      const name = this.options.maxBytesName ?? "MAX_WATCHED_FILE_BYTES";
+      this.options.onFailure?.(new FileTooLargeError(this.path, size, maxBytes, name), null);
+      return;
+    }
     const bytes = new Uint8Array(await readFile(this.path));
     this.#signature = signature;
     const sha256 = createHash("sha256").update(bytes).digest("hex");

@@ -4,6 +4,7 @@ import { BACKUP_SUMMARY, PIPELINE_SUMMARY } from "../contract/data-layout.js";
 import { dataPath, type ScorerConfig } from "./config.js";
 import type { ScorerMetrics } from "./metrics.js";
 import { WatchedFile, type Lease, type Loaded } from "./reload.js";
+import { LIMITS } from "../models/errors.js";
 import type { ExplainableModel } from "../treeshap/model.js";
 import type { ExpectedPanel, FeatureMatrix, ScorerSources } from "./sources.js";
 
@@ -55,6 +56,8 @@ export class ScorerState {
       path: dataPath(config, config.modelPath),
       pollMs,
       load: (bytes) => sources.loadModel(bytes, config.modelFormat),
+      maxBytes: LIMITS.maxModelBytes,
+      maxBytesName: "LIMITS.maxModelBytes",
       dispose: (m) => m.dispose(),
       onSwap: (next) => {
         const m = next.value;

@@ -48,6 +48,13 @@ export interface ExplainerOptions extends PrecomputeOptions {
 type Ptr = number;
 
 const NODE_BYTES = 32;
+/**
+ * Features the memory layout can address: a node stores
+ * `(feature << 8) | decision flags` in one i32 (src/treeshap/assembly/index.ts),
+ * so a feature index must stay below 2^23. Models with more are refused
+ * before anything is allocated (the model parsers' `LIMITS.maxFeatures` is lower).
+ */
+export const MAX_LAYOUT_FEATURES = 1 << 23;
 const PATH_BYTES = 32;
 const PAGE = 65536;
 /** Rows per core call: bounds the I/O region for huge batches. */
@@ -168,6 +175,10 @@ export class Explainer {
   }
 
   static async load(model: TreeEnsemble, options: ExplainerOptions = {}): Promise<Explainer> {
+    if (model.numFeatures > MAX_LAYOUT_FEATURES)
+      throw new RangeError(
+        `model has ${model.numFeatures} features, more than the TreeSHAP layout's MAX_LAYOUT_FEATURES (${MAX_LAYOUT_FEATURES})`,
+      );
     const instance = await wasm.instantiate(await coreModule(), {
       env: {
         abort: (): never => {
@@ -227,7 +238,12 @@ export class Explainer {
   #reserve(bytes: number): void {
     const memory = this.#core!.memory;
     const have = memory.buffer.byteLength;
-    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (bytes <= have) return;
+    try {
+      memory.grow(Math.ceil((bytes - have) / PAGE));
+    } catch {
+      throw new RangeError(`TreeSHAP core: ${bytes} bytes of linear memory needed, more than it can grow to`);
+    }
   }
 }
 

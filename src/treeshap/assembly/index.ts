@@ -9,7 +9,8 @@
 //             +8  f64 leaf value (0 for internal nodes)
 //             +16 f64 zero fraction: cover(node) / (cover(node) + cover(sibling)); 1 for a root
 //             +24 i32 right child (absolute node index), -1 for a leaf
-//             +28 i32 (feature << 8) | decision flags (src/models/ensemble.ts DecisionFlag)
+//             +28 i32 (feature << 8) | decision flags (src/models/ensemble.ts DecisionFlag);
+//                 feature < 2^23 (MAX_LAYOUT_FEATURES in src/treeshap/explainer.ts, checked on load)
 //   trees   8 bytes per tree: i32 root node, i32 output
 //   cats    i32 catBoundaries[], then u32 catBits[] at catBitsPtr
 //   bias    f64 per output: expected value (SHAP bias) per output
