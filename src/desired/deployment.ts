@@ -33,7 +33,7 @@ import {
   tmpVolume,
   VOLUMES,
 } from "./pod.js";
-import { APP_PORT_NAME, HTTP_PORT_NAME } from "./service.js";
+import { APP_PORT_NAME, HTTP_PORT_NAME, METRICS_PORT_NAME, scorerMetricsPort } from "./service.js";
 
 /**
  * The scorer Deployment: `maie scorer` (plus the optional app container)
@@ -64,13 +64,13 @@ export const AUTH_TOKEN_FILE = `${AUTH_MOUNT}/token`;
 const AUTH_FILE_MODE = 0o440;
 
 const livenessProbe: V1Probe = {
-  httpGet: { path: "/health", port: HTTP_PORT_NAME },
+  httpGet: { path: "/health", port: METRICS_PORT_NAME },
   periodSeconds: 10,
   timeoutSeconds: 2,
   failureThreshold: 3,
 };
 const readinessProbe: V1Probe = {
-  httpGet: { path: "/ready", port: HTTP_PORT_NAME },
+  httpGet: { path: "/ready", port: METRICS_PORT_NAME },
   periodSeconds: 5,
   timeoutSeconds: 2,
   failureThreshold: 3,
@@ -85,7 +85,7 @@ export const PRE_STOP_SLEEP_SECONDS = 5;
 
 /** Up to 5 minutes for the first /health (WASM core compile, model load) before liveness takes over. */
 const startupProbe: V1Probe = {
-  httpGet: { path: "/health", port: HTTP_PORT_NAME },
+  httpGet: { path: "/health", port: METRICS_PORT_NAME },
   periodSeconds: 5,
   timeoutSeconds: 2,
   failureThreshold: 60,
@@ -96,6 +96,7 @@ function scorerContainer(cr: MaieDeployment, ctx: DesiredContext): V1Container {
   const env: V1EnvVar[] = [
     envVar(SCORER_ENV.dataDir, DATA_MOUNT),
     envVar(SCORER_ENV.port, scorer.port),
+    envVar(SCORER_ENV.metricsPort, scorerMetricsPort(cr)),
     envVar(SCORER_ENV.modelPath, model.path),
     envVar(SCORER_ENV.modelFormat, model.format),
     envVar(SCORER_ENV.readinessRequiresModel, scorer.readinessRequiresModel),
@@ -111,7 +112,10 @@ function scorerContainer(cr: MaieDeployment, ctx: DesiredContext): V1Container {
     image: scorerImage(cr, ctx),
     imagePullPolicy: image.pullPolicy,
     args: ["scorer"],
-    ports: [{ name: HTTP_PORT_NAME, containerPort: scorer.port, protocol: "TCP" }],
+    ports: [
+      { name: HTTP_PORT_NAME, containerPort: scorer.port, protocol: "TCP" },
+      { name: METRICS_PORT_NAME, containerPort: scorerMetricsPort(cr), protocol: "TCP" },
+    ],
     env,
     resources: resourceRequirements(scorer.resources, "spec.scorer.resources"),
     livenessProbe,

@@ -8,6 +8,7 @@ import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
 import { childMeta, type DesiredContext, names, selectorLabels } from "./meta.js";
 import { passThroughList, toKubeObject } from "./plain.js";
+import { scorerMetricsPort } from "./service.js";
 
 /**
  * networking.k8s.io/v1 NetworkPolicy as JSON. client-node's model renames
@@ -42,11 +43,12 @@ const DNS_PORTS: V1NetworkPolicyPort[] = [
 /**
  * Default deny for the scorer pods, in both directions, with these holes:
  *
- * - ingress on the scorer port (and the app port, when the app container
- *   has one) from the peers in `networkPolicy.allowFrom` (ingress
- *   controller, clients) — not from the rest of the namespace;
- * - ingress on the scorer port from the `monitoring` namespace (Prometheus
- *   scrapes /metrics there);
+ * - ingress on the scorer port, the management port (`metrics`: probes and
+ *   /metrics) and the app port (when the app container has one) from the
+ *   peers in `networkPolicy.allowFrom` (ingress controller, clients, a
+ *   Prometheus elsewhere) — not from the rest of the namespace;
+ * - ingress on the management port only from the `monitoring` namespace
+ *   (Prometheus scrapes /metrics there; it gets no access to the API);
  * - egress to the cluster DNS (kube-system kube-dns, UDP and TCP 53) and to
  *   the `allowFrom` peers; nothing else. The scorer itself makes no
  *   outbound connection (it reads files), but the optional app container
@@ -58,8 +60,8 @@ const DNS_PORTS: V1NetworkPolicyPort[] = [
 export function buildNetworkPolicy(cr: MaieDeployment, _ctx: DesiredContext): KubeObject | null {
   const { networkPolicy, scorer, app } = cr.spec;
   if (!networkPolicy.enabled) return null;
-  const scorerPort: V1NetworkPolicyPort = { protocol: "TCP", port: scorer.port };
-  const ports: V1NetworkPolicyPort[] = [scorerPort];
+  const metricsPort: V1NetworkPolicyPort = { protocol: "TCP", port: scorerMetricsPort(cr) };
+  const ports: V1NetworkPolicyPort[] = [{ protocol: "TCP", port: scorer.port }, metricsPort];
   if (app?.port !== undefined) ports.push({ protocol: "TCP", port: app.port });
   const peers = passThroughList<V1NetworkPolicyPeer>(networkPolicy.allowFrom) ?? [];
   const monitoring: V1NetworkPolicyPeer = {
@@ -74,7 +76,7 @@ export function buildNetworkPolicy(cr: MaieDeployment, _ctx: DesiredContext): Ku
       policyTypes: ["Ingress", "Egress"],
       ingress: [
         ...(peers.length > 0 ? [{ from: peers, ports }] : []),
-        { from: [monitoring], ports: [scorerPort] },
+        { from: [monitoring], ports: [metricsPort] },
       ],
       egress: [{ to: [CLUSTER_DNS_PEER], ports: DNS_PORTS }, ...(peers.length > 0 ? [{ to: peers }] : [])],
     },

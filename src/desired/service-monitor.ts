@@ -3,7 +3,7 @@ import type { KubeObject } from "../kube/object.js";
 import { METRICS_PATH } from "../monitoring/topology.js";
 import { childMeta, type DesiredContext, names, selectorLabels } from "./meta.js";
 import { serviceMonitorDecision } from "./monitoring/decision.js";
-import { HTTP_PORT_NAME } from "./service.js";
+import { METRICS_PORT_NAME } from "./service.js";
 
 export const SERVICE_MONITOR_API_VERSION = "monitoring.coreos.com/v1";
 export const SERVICE_MONITOR_KIND = "ServiceMonitor";
@@ -37,7 +37,7 @@ export interface ServiceMonitor extends KubeObject {
  * keeps the target's and renames ours to `exported_endpoint`. These metric
  * relabelings move the route path back into `endpoint`, so the alert rules
  * and dashboards can rely on it whatever `honorLabels` policy the Prometheus
- * enforces. Series without a route label keep `endpoint="http"`.
+ * enforces. Series without a route label keep `endpoint="metrics"` (the port name).
  */
 export const ENDPOINT_LABEL_RELABELINGS: readonly RelabelConfig[] = [
   {
@@ -51,7 +51,7 @@ export const ENDPOINT_LABEL_RELABELINGS: readonly RelabelConfig[] = [
 ];
 
 /**
- * The ServiceMonitor `<cr>`: scrapes `/metrics` on port `http` of the scorer
+ * The ServiceMonitor `<cr>`: scrapes `/metrics` on port `metrics` of the scorer
  * Service (selected by the Service's selector labels, in the resource's
  * namespace only) every `spec.monitoring.serviceMonitor.interval`, with the
  * extra labels of `spec.monitoring.serviceMonitor.labels` on the object.
@@ -69,7 +69,7 @@ export function buildServiceMonitor(cr: MaieDeployment, ctx: DesiredContext): Se
       namespaceSelector: { matchNames: [cr.metadata.namespace] },
       endpoints: [
         {
-          port: HTTP_PORT_NAME,
+          port: METRICS_PORT_NAME,
           path: METRICS_PATH,
           interval: sm.interval,
           scheme: "http",

@@ -7,11 +7,31 @@ import { toKubeObject } from "./plain.js";
 /** Port names shared by the containers, the Service, the Ingress and the ServiceMonitor. */
 export const HTTP_PORT_NAME = "http";
 export const APP_PORT_NAME = "app";
+/** The scorer's management port: probes and /metrics, never routed by the `http` port or the Ingress. */
+export const METRICS_PORT_NAME = "metrics";
 
-/** ClusterIP Service in front of the scorer pods: port `http`, plus `app` when the app container has a port. */
+/** Candidates for the management port, the first one the spec's ports leave free is used. */
+const METRICS_PORT_CANDIDATES = [9090, 9091, 9092] as const;
+
+/**
+ * The scorer's management port number: 9090, or the next of 9091/9092 when
+ * `spec.scorer.port` or `spec.app.port` already uses it (so it never
+ * collides and needs no spec field).
+ */
+export function scorerMetricsPort(cr: MaieDeployment): number {
+  const taken = new Set([cr.spec.scorer.port, cr.spec.app?.port]);
+  return METRICS_PORT_CANDIDATES.find((p) => !taken.has(p))!;
+}
+
+/**
+ * ClusterIP Service in front of the scorer pods: port `http` (the API),
+ * `metrics` (for the ServiceMonitor; the Ingress routes `http` only), plus
+ * `app` when the app container has a port.
+ */
 export function buildService(cr: MaieDeployment, _ctx: DesiredContext): KubeObject {
   const ports: V1ServicePort[] = [
     { name: HTTP_PORT_NAME, port: cr.spec.scorer.port, targetPort: HTTP_PORT_NAME, protocol: "TCP" },
+    { name: METRICS_PORT_NAME, port: scorerMetricsPort(cr), targetPort: METRICS_PORT_NAME, protocol: "TCP" },
   ];
   const appPort = cr.spec.app?.port;
   if (appPort !== undefined) {

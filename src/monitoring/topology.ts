@@ -1,7 +1,7 @@
 /**
  * Names that tie MAIE's processes to what Prometheus sees. (The scorer
  * container and port names come from the Deployment and Service builders:
- * `SCORER_CONTAINER` in src/desired/deployment.ts, `HTTP_PORT_NAME` in
+ * `SCORER_CONTAINER` in src/desired/deployment.ts, `HTTP_PORT_NAME` and `METRICS_PORT_NAME` in
  * src/desired/service.ts.)
  */
 

@@ -25,6 +25,12 @@ export const ScorerConfigSchema = z.object({
   host: z.string().min(1).default("0.0.0.0"),
   /** @default 8000 (0 picks a free port) */
   port: intFrom(0, 65535).default(8000),
+  /**
+   * A second port for /health, /ready and /metrics (probes and scraping),
+   * which the API port then no longer serves /metrics on. Unset: everything
+   * on `port`. 0 picks a free port.
+   */
+  metricsPort: intFrom(0, 65535).optional(),
   /** Model file, relative to dataDir unless absolute. @default DEFAULT_MODEL_PATH */
   modelPath: z.string().min(1).default(DEFAULT_MODEL_PATH),
   /** @default DEFAULT_MODEL_FORMAT */

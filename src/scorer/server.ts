@@ -32,6 +32,13 @@ export interface ScorerOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * What the management port (`metricsPort`) serves: the probes and the
+ * scrape. With a management port the API port no longer serves /metrics, so
+ * the Service's `http` port and an Ingress in front of it expose no metrics.
+ */
+export const MANAGEMENT_PATHS: ReadonlySet<string> = new Set(["/health", "/ready", "/metrics"]);
+
 function sendJson(
   res: ServerResponse,
   status: number,
@@ -60,8 +67,14 @@ export class Scorer {
   readonly state: ScorerState;
   readonly explanations: Explanations;
   readonly auth = new TokenAuth();
+  /** The API port (`port`). */
   readonly server: Server;
+  /** The management port (`metricsPort`), when configured. */
+  readonly managementServer: Server | null;
+  /** Every route; `apiRoutes` and `managementRoutes` are what each port serves. */
   readonly routes: ReadonlyMap<string, Route>;
+  readonly apiRoutes: ReadonlyMap<string, Route>;
+  readonly managementRoutes: ReadonlyMap<string, Route>;
   #openapi: unknown = null;
   #tokenWatch: WatchedFile<void> | null = null;
   #inflight = 0;
@@ -80,10 +93,22 @@ export class Scorer {
       explanations: this.explanations,
       metrics: this.metrics,
       openapi: () =>
-        (this.#openapi ??= buildOpenApi([...this.routes.values()], { authEnabled: this.auth.enabled })),
+        (this.#openapi ??= buildOpenApi([...this.apiRoutes.values()], { authEnabled: this.auth.enabled })),
     });
     this.routes = new Map(routes.map((r) => [r.path, r]));
-    this.server = createServer(
+    const separate = this.config.metricsPort !== undefined;
+    this.apiRoutes = new Map(
+      routes.filter((r) => !separate || r.path !== "/metrics").map((r) => [r.path, r]),
+    );
+    this.managementRoutes = new Map(
+      routes.filter((r) => MANAGEMENT_PATHS.has(r.path)).map((r) => [r.path, r]),
+    );
+    this.server = this.#createServer(this.apiRoutes);
+    this.managementServer = separate ? this.#createServer(this.managementRoutes) : null;
+  }
+
+  #createServer(routes: ReadonlyMap<string, Route>): Server {
+    const server = createServer(
       {
         requestTimeout: 0,
         headersTimeout: Math.min(60_000, this.config.requestTimeoutMs + 1000),
@@ -92,12 +117,11 @@ export class Scorer {
         // whatever the timeout. Sweep every second instead.
         connectionsCheckingInterval: 1000,
       },
-      (req, res) => this.#handle(req, res),
+      (req, res) => this.#handle(req, res, routes),
     );
-    this.server.keepAliveTimeout = 5000;
-    this.server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) =>
-      this.#clientError(err, socket),
-    );
+    server.keepAliveTimeout = 5000;
+    server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => this.#clientError(err, socket));
+    return server;
   }
 
   /** Loads the token (failing fast when configured but unreadable), starts watching files, listens. */
@@ -126,16 +150,26 @@ export class Scorer {
     // during start are not reported one by one: the state after them is.
     this.#reportReadiness();
     this.state.onSwap(() => this.#reportReadiness());
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(this.config.port, this.config.host, () => {
-        this.server.off("error", reject);
-        resolve();
-      });
-    });
-    const address = this.server.address() as AddressInfo;
-    this.log.info({ host: address.address, port: address.port, auth: this.auth.enabled }, "scorer listening");
+    const address = await listen(this.server, this.config.port, this.config.host);
+    const management =
+      this.managementServer !== null && this.config.metricsPort !== undefined
+        ? await listen(this.managementServer, this.config.metricsPort, this.config.host)
+        : undefined;
+    this.log.info(
+      {
+        host: address.address,
+        port: address.port,
+        ...(management !== undefined && { metricsPort: management.port }),
+        auth: this.auth.enabled,
+      },
+      "scorer listening",
+    );
     return address;
+  }
+
+  /** Where the management port listens (after `start`), or null without one. */
+  get managementAddress(): AddressInfo | null {
+    return (this.managementServer?.address() as AddressInfo | null | undefined) ?? null;
   }
 
   /**
@@ -158,6 +192,14 @@ export class Scorer {
     }
     this.server.closeAllConnections();
     await closed;
+    // The management port stays up through the drain, so the probes see
+    // /ready 503 rather than a refused connection; it closes last.
+    if (this.managementServer !== null) {
+      const management = this.managementServer;
+      const done = new Promise<void>((resolve) => management.close(() => resolve()));
+      management.closeAllConnections();
+      await done;
+    }
     this.#tokenWatch?.close();
     this.state.close();
     this.log.info("scorer stopped");
@@ -186,7 +228,7 @@ export class Scorer {
     );
   }
 
-  #handle(req: IncomingMessage, res: ServerResponse): void {
+  #handle(req: IncomingMessage, res: ServerResponse, routes: ReadonlyMap<string, Route>): void {
     const started = process.hrtime.bigint();
     const incomingId = req.headers["x-request-id"];
     const requestId =
@@ -200,7 +242,7 @@ export class Scorer {
     } catch {
       path = "/";
     }
-    const route = this.routes.get(path);
+    const route = routes.get(path);
     const endpoint = route?.path ?? "unmatched";
     const method = req.method ?? "GET";
     let errorCode: ErrorCode | undefined;
@@ -390,6 +432,16 @@ function lingerClose(req: IncomingMessage): void {
 
 function tooLarge(limit: number): ApiError {
   return new ApiError("payload_too_large", `request body exceeds ${limit} bytes`, { limit_bytes: limit });
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise<AddressInfo>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
 }
 
 /** Creates the scorer and wires SIGTERM/SIGINT to a graceful drain. Resolves when it is listening. */

@@ -190,8 +190,15 @@ describe("MAIE on real nodes", () => {
         prediction: number;
       };
       expect(explained.top_features).toHaveLength(3);
-      const metrics = await (await fetch(`${pf.url}/metrics`)).text();
-      expect(metrics).toMatch(/^maie_model_loaded 1$/m);
+      // /metrics is on the management port (Service port metrics), not the API port.
+      expect((await fetch(`${pf.url}/metrics`)).status).toBe(404);
+      const mf = await portForward(ns, `svc/${cr}`, 9090);
+      try {
+        const metrics = await (await fetch(`${mf.url}/metrics`)).text();
+        expect(metrics).toMatch(/^maie_model_loaded 1$/m);
+      } finally {
+        mf.stop();
+      }
     } finally {
       pf.stop();
     }
@@ -296,7 +303,7 @@ describe("MAIE on real nodes", () => {
             "--",
             "node",
             "-e",
-            "fetch('http://127.0.0.1:8000/metrics').then(r=>r.text()).then(t=>process.stdout.write(t))",
+            "fetch('http://127.0.0.1:9090/metrics').then(r=>r.text()).then(t=>process.stdout.write(t))",
           ]);
           return metrics.includes(`sha256="${sha}"`);
         },

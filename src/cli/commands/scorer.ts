@@ -10,6 +10,7 @@ const FLAGS = {
   "data-dir": "dataDir",
   host: "host",
   port: "port",
+  "metrics-port": "metricsPort",
   model: "modelPath",
   "model-format": "modelFormat",
   expected: "expectedPath",
@@ -34,7 +35,9 @@ export const scorerCommand: Command = {
   usage: `Usage: maie scorer [options]
 
 Serves /health, /ready, /score, /score_expected, /explain_local, /explain,
-/metrics and /openapi.json. Model and panel files are watched and hot-swapped.
+/metrics and /openapi.json. With --metrics-port, /health, /ready and /metrics are
+served on that port too and /metrics leaves the API port. Model and panel files
+are watched and hot-swapped.
 Each option overrides its environment variable (see .env.example for defaults):
 
 ${flagLines}

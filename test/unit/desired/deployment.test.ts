@@ -112,12 +112,21 @@ describe("buildDeployment", () => {
     );
   });
 
-  test("exposes port http and probes /health (liveness, startup) and /ready (readiness) on it", () => {
+  test("exposes port http (the API) and metrics (the management port), and probes /health (liveness, startup) and /ready (readiness) on metrics", () => {
     const c = container({ scorer: { port: 9100 } });
-    expect(c.ports).toEqual([{ name: "http", containerPort: 9100, protocol: "TCP" }]);
-    expect(c.livenessProbe?.httpGet).toEqual({ path: "/health", port: "http" });
-    expect(c.readinessProbe?.httpGet).toEqual({ path: "/ready", port: "http" });
-    expect(c.startupProbe?.httpGet).toEqual({ path: "/health", port: "http" });
+    expect(c.ports).toEqual([
+      { name: "http", containerPort: 9100, protocol: "TCP" },
+      { name: "metrics", containerPort: 9090, protocol: "TCP" },
+    ]);
+    expect(c.livenessProbe?.httpGet).toEqual({ path: "/health", port: "metrics" });
+    expect(c.readinessProbe?.httpGet).toEqual({ path: "/ready", port: "metrics" });
+    expect(c.startupProbe?.httpGet).toEqual({ path: "/health", port: "metrics" });
+    // The management port avoids the scorer's and the app's ports.
+    expect(env(container({ scorer: { port: 9090 } })).MAIE_SCORER_METRICS_PORT).toBe("9091");
+    expect(
+      env(container({ scorer: { port: 9090 }, app: { image: "api:1", port: 9091 } }))
+        .MAIE_SCORER_METRICS_PORT,
+    ).toBe("9092");
     // The startup probe gives the first start far longer than liveness would.
     const budget = (p: typeof c.startupProbe) => (p?.periodSeconds ?? 0) * (p?.failureThreshold ?? 0);
     expect(budget(c.startupProbe)).toBeGreaterThanOrEqual(120);
@@ -128,6 +137,7 @@ describe("buildDeployment", () => {
     expect(env(container())).toEqual({
       MAIE_DATA_DIR: "/data",
       MAIE_SCORER_PORT: "8000",
+      MAIE_SCORER_METRICS_PORT: "9090",
       MAIE_MODEL_PATH: "models/model.txt",
       MAIE_MODEL_FORMAT: "auto",
       MAIE_READINESS_REQUIRES_MODEL: "true",
@@ -143,6 +153,7 @@ describe("buildDeployment", () => {
     ).toEqual({
       MAIE_DATA_DIR: "/data",
       MAIE_SCORER_PORT: "9000",
+      MAIE_SCORER_METRICS_PORT: "9090",
       MAIE_MODEL_PATH: "m/x.json",
       MAIE_MODEL_FORMAT: "xgboost",
       MAIE_READINESS_REQUIRES_MODEL: "false",

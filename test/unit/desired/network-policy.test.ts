@@ -29,7 +29,7 @@ describe("buildNetworkPolicy", () => {
     expect(buildNetworkPolicy(resource({ networkPolicy: { enabled: false } }), ctx)).toBeNull();
   });
 
-  test("by default: deny both ways but the monitoring namespace on the scorer port and egress to the cluster DNS", () => {
+  test("by default: deny both ways but the monitoring namespace on the metrics port and egress to the cluster DNS", () => {
     const np = buildNetworkPolicy(resource(), ctx)!;
     expect(np.apiVersion).toBe("networking.k8s.io/v1");
     expect(np.kind).toBe("NetworkPolicy");
@@ -38,12 +38,12 @@ describe("buildNetworkPolicy", () => {
     expect(np["spec"]).toEqual({
       podSelector: SCORER_SELECTOR,
       policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: [MONITORING], ports: [{ protocol: "TCP", port: 8000 }] }],
+      ingress: [{ from: [MONITORING], ports: [{ protocol: "TCP", port: 9090 }] }],
       egress: [DNS_RULE],
     });
   });
 
-  test("the allowFrom peers: ingress on the scorer and app ports, egress to them; the namespace itself is not admitted", () => {
+  test("the allowFrom peers: ingress on the scorer, metrics and app ports, egress to them; the namespace itself is not admitted", () => {
     const peer = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "clients" } } };
     const np = buildNetworkPolicy(
       resource({
@@ -61,10 +61,11 @@ describe("buildNetworkPolicy", () => {
           from: [peer],
           ports: [
             { protocol: "TCP", port: 9000 },
+            { protocol: "TCP", port: 9090 },
             { protocol: "TCP", port: 8080 },
           ],
         },
-        { from: [MONITORING], ports: [{ protocol: "TCP", port: 9000 }] },
+        { from: [MONITORING], ports: [{ protocol: "TCP", port: 9090 }] },
       ],
       egress: [DNS_RULE, { to: [peer] }],
     });
@@ -77,6 +78,7 @@ describe("buildNetworkPolicy", () => {
     )!;
     expect((np["spec"] as { ingress: { ports: unknown[] }[] }).ingress[0]!.ports).toEqual([
       { protocol: "TCP", port: 8000 },
+      { protocol: "TCP", port: 9090 },
     ]);
   });
 
@@ -129,14 +131,17 @@ describe("buildNetworkPolicy", () => {
             egress: { to: unknown[]; ports?: unknown[] }[];
           };
           // A rule without ports would admit every port; a rule without peers would admit every source.
-          const scorerOnly = [{ protocol: "TCP", port: scorerPort }];
+          const metricsPort = [9090, 9091, 9092].find((p) => p !== scorerPort && p !== appPort)!;
+          const metricsOnly = [{ protocol: "TCP", port: metricsPort }];
           const withApp = [
-            ...scorerOnly,
+            { protocol: "TCP", port: scorerPort },
+            ...metricsOnly,
             ...(appPort !== undefined ? [{ protocol: "TCP", port: appPort }] : []),
           ];
+          expect(new Set(withApp.map((p) => p.port)).size).toBe(withApp.length);
           expect(spec.ingress).toEqual([
             ...(allowFrom.length > 0 ? [{ from: allowFrom, ports: withApp }] : []),
-            { from: [MONITORING], ports: scorerOnly },
+            { from: [MONITORING], ports: metricsOnly },
           ]);
           expect(spec.egress).toEqual([DNS_RULE, ...(allowFrom.length > 0 ? [{ to: allowFrom }] : [])]);
           for (const rule of [...spec.ingress.map((r) => r.from), ...spec.egress.map((r) => r.to)]) {

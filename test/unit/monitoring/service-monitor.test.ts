@@ -9,13 +9,13 @@ interface ServicePort {
 }
 
 describe("buildServiceMonitor", () => {
-  test("scrapes_metrics_on_port_http_every_spec_interval", () => {
+  test("scrapes_metrics_on_port_metrics_every_spec_interval", () => {
     const sm = buildServiceMonitor(sampleResource({}), WITH_PROMETHEUS_OPERATOR)!;
     expect(sm.apiVersion).toBe("monitoring.coreos.com/v1");
     expect(sm.kind).toBe("ServiceMonitor");
     expect(sm.spec.endpoints).toHaveLength(1);
     expect(sm.spec.endpoints[0]).toMatchObject({
-      port: "http",
+      port: "metrics",
       path: "/metrics",
       interval: "30s",
       scheme: "http",
