@@ -38,7 +38,9 @@ export const ImageSpec = z
       .min(1)
       .max(128)
       .optional()
-      .describe("Image tag or digest suffix. Default: the operator's own tag."),
+      .describe(
+        "Image tag (1.2.3), digest (sha256:<64 hex>) or both (1.2.3@sha256:<64 hex>). Default: the operator's own tag.",
+      ),
     pullPolicy: PULL_POLICY.default("IfNotPresent").describe("When the kubelet pulls the image."),
   })
   .strict()
@@ -292,7 +294,9 @@ export const MonitoringSpec = z
       })
       .strict()
       .prefault({})
-      .describe("A ServiceMonitor (monitoring.coreos.com/v1) scraping /metrics on port http."),
+      .describe(
+        "A ServiceMonitor (monitoring.coreos.com/v1) scraping /metrics on the scorer's management port (metrics).",
+      ),
     alerts: z
       .object({
         enabled: TRI_STATE.default("auto"),
@@ -398,7 +402,9 @@ export const IngressSpec = z
       .strict()
       .optional()
       .describe("TLS termination."),
-    annotations: annotationMap("Annotations on the Ingress (controller-specific settings)."),
+    annotations: annotationMap(
+      "Annotations on the Ingress (controller-specific settings). Configuration snippets (keys ending in snippet/snippets) are refused (InvalidSpec).",
+    ),
   })
   .strict()
   .meta({
@@ -417,7 +423,7 @@ export const NetworkPolicySpec = z
       .boolean()
       .default(true)
       .describe(
-        "If true, a NetworkPolicy admits traffic to the scorer port only from the same namespace and the listed peers.",
+        "If true, a NetworkPolicy admits traffic to the scorer pods only from the allowFrom peers (and the monitoring namespace to the metrics port), and lets them reach only the cluster DNS and those peers.",
       ),
     allowFrom: z
       .array(
@@ -425,7 +431,9 @@ export const NetworkPolicySpec = z
       )
       .max(32)
       .default([])
-      .describe("Extra peers allowed to reach the scorer (ingress controller, Prometheus)."),
+      .describe(
+        "Peers allowed to reach the scorer, and that it may reach (ingress controller, clients, a Prometheus outside the monitoring namespace). The rest of the namespace is not admitted unless listed.",
+      ),
   })
   .strict()
   .describe("NetworkPolicy for the scorer pods.");
@@ -477,7 +485,9 @@ export const MaieDeploymentSpec = z
       .optional()
       .describe("How pods spread across zones and nodes."),
     podLabels: labelMap("Extra labels on the pods."),
-    podAnnotations: annotationMap("Extra annotations on the pods."),
+    podAnnotations: annotationMap(
+      "Extra annotations on the pods. AppArmor or seccomp set to unconfined is refused (InvalidSpec).",
+    ),
   })
   .strict()
   .meta({
