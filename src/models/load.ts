@@ -22,7 +22,7 @@ export function parseModel(bytes: Uint8Array | string, format: ModelFormatOption
   if (size > LIMITS.maxModelBytes)
     throw new ModelFormatError(
       "too_large",
-      `model file is ${size} bytes, more than the ${LIMITS.maxModelBytes}-byte limit`,
+      `model file is ${size} bytes, more than the ${LIMITS.maxModelBytes}-byte limit (LIMITS.maxModelBytes)`,
     );
   if (typeof bytes !== "string" && looksLikeUbjson(bytes)) {
     if (format === "lightgbm")
@@ -54,7 +54,7 @@ export async function readModelFile(path: string): Promise<Uint8Array> {
   if (size > LIMITS.maxModelBytes)
     throw new ModelFormatError(
       "too_large",
-      `model file ${path} is ${size} bytes, more than the ${LIMITS.maxModelBytes}-byte limit`,
+      `model file ${path} is ${size} bytes, more than the ${LIMITS.maxModelBytes}-byte limit (LIMITS.maxModelBytes)`,
     );
   return readFile(path);
 }

@@ -24,6 +24,7 @@ import {
   encodePanelFeatures,
   type ExpectedPanel,
 } from "../panel/index.js";
+import { readModelFile } from "../models/load.js";
 import { loadPrices } from "../prices/index.js";
 import { renderReport } from "../report/index.js";
 import type { ExplainableModel, ModelLoader } from "../treeshap/model.js";
@@ -160,7 +161,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
 
         const modelRel = options.modelPath ?? DEFAULT_MODEL_PATH;
         const modelFile = isAbsolute(modelRel) ? modelRel : join(dataDir, modelRel);
-        const modelBytes = await step("model-read", timings, () => readFile(modelFile));
+        // Refused by size (LIMITS.maxModelBytes) before it is read.
+        const modelBytes = await step("model-read", timings, () => readModelFile(modelFile));
         const modelStat = await stat(modelFile);
         const loaded = await step("model", timings, () =>
           options.loadModel(modelBytes, options.modelFormat ?? DEFAULT_MODEL_FORMAT),
