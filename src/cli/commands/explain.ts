@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { parseModel } from "../../models/load.js";
+import { parseModel, readModelFile } from "../../models/load.js";
 import {
   DEFAULT_MODEL_FORMAT,
   isModelFormatOption,
@@ -157,7 +157,7 @@ export const explainCommand: Command = {
     }
     const withShap = !values["no-shap"];
 
-    const ensemble = parseModel(await readFile(values.model), format);
+    const ensemble = parseModel(await readModelFile(values.model), format);
     const rowBytes = await readFile(values.rows);
     const table = values.rows.toLowerCase().endsWith(".parquet")
       ? await rowsFromParquet(rowBytes, ensemble.featureNames)

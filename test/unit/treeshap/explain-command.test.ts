@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { explainCommand, formatCsv, rowsFromCsv } from "../../../src/cli/commands/explain.js";
+import { LIMITS } from "../../../src/models/load.js";
 import { FIXTURE_DIR, readFixture, withinTolerance } from "./fixtures.js";
 
 let dir: string;
@@ -52,4 +53,14 @@ test("maie explain on a fixture writes the native SHAP values as JSON", async ()
   expect(flat).toHaveLength(fx.shap.length);
   flat.forEach((v, i) => expect(withinTolerance("lightgbm", v, fx.shap[i]!)).toBe(true));
   expect(doc.predictions.flat().every((v, i) => withinTolerance("lightgbm", v, fx.margin[i]!))).toBe(true);
+});
+
+test("maie explain refuses a model file over LIMITS.maxModelBytes by its size, naming the limit", async () => {
+  const model = join(dir, "huge.model.txt");
+  await writeFile(model, "tree\n");
+  await truncate(model, LIMITS.maxModelBytes + 1); // sparse: no disk used
+  await writeFile(join(dir, "rows.csv"), "Column_0\n1\n");
+  await expect(
+    explainCommand.run(["--model", model, "--rows", join(dir, "rows.csv"), "--output", "json"]),
+  ).rejects.toThrow(/LIMITS\.maxModelBytes/);
 });
