@@ -26,7 +26,6 @@ import {
   dataVolumeLabels,
   envVar,
   mergeEnv,
-  readOnlyDataMount,
   resourceRequirements,
   scorerImage,
   tmpMount,
@@ -46,9 +45,10 @@ import { APP_PORT_NAME, HTTP_PORT_NAME, METRICS_PORT_NAME, scorerMetricsPort } f
  *   data-volume label and, unless the spec sets an affinity, require the
  *   node of the other pods with that label (see `dataVolumeAffinity`). The
  *   label is on the template only, never in the selector.
- * - The scorer mounts the data volume read-only (it only reads; the
- *   pipeline and backup Jobs write). The app container keeps a writable
- *   mount: what it does with /data is the user's.
+ * - The scorer mounts the data volume writable although it only reads it:
+ *   the documented way to load data (docs/operations.md "First data",
+ *   `npm run demo`, the e2e test) writes through the scorer container
+ *   with `kubectl exec`/`kubectl cp`.
  * - The pod template carries `maie.io/config-hash`, the sha256 of the
  *   template itself: any change that needs new pods changes the hash, and
  *   nothing else does.
@@ -102,7 +102,7 @@ function scorerContainer(cr: MaieDeployment, ctx: DesiredContext): V1Container {
     envVar(SCORER_ENV.readinessRequiresModel, scorer.readinessRequiresModel),
     envVar(SCORER_ENV.logLevel, scorer.logLevel),
   ];
-  const volumeMounts: V1VolumeMount[] = [readOnlyDataMount, tmpMount()];
+  const volumeMounts: V1VolumeMount[] = [dataMount, tmpMount()];
   if (scorer.auth !== undefined) {
     env.push(envVar(SCORER_ENV.tokenFile, AUTH_TOKEN_FILE));
     volumeMounts.push({ name: VOLUMES.auth, mountPath: AUTH_MOUNT, readOnly: true });

@@ -119,12 +119,6 @@ export function tmpVolume(name: string = VOLUMES.tmp): V1Volume {
 }
 
 export const dataMount: V1VolumeMount = { name: VOLUMES.data, mountPath: DATA_MOUNT };
-/**
- * The data volume for a reader: the scorer only reads /data (the pipeline and
- * backup Jobs write it), so its mount is read-only and a bug or an exploit in
- * the scorer cannot change models or panels.
- */
-export const readOnlyDataMount: V1VolumeMount = { ...dataMount, readOnly: true };
 export const backupsMount: V1VolumeMount = { name: VOLUMES.backups, mountPath: BACKUPS_MOUNT };
 export function tmpMount(name: string = VOLUMES.tmp): V1VolumeMount {
   return { name, mountPath: TMP_MOUNT };

@@ -198,19 +198,19 @@ describe("buildDeployment", () => {
     expect(container({ app: { image: "api:1" } }, "app").securityContext?.readOnlyRootFilesystem).toBe(true);
   });
 
-  test("mounts the data claim read-only at /data (the scorer only reads) and a bounded emptyDir at /tmp", () => {
+  test("mounts the data claim at /data and a bounded emptyDir at /tmp", () => {
     const pod = podSpec();
     expect(pod.volumes).toEqual([
       { name: "data", persistentVolumeClaim: { claimName: "alpha-data" } },
       { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
     ]);
     expect(container().volumeMounts).toEqual([
-      { name: "data", mountPath: "/data", readOnly: true },
+      { name: "data", mountPath: "/data" },
       { name: "tmp", mountPath: "/tmp" },
     ]);
   });
 
-  test("the app container shares /data with the scorer (writable: the app is the user's) and has its own /tmp", () => {
+  test("the app container shares /data with the scorer and has its own /tmp", () => {
     const spec = {
       app: {
         image: "api:1",
