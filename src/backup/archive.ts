@@ -26,6 +26,7 @@ import { naming } from "../util/atomic-write.js";
 import {
   ARCHIVE_LIMITS,
   BackupVerifyError,
+  DIR_MODE,
   MANIFEST_NAME,
   manifestDirs,
   parseManifest,
@@ -118,6 +119,10 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<Backup
     };
     const manifestPath = join(staging, MANIFEST_NAME);
     await naming(manifestPath, () => writeFile(manifestPath, JSON.stringify(manifest, null, 2) + "\n"));
+    // Folders get 0755 exactly: on a Kubernetes volume with fsGroup the
+    // backups folder is setgid, so folders made in it inherit the bit, and
+    // an archive carrying it is one that verify and restore refuse.
+    for (const folder of manifestDirs(files)) await chmod(join(staging, ...folder.split("/")), DIR_MODE);
     const present = BACKUP_ROOTS.filter((r) => files.some((f) => f.path.startsWith(`${r}/`)));
     let written = 0;
     const counter = new Transform({

@@ -101,6 +101,22 @@ describe("maie backup and restore", () => {
     expect(readdirSync(fresh).sort()).toEqual(["expected", "models", "reports"]);
   });
 
+  test("a backups volume with a setgid folder (Kubernetes fsGroup) still gives archives that verify", async () => {
+    // The kubelet applies fsGroup by making the volume's folders setgid;
+    // folders made inside inherit the bit (found on a real node).
+    const data = dataDir();
+    const backups = tempDir("maie-backups-");
+    chmodSync(backups, 0o2775);
+    for (const folder of ["models", "expected", "reports"]) chmodSync(join(data, folder), 0o2775);
+    const summary = await runBackup({
+      dataDir: data,
+      backupsDir: backups,
+      clock: at("2026-11-27T23:00:00Z"),
+    });
+    expect(summary).toMatchObject({ ok: true, verified: true });
+    await expect(verifyArchive(join(backups, summary.archive!))).resolves.toBeDefined();
+  });
+
   test("verify finds a file whose content does not match the manifest", async () => {
     const data = dataDir();
     const backups = tempDir("maie-backups-");
