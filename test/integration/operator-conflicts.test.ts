@@ -100,7 +100,10 @@ describe("operator against competing writers (409 races, rival field managers)",
       60_000,
       "first reconcile",
     );
+    // The operator's own values, read once it has converged and before the fight.
     const desiredImage = container(await get("Deployment", "contested")).image;
+    const desiredContainerPorts = JSON.stringify(container(await get("Deployment", "contested")).ports);
+    const desiredServicePorts = JSON.stringify(servicePorts(await get("Service", "contested")));
     const staleDeployment = await get("Deployment", "contested");
     const rival = { n: 0 };
 
@@ -183,9 +186,8 @@ describe("operator against competing writers (409 races, rival field managers)",
         ]);
         return (
           container(d).image === desiredImage &&
-          JSON.stringify(container(d).ports) ===
-            JSON.stringify([{ name: "http", containerPort: 8000, protocol: "TCP" }]) &&
-          JSON.stringify(servicePorts(svc)) === JSON.stringify([{ name: "http", port: 8000 }]) &&
+          JSON.stringify(container(d).ports) === desiredContainerPorts &&
+          JSON.stringify(servicePorts(svc)) === desiredServicePorts &&
           sa.metadata.labels?.["app.kubernetes.io/component"] === "scorer" &&
           cm.metadata.labels?.["app.kubernetes.io/managed-by"] === "maie-operator" &&
           (await unconverged(client, ns, ["contested"])).length === 0
