@@ -206,16 +206,7 @@ describe("MAIE on real nodes", () => {
 
   test("a spec change rolls the scorer with zero failed requests under steady load (readiness, preStop, PDB, surge)", async () => {
     const get = serviceProxyClient(ns, `${cr}:http`);
-    const before = await k([
-      "-n",
-      ns,
-      "get",
-      "pods",
-      "-l",
-      `app.kubernetes.io/instance=${cr},app.kubernetes.io/component=scorer`,
-      "-o",
-      "name",
-    ]);
+    const before = await scorerPods().then((pods) => pods.map((p) => p.metadata.name));
     const codes: number[] = [];
     let rolling = true;
     const load = async () => {
@@ -238,22 +229,8 @@ describe("MAIE on real nodes", () => {
     ]);
     await eventually(
       async () => {
-        const now = await k([
-          "-n",
-          ns,
-          "get",
-          "pods",
-          "-l",
-          `app.kubernetes.io/instance=${cr},app.kubernetes.io/component=scorer`,
-          "-o",
-          "name",
-        ]);
-        return now
-          .split("\n")
-          .filter((l) => l !== "")
-          .every((p) => !before.includes(p))
-          ? true
-          : undefined;
+        const now = await scorerPods().then((pods) => pods.map((p) => p.metadata.name));
+        return now.length > 0 && now.every((p) => !before.includes(p)) ? true : undefined;
       },
       180_000,
       "every scorer pod replaced",

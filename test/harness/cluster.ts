@@ -1,4 +1,8 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { renderKubeconfig } from "../../tools/cluster/kubeconfig.js";
 import { runProcess, type ProcessResult } from "./process.js";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
@@ -84,3 +88,41 @@ export async function startPrivateCluster(
 }
 
 export { run as execFileAsync };
+
+/**
+ * A kubeconfig that authenticates as a ServiceAccount with a fresh token (as
+ * the kubelet would mount it), against the same server as `adminKubeconfig`:
+ * for running the operator out of process with exactly a role's rights.
+ */
+export async function serviceAccountKubeconfig(
+  admin: RestClient,
+  adminKubeconfig: string,
+  namespace: string,
+  serviceAccount: string,
+): Promise<string> {
+  const token = await admin.request<{ status: { token: string } }>(
+    "POST",
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`,
+    {
+      body: {
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "TokenRequest",
+        spec: { expirationSeconds: 3600 },
+      },
+    },
+  );
+  const adminConfig = (await readYamlObjects(adminKubeconfig))[0] as unknown as {
+    clusters: { cluster: { server: string; "certificate-authority": string } }[];
+  };
+  const cluster = adminConfig.clusters[0]!.cluster;
+  const path = join(await mkdtemp(join(tmpdir(), "maie-sa-")), `${serviceAccount}.kubeconfig`);
+  await writeFile(
+    path,
+    renderKubeconfig({
+      server: cluster.server,
+      caCert: cluster["certificate-authority"],
+      user: { name: serviceAccount, token: token.status.token },
+    }),
+  );
+  return path;
+}

@@ -1,15 +1,20 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { readYamlObjects } from "../../tools/cluster/install-crds.js";
-import { renderKubeconfig } from "../../tools/cluster/kubeconfig.js";
 import { binary } from "../../tools/cluster/paths.js";
 import { freePort } from "../../tools/cluster/ports.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
-import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
+import {
+  createNamespace,
+  kubectl,
+  restClient,
+  serviceAccountKubeconfig,
+  sharedKubeconfig,
+} from "../harness/cluster.js";
 import { builtKubernetesVersion } from "../harness/kube-version.js";
 import { eventually } from "../harness/operator.js";
 import { runProcess, type ProcessResult } from "../harness/process.js";
@@ -337,31 +342,7 @@ describe("helm chart", () => {
 
     // The ServiceAccount token the kubelet would mount, as a kubeconfig (the
     // process runs outside the cluster, so it cannot use in-cluster config).
-    const token = await admin.request<{ status: { token: string } }>(
-      "POST",
-      `/api/v1/namespaces/${ns}/serviceaccounts/${pod.serviceAccountName}/token`,
-      {
-        body: {
-          apiVersion: "authentication.k8s.io/v1",
-          kind: "TokenRequest",
-          spec: { expirationSeconds: 3600 },
-        },
-      },
-    );
-    const adminConfig = (await readYamlObjects(kubeconfig))[0] as unknown as {
-      clusters: { cluster: { server: string; "certificate-authority": string } }[];
-    };
-    const cluster = adminConfig.clusters[0]!.cluster;
-    const dir = await mkdtemp(join(tmpdir(), "maie-helm-op-"));
-    const saKubeconfig = join(dir, "operator.kubeconfig");
-    await writeFile(
-      saKubeconfig,
-      renderKubeconfig({
-        server: cluster.server,
-        caCert: cluster["certificate-authority"],
-        user: { name: pod.serviceAccountName, token: token.status.token },
-      }),
-    );
+    const saKubeconfig = await serviceAccountKubeconfig(admin, kubeconfig, ns, pod.serviceAccountName);
 
     // The env exactly as rendered; the downward API resolved as the kubelet would.
     const env: Record<string, string> = {};

@@ -1,15 +1,20 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { readYamlObjects } from "../../tools/cluster/install-crds.js";
-import { renderKubeconfig } from "../../tools/cluster/kubeconfig.js";
 import { binary } from "../../tools/cluster/paths.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { APPLY_PATCH, type RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
-import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
+import {
+  createNamespace,
+  kubectl,
+  restClient,
+  serviceAccountKubeconfig,
+  sharedKubeconfig,
+} from "../harness/cluster.js";
 import { builtKubernetesVersion } from "../harness/kube-version.js";
 import { eventually, startTestOperator, type TestOperator } from "../harness/operator.js";
 
@@ -107,31 +112,7 @@ beforeAll(async () => {
     await applyAsAdmin(moved, plural[o.kind]!);
   }
 
-  const token = await admin.request<{ status: { token: string } }>(
-    "POST",
-    `/api/v1/namespaces/${ns}/serviceaccounts/${SA}/token`,
-    {
-      body: {
-        apiVersion: "authentication.k8s.io/v1",
-        kind: "TokenRequest",
-        spec: { expirationSeconds: 3600 },
-      },
-    },
-  );
-  const adminConfig = (await readYamlObjects(adminKubeconfig))[0] as unknown as {
-    clusters: { cluster: { server: string; "certificate-authority": string } }[];
-  };
-  const cluster = adminConfig.clusters[0]!.cluster;
-  const dir = await mkdtemp(join(tmpdir(), "maie-rbacns-"));
-  const kubeconfig = join(dir, "operator.kubeconfig");
-  await writeFile(
-    kubeconfig,
-    renderKubeconfig({
-      server: cluster.server,
-      caCert: cluster["certificate-authority"],
-      user: { name: SA, token: token.status.token },
-    }),
-  );
+  const kubeconfig = await serviceAccountKubeconfig(admin, adminKubeconfig, ns, SA);
   // Watching only ns, as MAIE_WATCH_NAMESPACE (the pod's own namespace) makes it in the overlay.
   operator = await startTestOperator(kubeconfig, ns, {
     leaderElection: "true",
