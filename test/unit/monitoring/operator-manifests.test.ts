@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import YAML from "yaml";
 import { buildOperatorDashboardsConfigMap } from "../../../src/desired/dashboards.js";
@@ -27,15 +27,9 @@ type Obj = { kind: string; metadata: { name: string; namespace?: string }; [k: s
 const dir = mkdtempSync(join(tmpdir(), "maie-operator-manifests-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function helmPath(): string {
-  const path = join(process.env["MAIE_CACHE"] ?? join(homedir(), ".cache", "maie"), "bin", "helm");
-  if (!existsSync(path)) throw new Error(`helm not found at ${path}: run tools/build-binaries.sh`);
-  return path;
-}
-
 /** `helm template` of the chart as the kustomize install would be: release maie-operator in maie-system. */
 function helmTemplate(values: readonly string[]): Obj[] {
-  const r = run(helmPath(), [
+  const r = run(toolPath("helm"), [
     "template",
     "maie-operator",
     "config/helm/maie-operator",
@@ -109,7 +103,7 @@ describe("the operator's monitoring manifests", () => {
   });
 
   test("Helm: another release and namespace reach the names, the alert selectors and the dashboard queries", () => {
-    const r = run(helmPath(), [
+    const r = run(toolPath("helm"), [
       "template",
       "ops",
       "config/helm/maie-operator",

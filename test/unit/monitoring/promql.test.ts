@@ -63,7 +63,9 @@ describe("upstream tool lookup", () => {
     const saved = process.env["MAIE_CACHE"];
     process.env["MAIE_CACHE"] = empty;
     try {
-      expect(() => toolPath("promtool")).toThrow(/promtool not found at .*: run tools\/build-binaries\.sh/);
+      expect(() => toolPath("promtool")).toThrow(
+        /promtool not found at .*\/bin\/promtool\. Build it with: tools\/build-binaries\.sh promtool/,
+      );
     } finally {
       if (saved === undefined) delete process.env["MAIE_CACHE"];
       else process.env["MAIE_CACHE"] = saved;

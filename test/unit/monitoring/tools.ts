@@ -1,21 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
+import { binary } from "../../../tools/cluster/paths.js";
 
 /**
- * The real upstream binaries built by tools/build-binaries.sh. A missing
- * binary is a test failure, never a skip: the message says how to build it.
+ * The real upstream binaries built by tools/build-binaries.sh, through the
+ * one lookup (`binary`): a missing binary is a test failure, never a skip,
+ * and the message says how to build it.
  */
-export function toolPath(name: "promtool" | "promql-inspect"): string {
-  const cache = process.env["MAIE_CACHE"] ?? join(homedir(), ".cache", "maie");
-  const path = join(cache, "bin", name);
-  if (!existsSync(path)) {
-    throw new Error(
-      `${name} not found at ${path}: run tools/build-binaries.sh (it builds ${name} from tools/gobin/promtool, pinned github.com/prometheus/prometheus)`,
-    );
-  }
-  return path;
+export function toolPath(name: "promtool" | "promql-inspect" | "helm"): string {
+  return binary(name);
 }
 
 export interface RunResult {
