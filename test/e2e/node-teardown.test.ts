@@ -31,7 +31,12 @@ function readlinkSafe(path: string): string {
  * own cluster (running beside this one) is left out by its directory and
  * namespace names.
  */
-function hostState(): Record<string, string[]> {
+type HostState = Record<
+  "netns" | "links" | "mounts" | "cgroups" | "iptables" | "containerLogLinks" | "podLogs" | "processes",
+  string[]
+>;
+
+function hostState(): HostState {
   const shared = [process.env["MAIE_E2E_CLUSTER_DIR"], process.env["MAIE_E2E_NETNS"]].filter(
     (s): s is string => s !== undefined && s !== "",
   );
@@ -42,7 +47,8 @@ function hostState(): Record<string, string[]> {
       .filter((l) => l.trim() !== "" && !l.startsWith("#") && ours(l));
   return {
     netns: lines("ip", ["netns", "list"]),
-    links: lines("ip", ["-o", "link", "show"]).map((l) => l.split(":")[1]!.trim()),
+    // "N: name: ..." compares by name; a line of another shape compares whole.
+    links: lines("ip", ["-o", "link", "show"]).map((l) => (l.split(":")[1] ?? l).trim()),
     mounts: readFileSync("/proc/self/mountinfo", "utf8")
       .split("\n")
       .map((l) => l.split(" ")[4] ?? "")
