@@ -174,7 +174,8 @@ function fieldTable(rows: readonly FieldRow[]): string {
 
 export function renderCrdReference(): string {
   const crd = buildCrd();
-  const version = crd.spec.versions[0]!;
+  const [version] = crd.spec.versions;
+  if (version === undefined) throw new Error("the generated CRD has no version to document");
   const root = version.schema.openAPIV3Schema;
   const specRows: FieldRow[] = [];
   const statusRows: FieldRow[] = [];

@@ -61,7 +61,7 @@ export function unsafePathReason(rel: string): string | null {
   if (rel.includes("\0")) return "NUL in path";
   const parts = rel.split("/");
   if (parts.some((p) => p === "" || p === "." || p === "..")) return "empty, '.' or '..' path segment";
-  if (!(BACKUP_ROOTS as readonly string[]).includes(parts[0]!))
+  if (!BACKUP_ROOTS.some((root) => root === parts[0]))
     return `outside the backup roots (${BACKUP_ROOTS.join(", ")})`;
   return null;
 }

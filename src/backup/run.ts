@@ -194,8 +194,9 @@ export async function runBackup(options: BackupOptions): Promise<BackupSummary> 
 export async function resolveArchive(backupsDir: string, which: string | undefined): Promise<string> {
   if (which !== undefined && which !== "latest") return which;
   const all = await listArchives(backupsDir);
-  if (all.length === 0) throw new Error(`no backup archive in ${backupsDir}`);
-  return all.at(-1)!.path;
+  const newest = all.at(-1);
+  if (newest === undefined) throw new Error(`no backup archive in ${backupsDir}`);
+  return newest.path;
 }
 
 export interface RestoreOptions {

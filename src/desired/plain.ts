@@ -55,7 +55,8 @@ function sortKeys(value: Json): Json {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === "object") {
     const out: { [key: string]: Json } = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortKeys(value[k]!);
+    const byKey = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [k, v] of byKey) out[k] = sortKeys(v);
     return out;
   }
   return value;

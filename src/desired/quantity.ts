@@ -62,13 +62,12 @@ export function resourceQuantity(input: string | number): string {
   const num = (m[2] ?? "").replace(/^0+/, "") || "0";
   const denom = m[3] ?? "";
   const suffix = m[4] ?? "";
-  const binary = suffix in BINARY_EXP;
-  const exponent = binary
-    ? BINARY_EXP[suffix]!
-    : /^[eE]/.test(suffix)
-      ? Number(suffix.slice(1))
-      : DECIMAL_EXP[suffix]!;
-  const format = binary ? "binary" : /^[eE]/.test(suffix) ? "exponent" : "decimal";
+  // Like Kubernetes' suffixer: a lone "E" is exa (decimal), only "E<n>"/"e<n>" is an exponent.
+  const binaryExp = BINARY_EXP[suffix];
+  const decimalExp = DECIMAL_EXP[suffix];
+  const format = binaryExp !== undefined ? "binary" : decimalExp !== undefined ? "decimal" : "exponent";
+  const exponent = binaryExp ?? decimalExp ?? Number(suffix.slice(1));
+  const binary = format === "binary";
 
   if (keptAsWritten(num, denom, exponent, format)) return text;
 

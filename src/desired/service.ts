@@ -20,7 +20,9 @@ const METRICS_PORT_CANDIDATES = [9090, 9091, 9092] as const;
  */
 export function scorerMetricsPort(cr: MaieDeployment): number {
   const taken = new Set([cr.spec.scorer.port, cr.spec.app?.port]);
-  return METRICS_PORT_CANDIDATES.find((p) => !taken.has(p))!;
+  const free = METRICS_PORT_CANDIDATES.find((p) => !taken.has(p));
+  if (free === undefined) throw new Error("three metrics port candidates, but the spec names only two ports");
+  return free;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { PricePanel } from "../prices/panel.js";
+import { columnIndexes } from "../table/index.js";
 import { FEATURE_SET_VERSION, FEATURES_V1, type FeatureDefinition } from "./definitions.js";
 import { crossSectionalRank, crossSectionalZscore, timeSeriesFeature } from "./series.js";
 
@@ -77,15 +78,13 @@ export function computeFeaturesForAllDates(
  * is not in the matrix.
  */
 export function selectFeatures(matrix: FeatureMatrix, wanted: readonly string[]): FeatureMatrix {
-  const index = new Map(matrix.featureNames.map((n, i) => [n, i]));
-  const missing = wanted.filter((n) => !index.has(n));
+  const { indexes, missing } = columnIndexes(matrix.featureNames, wanted);
   if (missing.length > 0) throw new FeatureSkewError(missing, matrix.featureNames);
   const nIn = matrix.featureNames.length;
   const nOut = wanted.length;
   const values = new Float64Array(matrix.tickers.length * nOut);
-  const cols = wanted.map((n) => index.get(n)!);
   for (let r = 0; r < matrix.tickers.length; r++)
-    for (let f = 0; f < nOut; f++) values[r * nOut + f] = matrix.values[r * nIn + cols[f]!]!;
+    indexes.forEach((c, f) => (values[r * nOut + f] = matrix.values[r * nIn + c]!));
   return { ...matrix, featureNames: [...wanted], values };
 }
 

@@ -2,6 +2,7 @@ import { parquetWriteBuffer } from "hyparquet-writer";
 import type { PricePanel } from "../prices/panel.js";
 import { computeFeatures } from "./compute.js";
 import { FEATURE_SET_VERSION, FEATURES_V1 } from "./definitions.js";
+import { itemAt } from "../util/lookup.js";
 
 /** The long training table: one row per (date, ticker), features in model column order. */
 export interface FeatureExport {
@@ -23,27 +24,30 @@ export interface ExportOptions {
 /** Features of every date ≥ `from` for every ticker, plus an optional forward-return target. */
 export function buildFeatureExport(panel: PricePanel, options: ExportOptions = {}): FeatureExport {
   const nD = panel.dates.length;
-  const start = options.from === undefined ? 0 : panel.dates.findIndex((d) => d >= options.from!);
+  const from = options.from;
+  const start = from === undefined ? 0 : panel.dates.findIndex((d) => d >= from);
   const featureNames = FEATURES_V1.map((f) => f.name);
   const h = options.targetHorizon;
   const columns = h === undefined ? featureNames : [...featureNames, `target_fwd_ret_${h}d`];
   const dates: string[] = [];
   const tickers: string[] = [];
-  const chunks: number[][] = columns.map(() => []);
+  const features: number[][] = featureNames.map(() => []);
+  const target: number[] = [];
   if (start >= 0)
     for (let d = start; d < nD; d++) {
       const m = computeFeatures(panel, d);
       const nF = featureNames.length;
-      for (let t = 0; t < m.tickers.length; t++) {
+      m.tickers.forEach((ticker, t) => {
         dates.push(m.date);
-        tickers.push(m.tickers[t]!);
-        for (let f = 0; f < nF; f++) chunks[f]!.push(m.values[t * nF + f]!);
+        tickers.push(ticker);
+        features.forEach((chunk, f) => chunk.push(m.values[t * nF + f]!));
         if (h !== undefined)
-          chunks[nF]!.push(
+          target.push(
             d + h < nD ? panel.closes[t * nD + d + h]! / panel.closes[t * nD + d]! - 1 : Number.NaN,
           );
-      }
+      });
     }
+  const chunks = h === undefined ? features : [...features, target];
   return {
     featureSet: FEATURE_SET_VERSION,
     dates,
@@ -56,10 +60,10 @@ export function buildFeatureExport(panel: PricePanel, options: ExportOptions = {
 /** CSV with header `date,ticker,<columns>`; NaN is an empty cell; numbers in shortest round-trip form. */
 export function featureExportToCsv(e: FeatureExport): string {
   const lines = [["date", "ticker", ...e.columns].join(",")];
-  for (let r = 0; r < e.dates.length; r++) {
-    const cells = e.data.map((c) => (Number.isFinite(c[r]!) ? String(c[r]) : ""));
-    lines.push(`${e.dates[r]},${e.tickers[r]},${cells.join(",")}`);
-  }
+  e.dates.forEach((date, r) => {
+    const cells = e.data.map((c) => (Number.isFinite(c[r]) ? String(c[r]) : ""));
+    lines.push(`${date},${itemAt(e.tickers, r, "export tickers")},${cells.join(",")}`);
+  });
   return lines.join("\n") + "\n";
 }
 
@@ -71,7 +75,7 @@ export function featureExportToParquet(e: FeatureExport): Uint8Array {
       { name: "ticker", data: [...e.tickers], type: "STRING" },
       ...e.columns.map((name, c) => ({
         name,
-        data: Array.from(e.data[c]!, (v) => (Number.isFinite(v) ? v : null)),
+        data: Array.from(itemAt(e.data, c, "export data"), (v) => (Number.isFinite(v) ? v : null)),
         type: "DOUBLE" as const,
       })),
     ],

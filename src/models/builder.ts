@@ -57,8 +57,7 @@ export function buildEnsemble(header: EnsembleHeader, trees: readonly RawTree[])
   const numCatSplits = header.catBoundaries.length - 1;
 
   let next = 0;
-  for (let t = 0; t < trees.length; t++) {
-    const tree = trees[t]!;
+  for (const [t, tree] of trees.entries()) {
     const n = tree.left.length;
     if (!Number.isInteger(tree.output) || tree.output < 0 || tree.output >= header.numOutputs) {
       throw new ModelFormatError(
@@ -71,8 +70,8 @@ export function buildEnsemble(header: EnsembleHeader, trees: readonly RawTree[])
     const seen = new Uint8Array(n);
     // Stack of (raw node, depth, slot of the parent link to patch).
     const stack: [number, number, number][] = [[tree.root, 0, -1]];
-    while (stack.length > 0) {
-      const [raw, depth, link] = stack.pop()!;
+    for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+      const [raw, depth, link] = top;
       if (!Number.isInteger(raw) || raw < 0 || raw >= n) {
         throw new ModelFormatError("invalid", `tree ${t}: child index ${raw} outside [0, ${n})`);
       }

@@ -44,7 +44,10 @@ export function durationSeconds(duration: string): number {
   let total = 0;
   let consumed = 0;
   for (let m = part.exec(duration); m !== null; m = part.exec(duration)) {
-    total += Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+    // The pattern admits only the table's units; a miss would leave the rest unconsumed, refused below.
+    const unit = UNIT_SECONDS[m[2] ?? ""];
+    if (unit === undefined) break;
+    total += Number(m[1]) * unit;
     consumed = part.lastIndex;
   }
   if (duration.length === 0 || consumed !== duration.length) {

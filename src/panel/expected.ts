@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EXPECTED_LATEST, FEATURES_LATEST, historyPath } from "../contract/data-layout.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { itemAt } from "../util/lookup.js";
 import { isoDateToDate, PanelFormatError, readPandasParquet, writePandasParquet } from "./pandas-parquet.js";
 
 /**
@@ -48,13 +49,13 @@ export async function decodeExpectedPanel(bytes: Uint8Array): Promise<ExpectedPa
   const frame = await readPandasParquet(bytes, "date");
   if (frame.index.kind !== "datetime")
     throw new PanelFormatError(`index column '${frame.index.name}' is not a date/timestamp`);
-  const n = frame.index.values.length;
-  if (n === 0) throw new PanelFormatError("the panel has no rows");
-  const last = n - 1;
+  const asOf = frame.index.values.at(-1);
+  if (asOf === undefined) throw new PanelFormatError("the panel has no rows");
+  const last = frame.index.values.length - 1;
   return {
-    asOf: frame.index.values[last]!,
+    asOf,
     tickers: frame.columns,
-    alpha: Float64Array.from(frame.data, (column) => column[last]!),
+    alpha: Float64Array.from(frame.data, (column) => itemAt(column, last, "panel column")),
   };
 }
 

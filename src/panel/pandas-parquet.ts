@@ -3,6 +3,7 @@ import { parquetWriteBuffer } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet";
 import type { SchemaElement as WriterSchemaElement } from "hyparquet-writer";
 import { parquetBuffer } from "../table/index.js";
+import { itemAt } from "../util/lookup.js";
 
 /**
  * A pandas DataFrame of float64 columns with one named index column, the
@@ -97,7 +98,7 @@ export function writePandasParquet(frame: PandasFrame): Uint8Array {
   const buffer = parquetWriteBuffer({
     schema,
     columnData: [
-      ...frame.columns.map((name, c) => ({ name, data: frame.data[c]! })),
+      ...frame.data.map((data, c) => ({ name: itemAt(frame.columns, c, "frame columns"), data })),
       { name: frame.index.name, data: indexData },
     ],
     kvMetadata: [
@@ -152,7 +153,7 @@ export async function readPandasParquet(bytes: Uint8Array, indexHint?: string): 
     indexName = indexHint;
   if (indexName === undefined) {
     const nonNumeric = fields.filter((f) => !isNumeric(f));
-    if (nonNumeric.length === 1) indexName = nonNumeric[0]!.name;
+    if (nonNumeric.length === 1) indexName = nonNumeric[0]?.name;
   }
   const indexField = fields.find((f) => f.name === indexName);
   if (indexField === undefined)

@@ -187,9 +187,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
 
         // Only tickers with a close on the latest date get a score.
         const stale = new Set(priceReport.staleTickers);
-        const rowsIdx = aligned.tickers.map((_, i) => i).filter((i) => !stale.has(aligned.tickers[i]!));
+        const rowsIdx = aligned.tickers.flatMap((t, i) => (stale.has(t) ? [] : [i]));
         const nF = aligned.featureNames.length;
-        const tickers = rowsIdx.map((i) => aligned.tickers[i]!);
+        const tickers = aligned.tickers.filter((t) => !stale.has(t));
         const rows = new Float64Array(tickers.length * nF);
         rowsIdx.forEach((i, r) => rows.set(aligned.values.subarray(i * nF, (i + 1) * nF), r * nF));
         if (tickers.length === 0) throw new PipelineError("score", `no ticker has a close on ${all.date}`);
@@ -252,12 +252,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
           values: all.values,
         });
 
-        const outputs = [reportPath(all.date), historyPath(all.date), FEATURES_LATEST, EXPECTED_LATEST];
+        const report = reportPath(all.date);
+        const history = historyPath(all.date);
+        const outputs = [report, history, FEATURES_LATEST, EXPECTED_LATEST];
         await step("write", timings, async () => {
-          await write(join(dataDir, outputs[0]!), html);
-          await write(join(dataDir, outputs[1]!), panelBytes);
-          await write(join(dataDir, outputs[2]!), featureBytes);
-          await write(join(dataDir, outputs[3]!), panelBytes);
+          await write(join(dataDir, report), html);
+          await write(join(dataDir, history), panelBytes);
+          await write(join(dataDir, FEATURES_LATEST), featureBytes);
+          await write(join(dataDir, EXPECTED_LATEST), panelBytes);
         });
         progress(`wrote ${outputs.join(", ")}`);
 

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { readCsv, readParquetRows } from "../table/index.js";
+import { entryOf, itemAt } from "../util/lookup.js";
 import type { PricePanel } from "./panel.js";
 
 /**
@@ -76,10 +77,11 @@ export async function resolvePriceFile(path: string): Promise<string> {
   if (info === undefined) throw new PricesError("NOT_FOUND", `no price input at ${path}`);
   if (!info.isDirectory()) return path;
   const files = (await readdir(path)).filter((f) => /\.(csv|parquet)$/i.test(f) && !f.startsWith(".")).sort();
-  if (files.length === 0) throw new PricesError("NOT_FOUND", `no .csv or .parquet file in ${path}`);
-  if (files.length > 1)
+  const [only, ...others] = files;
+  if (only === undefined) throw new PricesError("NOT_FOUND", `no .csv or .parquet file in ${path}`);
+  if (others.length > 0)
     throw new PricesError("AMBIGUOUS", `several price files in ${path} (${files.join(", ")}): keep one`);
-  return join(path, files[0]!);
+  return join(path, only);
 }
 
 /** Loads and validates a price file (or a directory holding exactly one). */
@@ -201,19 +203,21 @@ function pricesFromTable(table: Table, source: string): LoadedPrices {
   let tickers: string[];
   let closes: Float64Array;
   if (long) {
-    const perTicker = new Map<string, { date: string; row: number }[]>();
-    table.rows.forEach((r, i) => {
-      const t = String(r[tickerCol] ?? "").trim();
-      if (t === "") throw new PricesError("FORMAT", `${source}: ${where(i)} has no ticker`);
+    const perTicker = new Map<string, { date: string; row: number; cells: readonly Cell[] }[]>();
+    table.rows.forEach((cells, row) => {
+      const t = String(cells[tickerCol] ?? "").trim();
+      if (t === "") throw new PricesError("FORMAT", `${source}: ${where(row)} has no ticker`);
       const list = perTicker.get(t) ?? [];
-      list.push({ date: dates[i]!, row: i });
+      list.push({ date: itemAt(dates, row, "row dates"), row, cells });
       perTicker.set(t, list);
     });
     const disorder: string[] = [];
     for (const [t, list] of perTicker)
-      for (let k = 1; k < list.length; k++)
-        if (list[k]!.date <= list[k - 1]!.date && disorder.length < MAX_LISTED)
-          disorder.push(`${t} ${list[k]!.date} after ${list[k - 1]!.date} (${where(list[k]!.row)})`);
+      list.forEach((cur, k) => {
+        const prev = list[k - 1];
+        if (prev !== undefined && cur.date <= prev.date && disorder.length < MAX_LISTED)
+          disorder.push(`${t} ${cur.date} after ${prev.date} (${where(cur.row)})`);
+      });
     if (disorder.length > 0)
       throw new PricesError(
         "DATE_ORDER",
@@ -226,26 +230,28 @@ function pricesFromTable(table: Table, source: string): LoadedPrices {
     checkCells(source, nD, tickers.length);
     closes = new Float64Array(tickers.length * nD).fill(Number.NaN);
     tickers.forEach((t, j) => {
-      for (const { date, row } of perTicker.get(t)!)
-        closes[j * nD + dateIndex.get(date)!] = checkPrice(table.rows[row]![closeCol], row, t);
+      for (const { date, row, cells } of entryOf(perTicker, t, "rows per ticker"))
+        closes[j * nD + entryOf(dateIndex, date, "panel dates")] = checkPrice(cells[closeCol], row, t);
     });
   } else {
-    for (let i = 1; i < dates.length; i++)
-      if (dates[i]! <= dates[i - 1]!)
+    dates.forEach((date, i) => {
+      const prev = dates[i - 1];
+      if (prev !== undefined && date <= prev)
         throw new PricesError(
           "DATE_ORDER",
-          `${source}: dates must be strictly ascending: ${dates[i]} follows ${dates[i - 1]} (${where(i)})`,
+          `${source}: dates must be strictly ascending: ${date} follows ${prev} (${where(i)})`,
         );
-    const cols = table.header.map((_, c) => c).filter((c) => c !== dateCol);
+    });
+    const cols = table.header.flatMap((h, c) => (c === dateCol ? [] : [{ c, ticker: h.trim() }]));
     if (cols.length === 0) throw new PricesError("FORMAT", `${source}: no ticker columns beside the date`);
-    tickers = cols.map((c) => table.header[c]!.trim());
+    tickers = cols.map(({ ticker }) => ticker);
     panelDates = dates;
     const nD = panelDates.length;
     checkCells(source, nD, tickers.length);
     closes = new Float64Array(tickers.length * nD);
-    cols.forEach((c, j) => {
-      for (let i = 0; i < nD; i++) closes[j * nD + i] = checkPrice(table.rows[i]![c], i, tickers[j]!);
-    });
+    cols.forEach(({ c, ticker }, j) =>
+      table.rows.forEach((cells, i) => (closes[j * nD + i] = checkPrice(cells[c], i, ticker))),
+    );
   }
   if (badPrices.length > 0)
     throw new PricesError(

@@ -35,16 +35,14 @@ export function panelFromCloseArrays(
   prices: Readonly<Record<string, readonly number[]>>,
   maxHistory: number = Number.POSITIVE_INFINITY,
 ): PricePanel {
-  const tickers = Object.keys(prices);
-  const longest = tickers.reduce((m, t) => Math.max(m, prices[t]!.length), 0);
+  const entries = Object.entries(prices);
+  const tickers = entries.map(([ticker]) => ticker);
+  const longest = entries.reduce((m, [, series]) => Math.max(m, series.length), 0);
   const nDates = Math.min(longest, maxHistory);
   const closes = new Float64Array(tickers.length * nDates).fill(Number.NaN);
-  tickers.forEach((ticker, t) => {
-    const series = prices[ticker]!;
+  entries.forEach(([, series], t) => {
     const kept = Math.min(series.length, nDates);
-    const skip = series.length - kept;
-    const offset = t * nDates + (nDates - kept);
-    for (let i = 0; i < kept; i++) closes[offset + i] = series[skip + i]!;
+    closes.set(series.slice(series.length - kept), t * nDates + (nDates - kept));
   });
   const dates = Array.from({ length: nDates }, (_, i) => `d-${nDates - 1 - i}`);
   return { dates, tickers, closes };

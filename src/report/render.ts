@@ -156,8 +156,8 @@ function waterfall(
   }));
   if (rest.length > 0)
     steps.push({ label: `${rest.length} other features`, delta: rest.reduce((s, f) => s + shapRow[f]!, 0) });
-  const points = [base];
-  for (const s of steps) points.push(points.at(-1)! + s.delta);
+  let running = base;
+  const points = [base, ...steps.map((s) => (running += s.delta))];
   const lo = Math.min(...points, prediction);
   const hi = Math.max(...points, prediction);
   const W = 520;

@@ -40,22 +40,33 @@ function pearson(a: readonly number[], b: readonly number[]): number {
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : Number.NaN;
 }
 
-function topQuintile(tickers: readonly string[], alpha: readonly number[]): Set<string> {
-  const order = tickers.map((_, i) => i).sort((a, b) => alpha[b]! - alpha[a]!);
-  return new Set(order.slice(0, Math.max(1, Math.ceil(order.length / 5))).map((i) => tickers[i]!));
+function topQuintile(alphas: ReadonlyMap<string, number>): Set<string> {
+  const order = [...alphas].sort(([, a], [, b]) => b - a);
+  return new Set(order.slice(0, Math.max(1, Math.ceil(order.length / 5))).map(([t]) => t));
+}
+
+function finiteAlphas(panel: ExpectedPanel): Map<string, number> {
+  const out = new Map<string, number>();
+  panel.alpha.forEach((alpha, i) => {
+    const t = panel.tickers[i];
+    if (t !== undefined && Number.isFinite(alpha)) out.set(t, alpha);
+  });
+  return out;
 }
 
 /** Turnover of the new panel against the previous one (finite alphas only). */
 export function turnover(previous: ExpectedPanel, current: ExpectedPanel): Turnover {
-  const prev = new Map<string, number>();
-  previous.tickers.forEach((t, i) => Number.isFinite(previous.alpha[i]!) && prev.set(t, previous.alpha[i]!));
-  const cur = new Map<string, number>();
-  current.tickers.forEach((t, i) => Number.isFinite(current.alpha[i]!) && cur.set(t, current.alpha[i]!));
-  const common = [...cur.keys()].filter((t) => prev.has(t));
-  const a = common.map((t) => prev.get(t)!);
-  const b = common.map((t) => cur.get(t)!);
-  const topPrev = topQuintile(common, a);
-  const topNow = topQuintile(common, b);
+  const prev = finiteAlphas(previous);
+  const cur = finiteAlphas(current);
+  const pairs = [...cur].flatMap(([t, now]) => {
+    const before = prev.get(t);
+    return before === undefined ? [] : [{ t, before, now }];
+  });
+  const common = pairs.map(({ t }) => t);
+  const a = pairs.map(({ before }) => before);
+  const b = pairs.map(({ now }) => now);
+  const topPrev = topQuintile(new Map(pairs.map(({ t, before }) => [t, before])));
+  const topNow = topQuintile(new Map(pairs.map(({ t, now }) => [t, now])));
   const stayed = [...topNow].filter((t) => topPrev.has(t)).length;
   return {
     previousAsOf: previous.asOf,
@@ -67,6 +78,6 @@ export function turnover(previous: ExpectedPanel, current: ExpectedPanel): Turno
     meanAbsChange:
       common.length === 0
         ? Number.NaN
-        : common.reduce((s, _, i) => s + Math.abs(b[i]! - a[i]!), 0) / common.length,
+        : pairs.reduce((s, { before, now }) => s + Math.abs(now - before), 0) / common.length,
   };
 }

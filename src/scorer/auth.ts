@@ -33,8 +33,8 @@ export class TokenAuth {
   /** Throws 401 unless the Authorization header carries the token. */
   check(authorization: string | undefined): void {
     if (this.#digest === null) return;
-    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "");
-    if (match === null || !timingSafeEqual(digest(match[1]!), this.#digest))
+    const token = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "")?.[1];
+    if (token === undefined || !timingSafeEqual(digest(token), this.#digest))
       throw new ApiError("unauthorized", "missing or invalid bearer token", null, {
         "WWW-Authenticate": 'Bearer realm="maie"',
       });

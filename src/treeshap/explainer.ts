@@ -117,13 +117,14 @@ export class Explainer {
     const zf = zeroFractions(model);
     const depth = maxDepth(model);
     const fast = options.algorithm === "classic" ? undefined : precompute(model, zf, options);
-    if (options.algorithm === "fast" && fast!.maxUniqueDepth > 63) {
+    if (options.algorithm === "fast" && fast !== undefined && fast.maxUniqueDepth > 63) {
       throw new RangeError(
-        `algorithm "fast" needs < 64 unique features per path, this model has ${fast!.maxUniqueDepth}`,
+        `algorithm "fast" needs < 64 unique features per path, this model has ${fast.maxUniqueDepth}`,
       );
     }
-    this.algorithm = fast !== undefined && fast.maxUniqueDepth <= 63 ? "fast" : "classic";
-    this.tableLeaves = this.algorithm === "fast" ? fast!.tableLeaves : 0;
+    const fastFits = fast !== undefined && fast.maxUniqueDepth <= 63;
+    this.algorithm = fastFits ? "fast" : "classic";
+    this.tableLeaves = fastFits ? fast.tableLeaves : 0;
     const aux = align(base + model.numOutputs * 8);
     const leafInfo = align(aux + (fast ? model.numNodes * 4 : 0));
     const tables = align(leafInfo + (fast?.leafInfo.byteLength ?? 0));
@@ -132,7 +133,7 @@ export class Explainer {
     const classicScratch = (PATH_BYTES * (depth + 2) * (depth + 3)) / 2;
     const fastScratch = 16 * (depth + 2) + PATH_BYTES * ((fast?.maxUniqueDepth ?? 0) + 2);
     this.#io = align(this.#scratch + Math.max(classicScratch, fastScratch));
-    this.#reserve(this.#io);
+    this.#reserve(core, this.#io);
 
     const buf = core.memory.buffer;
     const f64 = new Float64Array(buf, nodes, model.numNodes * 4);
@@ -226,7 +227,7 @@ export class Explainer {
       const n = Math.min(chunk, nRows - start);
       const inPtr = this.#io;
       const outPtr = align(inPtr + n * nf * 8);
-      this.#reserve(outPtr + n * outWidth * 8);
+      this.#reserve(core, outPtr + n * outWidth * 8);
       // Views are rebuilt after any growth (growth detaches the old buffer).
       new Float64Array(core.memory.buffer, inPtr, n * nf).set(rows.subarray(start * nf, (start + n) * nf));
       call(core, inPtr, n, outPtr);
@@ -235,8 +236,8 @@ export class Explainer {
     return result;
   }
 
-  #reserve(bytes: number): void {
-    const memory = this.#core!.memory;
+  #reserve(core: CoreExports, bytes: number): void {
+    const memory = core.memory;
     const have = memory.buffer.byteLength;
     if (bytes <= have) return;
     try {

@@ -24,9 +24,8 @@ export class AbsShapSums {
 
   /** Mean |SHAP| per feature; zeros when no row was added. */
   mean(): Float64Array {
-    const out = Float64Array.from(this.sums);
-    if (this.rows > 0) for (let f = 0; f < this.nFeatures; f++) out[f]! /= this.rows;
-    return out;
+    const rows = this.rows;
+    return rows > 0 ? this.sums.map((s) => s / rows) : Float64Array.from(this.sums);
   }
 }
 

@@ -34,9 +34,10 @@ export const IMAGE_REFERENCE_FORM = "repository[:tag][@sha256:<64 hex>]";
 /** The parts of `image`, or undefined when it is not a valid reference. */
 export function parseImageRef(image: string): ImageRef | undefined {
   const m = REFERENCE.exec(image);
-  if (m === null || m[1]!.length > NAME_MAX) return undefined;
+  const name = m?.[1];
+  if (m === null || name === undefined || name.length > NAME_MAX) return undefined;
   return {
-    name: m[1]!,
+    name,
     ...(m[2] !== undefined ? { tag: m[2] } : {}),
     ...(m[3] !== undefined ? { digest: m[3] } : {}),
   };

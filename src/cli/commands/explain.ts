@@ -6,7 +6,7 @@ import {
   isModelFormatOption,
   MODEL_FORMAT_OPTIONS,
 } from "../../contract/model-format.js";
-import { csvRow, readCsv, readParquetRows } from "../../table/index.js";
+import { columnIndexes, csvRow, readCsv, readParquetRows } from "../../table/index.js";
 import { bindModel } from "../../treeshap/model.js";
 import { UsageError, type Command } from "../command.js";
 
@@ -51,25 +51,26 @@ export function parseCell(cell: string, where: string): number {
 }
 
 /** Picks the model's features out of a table with named columns; missing features are an error naming them. */
-function gather(
+function gather<R>(
   header: readonly string[],
-  nRows: number,
-  cell: (row: number, col: number) => number,
+  rows: readonly R[],
+  cell: (row: R, col: number, r: number) => number,
   features: readonly string[],
 ): RowTable {
-  const index = new Map(header.map((h, k) => [h.trim(), k]));
-  const absent = features.filter((f) => !index.has(f));
+  const { indexes, missing: absent } = columnIndexes(
+    header.map((h) => h.trim()),
+    features,
+  );
   if (absent.length > 0) {
     const shown = absent.slice(0, 10).join(", ");
     throw new UsageError(
       `rows lack ${absent.length} model feature(s): ${shown}${absent.length > 10 ? ", …" : ""}`,
     );
   }
-  const cols = features.map((f) => index.get(f)!);
   const nf = features.length;
-  const values = new Float64Array(nRows * nf);
-  for (let r = 0; r < nRows; r++) for (let j = 0; j < nf; j++) values[r * nf + j] = cell(r, cols[j]!);
-  return { columns: features, values, nRows };
+  const values = new Float64Array(rows.length * nf);
+  rows.forEach((row, r) => indexes.forEach((c, j) => (values[r * nf + j] = cell(row, c, r))));
+  return { columns: features, values, nRows: rows.length };
 }
 
 export function rowsFromCsv(text: string, features: readonly string[]): RowTable {
@@ -80,7 +81,8 @@ export function rowsFromCsv(text: string, features: readonly string[]): RowTable
       throw new UsageError(`rows CSV line ${r + 2} has ${row.length} cells, the header has ${header.length}`);
     }
   });
-  return gather(header, cells.length, (r, c) => parseCell(cells[r]![c]!, `rows CSV line ${r + 2}`), features);
+  // Every row has the header's width (checked above), so `?? ""` (a missing value) never applies.
+  return gather(header, cells, (row, c, r) => parseCell(row[c] ?? "", `rows CSV line ${r + 2}`), features);
 }
 
 export async function rowsFromParquet(bytes: Uint8Array, features: readonly string[]): Promise<RowTable> {
@@ -91,7 +93,8 @@ export async function rowsFromParquet(bytes: Uint8Array, features: readonly stri
     if (typeof v === "bigint" || typeof v === "boolean") return Number(v);
     throw new UsageError(`rows Parquet row ${r}: a feature value is not numeric`);
   };
-  return gather(header, objects.length, (r, c) => toNumber(objects[r]![header[c]!], r), features);
+  const cells = objects.map((o) => header.map((h) => o[h]));
+  return gather(header, cells, (row, c, r) => toNumber(row[c], r), features);
 }
 
 export function formatCsv(
@@ -111,13 +114,11 @@ export function formatCsv(
   const lines = [csvRow(head)];
   for (let r = 0; r < nRows; r++) {
     const cells: (number | string)[] = [r];
-    for (let k = 0; k < numOutputs; k++) {
-      cells.push(pred[r * numOutputs + k]!);
-      if (shap) {
-        const base = (r * numOutputs + k) * w;
-        for (let j = 0; j < w; j++) cells.push(shap[base + j]!);
-      }
-    }
+    pred.subarray(r * numOutputs, (r + 1) * numOutputs).forEach((p, k) => {
+      cells.push(p);
+      const base = (r * numOutputs + k) * w;
+      if (shap) for (const v of shap.subarray(base, base + w)) cells.push(v);
+    });
     lines.push(csvRow(cells));
   }
   return `${lines.join("\n")}\n`;
@@ -171,12 +172,9 @@ export const explainCommand: Command = {
     const shap = withShap ? new Float64Array(n * shapWidth) : undefined;
     const progress = n >= PROGRESS_MIN_ROWS;
     const started = performance.now();
-    for (let start = 0; withShap && start < n; start += CHUNK_ROWS) {
+    for (let start = 0; shap !== undefined && start < n; start += CHUNK_ROWS) {
       const count = Math.min(CHUNK_ROWS, n - start);
-      shap!.set(
-        model.shap(table.values.subarray(start * nf, (start + count) * nf), count),
-        start * shapWidth,
-      );
+      shap.set(model.shap(table.values.subarray(start * nf, (start + count) * nf), count), start * shapWidth);
       if (progress) {
         const done = start + count;
         const rate = done / ((performance.now() - started) / 1000);

@@ -62,6 +62,11 @@ describe("resourceQuantity", () => {
     expect(resourceQuantity(input)).toBe(stored);
   });
 
+  test("a lone E is the exa suffix, not an exponent (Kubernetes reads decimal suffixes first)", () => {
+    expect(resourceQuantity("0.5E")).toBe("500P");
+    expect(resourceQuantity("2E")).toBe("2E");
+  });
+
   test("numbers from the spec are read in decimal notation", () => {
     expect(resourceQuantity(2)).toBe("2");
     expect(resourceQuantity(0.25)).toBe("250m");

@@ -1,5 +1,6 @@
 import { parquetWriteBuffer } from "hyparquet-writer";
 import {
+  columnIndexes,
   csvQuote,
   csvRow,
   parquetBuffer,
@@ -77,5 +78,16 @@ describe("Parquet", () => {
 
   test("readParquetRows rejects bytes that are not Parquet", async () => {
     await expect(readParquetRows(new TextEncoder().encode("date,close\n"))).rejects.toThrow();
+  });
+});
+
+describe("columnIndexes", () => {
+  test("finds each wanted name in wanted order and lists the absent ones", () => {
+    expect(columnIndexes(["a", "b", "c"], ["c", "a"])).toEqual({ indexes: [2, 0], missing: [] });
+    expect(columnIndexes(["a", "b"], ["x", "b", "y"])).toEqual({ indexes: [1], missing: ["x", "y"] });
+  });
+
+  test("a name present twice resolves to its last column", () => {
+    expect(columnIndexes(["a", "a"], ["a"]).indexes).toEqual([1]);
   });
 });
