@@ -29,7 +29,7 @@ interface CoreExports {
     bias: Ptr,
     base: Ptr,
   ): void;
-  setFast(aux: Ptr, leafInfo: Ptr, tables: Ptr, maxDepth: number, weights: Ptr): void;
+  setFast(internal: Ptr, treeInfo: Ptr, leafInfo: Ptr, tables: Ptr, maxTreeNodes: number, weights: Ptr): void;
   predict(rows: Ptr, nRows: number, out: Ptr): void;
   shap(rows: Ptr, nRows: number, out: Ptr, scratch: Ptr): void;
   shapClassic(rows: Ptr, nRows: number, out: Ptr, scratch: Ptr): void;
@@ -125,13 +125,14 @@ export class Explainer {
     const fastFits = fast !== undefined && fast.maxUniqueDepth <= 63;
     this.algorithm = fastFits ? "fast" : "classic";
     this.tableLeaves = fastFits ? fast.tableLeaves : 0;
-    const aux = align(base + model.numOutputs * 8);
-    const leafInfo = align(aux + (fast ? model.numNodes * 4 : 0));
+    const internal = align(base + model.numOutputs * 8);
+    const treeInfo = align(internal + (fast?.internal.byteLength ?? 0));
+    const leafInfo = align(treeInfo + (fast?.treeInfo.byteLength ?? 0));
     const tables = align(leafInfo + (fast?.leafInfo.byteLength ?? 0));
     const weights = align(tables + (fast?.tables.byteLength ?? 0));
     this.#scratch = align(weights + (fast ? WEIGHTS_BYTES : 0));
     const classicScratch = (PATH_BYTES * (depth + 2) * (depth + 3)) / 2;
-    const fastScratch = 16 * (depth + 2) + PATH_BYTES * ((fast?.maxUniqueDepth ?? 0) + 2);
+    const fastScratch = 8 * (fast?.maxTreeNodes ?? 0) + 8 * ((fast?.maxUniqueDepth ?? 0) + 2);
     this.#io = align(this.#scratch + Math.max(classicScratch, fastScratch));
     this.#reserve(core, this.#io);
 
@@ -167,11 +168,12 @@ export class Explainer {
       base,
     );
     if (fast !== undefined && this.algorithm === "fast") {
-      new Int32Array(buf, aux, model.numNodes).set(fast.aux);
+      new Uint8Array(buf, internal, fast.internal.byteLength).set(new Uint8Array(fast.internal));
+      new Int32Array(buf, treeInfo, fast.treeInfo.length).set(fast.treeInfo);
       new Uint8Array(buf, leafInfo, fast.leafInfo.byteLength).set(new Uint8Array(fast.leafInfo));
       new Float64Array(buf, tables, fast.tables.length).set(fast.tables);
       new Float64Array(buf, weights, WEIGHTS_BYTES / 8).set(shapleyWeights());
-      core.setFast(aux, leafInfo, tables, depth, weights);
+      core.setFast(internal, treeInfo, leafInfo, tables, fast.maxTreeNodes, weights);
     }
   }
 

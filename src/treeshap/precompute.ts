@@ -17,30 +17,61 @@ import type { TreeEnsemble } from "../models/ensemble.js";
  *
  * Leaves whose table would break the memory budget, or with a zero cover
  * share, are marked "direct": the core evaluates them from (z_k, o_k) with
- * the classic extend/unwind in O(d²).
+ * the path polynomial in O(d²).
  */
+/** Bytes of one internal-node record in `Precomputed.internal`. */
+export const INTERNAL_BYTES = 24;
+/** Bytes of one tree record in `Precomputed.treeInfo`. */
+export const TREE_INFO_BYTES = 24;
+/** Bytes of a leaf record's header in `Precomputed.leafInfo`, before its d slot entries of 16 bytes. */
+export const LEAF_HEADER_BYTES = 16;
+
 export interface Precomputed {
-  /** Per node: internal → slot | (isNew << 8); leaf → byte offset of its record in `leafInfo`. */
-  readonly aux: Int32Array;
   /**
-   * Leaf records, 8-byte aligned: i32 table offset in f64 units (−1 = direct), i32 d,
-   * then d × {i32 feature, i32 pad, f64 c_k = (1 − z_k)/z_k (direct: z_k)}.
+   * Per tree, its internal nodes in preorder, INTERNAL_BYTES each: f64 threshold,
+   * i32 (feature << 8) | decision flags, i32 node, i32 right child (both relative to
+   * the tree's root; the left child is node + 1), i32 slot | (isNew << 8).
+   * The core walks these in order, carrying each node's path pattern, with no stack.
+   */
+  readonly internal: ArrayBuffer;
+  /**
+   * Per tree, its leaf records, 8-byte aligned, table leaves first: i32 table offset in
+   * f64 units (−1 = direct), i32 d, i32 node (relative to the root), i32 pad, then
+   * d × {i32 feature, i32 pad, f64 c_k = (1 − z_k)/z_k (direct: z_k)}; direct leaves
+   * are followed by their f64 leaf value.
    */
   readonly leafInfo: ArrayBuffer;
+  /**
+   * Per tree, TREE_INFO_BYTES: i32 first internal record (index), i32 internal count,
+   * i32 first leaf record (byte offset), i32 table-leaf count, i32 direct-leaf count, i32 pad.
+   */
+  readonly treeInfo: Int32Array;
   readonly tables: Float64Array;
   readonly maxUniqueDepth: number;
+  /** Nodes of the largest tree: sizes the core's per-node pattern scratch. */
+  readonly maxTreeNodes: number;
   readonly directLeaves: number;
   readonly tableLeaves: number;
 }
 
 export interface PrecomputeOptions {
-  /** Bytes of tables at most (default 64 MiB); leaves with the smallest d get tables first. */
+  /** Bytes of tables at most (default DEFAULT_TABLE_BUDGET_BYTES); leaves with the smallest d get tables first. */
   readonly tableBudgetBytes?: number;
   /** Never build a table for d above this (default 16). */
   readonly maxTableDepth?: number;
 }
 
+/**
+ * Default table budget per Explainer. Measured on the design §9 models
+ * (docs/treeshap.md): tables for every leaf take 88 MiB (XGBoost depth 8) and
+ * 282 MiB (LightGBM 63 leaves); 64 MiB gives 72–90 % of the full-table speed.
+ * Not more: the scorer holds one Explainer per compute worker (and two during a
+ * model swap) under a 1 GiB default memory limit.
+ */
+export const DEFAULT_TABLE_BUDGET_BYTES = 64 << 20;
+
 interface LeafPath {
+  readonly tree: number;
   readonly node: number;
   readonly features: Int32Array;
   readonly z: Float64Array;
@@ -51,20 +82,30 @@ export function precompute(
   zf: Float64Array,
   options: PrecomputeOptions = {},
 ): Precomputed {
-  const budget = (options.tableBudgetBytes ?? 64 << 20) / 8;
+  const budget = (options.tableBudgetBytes ?? DEFAULT_TABLE_BUDGET_BYTES) / 8;
   const maxTableDepth = options.maxTableDepth ?? 16;
-  const aux = new Int32Array(model.numNodes);
+  const numInternal = model.numNodes - countLeaves(model);
+  const internal = new ArrayBuffer(numInternal * INTERNAL_BYTES);
+  const inF64 = new Float64Array(internal);
+  const inI32 = new Int32Array(internal);
+  const INFO = TREE_INFO_BYTES / 4;
+  const treeInfo = new Int32Array(model.numTrees * INFO);
   const leaves: LeafPath[] = [];
   let maxUniqueDepth = 0;
+  let maxTreeNodes = 0;
+  let nextInternal = 0;
 
   // Depth-first over each tree with the path's unique features and z products.
   for (let t = 0; t < model.numTrees; t++) {
+    const root = model.treeStart[t]!;
+    maxTreeNodes = Math.max(maxTreeNodes, model.treeStart[t + 1]! - root);
+    treeInfo[t * INFO] = nextInternal;
     const feats: number[] = [];
     const zs: number[] = [];
     const walk = (i: number): void => {
       const l = model.left[i]!;
       if (l < 0) {
-        leaves.push({ node: i, features: Int32Array.from(feats), z: Float64Array.from(zs) });
+        leaves.push({ tree: t, node: i, features: Int32Array.from(feats), z: Float64Array.from(zs) });
         maxUniqueDepth = Math.max(maxUniqueDepth, feats.length);
         return;
       }
@@ -76,7 +117,12 @@ export function precompute(
         feats.push(f);
         zs.push(1);
       }
-      aux[i] = slot | (isNew ? 1 << 8 : 0);
+      const rec = nextInternal++ * INTERNAL_BYTES;
+      inF64[rec >> 3] = model.threshold[i]!;
+      inI32[(rec >> 2) + 2] = (f << 8) | model.decision[i]!;
+      inI32[(rec >> 2) + 3] = i - root;
+      inI32[(rec >> 2) + 4] = model.right[i]! - root;
+      inI32[(rec >> 2) + 5] = slot | (isNew ? 1 << 8 : 0);
       for (const c of [l, model.right[i]!]) {
         const saved = zs[slot]!;
         zs[slot] = saved * zf[c]!;
@@ -88,7 +134,8 @@ export function precompute(
         zs.pop();
       }
     };
-    walk(model.treeStart[t]!);
+    walk(root);
+    treeInfo[t * INFO + 1] = nextInternal - treeInfo[t * INFO]!;
   }
 
   // Tables for the shallowest leaves first, within the budget.
@@ -108,7 +155,9 @@ export function precompute(
 
   const tables = new Float64Array(used);
   let infoBytes = 0;
-  for (const leaf of leaves) infoBytes += 8 + 16 * leaf.features.length;
+  leaves.forEach((leaf, k) => {
+    infoBytes += LEAF_HEADER_BYTES + 16 * leaf.features.length + (tableAt[k]! < 0 ? 8 : 0);
+  });
   const leafInfo = new ArrayBuffer(infoBytes);
   const i32 = new Int32Array(leafInfo);
   const f64 = new Float64Array(leafInfo);
@@ -116,25 +165,58 @@ export function precompute(
   let tableLeaves = 0;
   const fact = [1];
   for (let k = 1; k <= maxUniqueDepth + 1; k++) fact[k] = fact[k - 1]! * k;
-  leaves.forEach((leaf, k) => {
-    const d = leaf.features.length;
-    aux[leaf.node] = at;
-    i32[at >> 2] = tableAt[k]!;
-    i32[(at >> 2) + 1] = d;
-    const table = tableAt[k]! >= 0;
-    for (let s = 0; s < d; s++) {
-      const rec = at + 8 + 16 * s;
-      i32[rec >> 2] = leaf.features[s]!;
-      const z = leaf.z[s]!;
-      f64[(rec + 8) >> 3] = table ? (1 - z) / z : z;
+  // Leaves are grouped by tree (the walk's order); within a tree, table leaves first.
+  let first = 0;
+  while (first < leaves.length) {
+    const t = leaves[first]!.tree;
+    let end = first;
+    while (end < leaves.length && leaves[end]!.tree === t) end++;
+    const ks = Array.from({ length: end - first }, (_, j) => first + j);
+    const withTable = ks.filter((k) => tableAt[k]! >= 0);
+    const direct = ks.filter((k) => tableAt[k]! < 0);
+    treeInfo[t * INFO + 2] = at;
+    treeInfo[t * INFO + 3] = withTable.length;
+    treeInfo[t * INFO + 4] = direct.length;
+    for (const k of [...withTable, ...direct]) {
+      const leaf = leaves[k]!;
+      const d = leaf.features.length;
+      const table = tableAt[k]! >= 0;
+      i32[at >> 2] = tableAt[k]!;
+      i32[(at >> 2) + 1] = d;
+      i32[(at >> 2) + 2] = leaf.node - model.treeStart[t]!;
+      for (let s = 0; s < d; s++) {
+        const rec = at + LEAF_HEADER_BYTES + 16 * s;
+        i32[rec >> 2] = leaf.features[s]!;
+        const z = leaf.z[s]!;
+        f64[(rec + 8) >> 3] = table ? (1 - z) / z : z;
+      }
+      at += LEAF_HEADER_BYTES + 16 * d;
+      if (table) {
+        fillTable(tables, tableAt[k]!, leaf.z, model.value[leaf.node]!, fact);
+        tableLeaves++;
+      } else {
+        f64[at >> 3] = model.value[leaf.node]!;
+        at += 8;
+      }
     }
-    if (table) {
-      fillTable(tables, tableAt[k]!, leaf.z, model.value[leaf.node]!, fact);
-      tableLeaves++;
-    }
-    at += 8 + 16 * d;
-  });
-  return { aux, leafInfo, tables, maxUniqueDepth, directLeaves: leaves.length - tableLeaves, tableLeaves };
+    first = end;
+  }
+  return {
+    internal,
+    leafInfo,
+    treeInfo,
+    tables,
+    maxUniqueDepth,
+    maxTreeNodes,
+    directLeaves: leaves.length - tableLeaves,
+    tableLeaves,
+  };
+}
+
+function countLeaves(model: TreeEnsemble): number {
+  let n = 0;
+  for (let i = 0; i < model.numNodes; i++) if (model.left[i]! < 0) n++;
+  return n;
 }
 
 /**

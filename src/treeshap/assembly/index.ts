@@ -18,10 +18,10 @@
 //   rows    f64 [nRows × numFeatures], NaN = missing
 //   out     predict: f64 [nRows × numOutputs]
 //           shap:    f64 [nRows × numOutputs × (numFeatures + 1)], bias last
-//   aux, leafInfo, tables, weights   the per-leaf precomputation (setFast; see
-//           src/treeshap/precompute.ts for the records and the math)
+//   internal, treeInfo, leafInfo, tables, weights   the per-leaf precomputation (setFast;
+//           see src/treeshap/precompute.ts for the records and the math)
 //   scratch shap only: classic PATH_BYTES × (maxDepth + 2) × (maxDepth + 3) / 2;
-//           fast: a 16-byte-per-level traversal stack, then the path polynomial
+//           fast: a u64 path pattern per node of the largest tree, then the path polynomial
 
 const NODE_BYTES: usize = 32;
 const PATH_BYTES: usize = 32;
@@ -42,10 +42,11 @@ let numFeatures: i32 = 0;
 let numOutputs: i32 = 0;
 let biasPtr: usize = 0;
 let basePtr: usize = 0;
-let auxPtr: usize = 0;
+let internalPtr: usize = 0;
+let treeInfoPtr: usize = 0;
 let leafInfoPtr: usize = 0;
 let tablesPtr: usize = 0;
-let stackBytes: usize = 0;
+let patternBytes: usize = 0;
 let weightsPtr: usize = 0;
 
 /** Lowest byte offset the host may use. */
@@ -76,15 +77,23 @@ export function setModel(
 }
 
 /**
- * The per-leaf precomputation of src/treeshap/precompute.ts; `maxDepth` sizes the traversal stack;
- * `weights` holds the Shapley weights w_d(q) = q!(d−q−1)!/d! as f64 [64][65] (row d, column q).
+ * The per-leaf precomputation of src/treeshap/precompute.ts; `maxTreeNodes` sizes the per-node
+ * pattern scratch; `weights` holds the Shapley weights w_d(q) = q!(d−q−1)!/d! as f64 [64][65] (row d, column q).
  */
-export function setFast(aux: usize, leafInfo: usize, tables: usize, maxDepth: i32, weights: usize): void {
-  weightsPtr = weights;
-  auxPtr = aux;
+export function setFast(
+  internal: usize,
+  treeInfo: usize,
+  leafInfo: usize,
+  tables: usize,
+  maxTreeNodes: i32,
+  weights: usize,
+): void {
+  internalPtr = internal;
+  treeInfoPtr = treeInfo;
   leafInfoPtr = leafInfo;
   tablesPtr = tables;
-  stackBytes = usize(maxDepth + 2) << 4;
+  patternBytes = usize(maxTreeNodes) << 3;
+  weightsPtr = weights;
 }
 
 function categoryIn(x: f64, setIndex: i32): bool {
@@ -99,9 +108,12 @@ function categoryIn(x: f64, setIndex: i32): bool {
 
 /** Whether a row with value `x` at node `node` (a byte offset) goes to the left child. */
 function goesLeft(node: usize, x: f64): bool {
-  const flags = load<i32>(node, 28) & 0xff;
+  return decide(load<i32>(node, 28) & 0xff, load<f64>(node), x);
+}
+
+/** The split rule of src/models/ensemble.ts for decision `flags` and `threshold`. */
+function decide(flags: i32, threshold: f64, x: f64): bool {
   const missing = (flags >> 2) & 3;
-  const threshold = load<f64>(node);
   if (isNaN(x)) {
     if (missing == MISSING_NAN) return (flags & DEFAULT_LEFT) != 0;
     x = 0.0;
@@ -285,101 +297,113 @@ export function shapClassic(rows: usize, nRows: i32, out: usize, scratch: usize)
 
 // ---------------------------------------------------------------- precomputed (FastTreeSHAP v2 style)
 
-const BLOCK: i32 = 32;
+// Rows per block: each tree's tables are read once per block, so the block amortises
+// streaming them from memory (88 MiB of tables for the design §9 depth-8 model).
+// Measured (docs/treeshap.md): 32 → 1024 rows took depth 8 from 369 to 690 rows/s;
+// 4096 gained nothing more.
+const BLOCK: i32 = 1024;
+const INTERNAL_BYTES: usize = 24;
+const TREE_INFO_BYTES: usize = 24;
+const LEAF_HEADER_BYTES: usize = 16;
 
-/** One leaf's contribution for the row whose path pattern (bit k = follows every split on slot k) is `pattern`. */
-function leafContribution(phi: usize, node: usize, rec: usize, pattern: u64, path: usize): void {
-  const table = load<i32>(rec);
-  const d = load<i32>(rec, 4);
-  if (table >= 0) {
-    const tp = tablesPtr + (usize(table) << 3);
-    const a = load<f64>(tp + (usize(pattern) << 3));
-    for (let k = 0; k < d; k++) {
-      const e = rec + 8 + (usize(k) << 4);
-      const p = phi + (usize(load<i32>(e)) << 3);
-      if ((pattern >> u64(k)) & 1) {
-        store<f64>(
-          p,
-          load<f64>(p) + load<f64>(e, 8) * load<f64>(tp + (usize(pattern ^ (u64(1) << u64(k))) << 3)),
-        );
-      } else {
-        store<f64>(p, load<f64>(p) - a);
-      }
-    }
-    return;
-  }
-  // Direct, from the path polynomial P(t) = Π_{k∈S}(z_k + t) (z_k is stored in place of c_k):
-  // G(S) = Zout·Σ_q w(q)·P_q, and for k ∈ S, c_k·G(S∖k) = (1 − z_k)·Zout·Σ_q w(q)·(P / (t + z_k))_q,
-  // the quotient by synthetic division from the top (no divisions).
-  const v = load<f64>(node, 8);
-  const poly = path;
-  store<f64>(poly, 1.0);
-  let m = 0;
-  let zout: f64 = 1;
-  for (let k = 0; k < d; k++) {
-    const z = load<f64>(rec + 8 + (usize(k) << 4), 8);
-    if ((pattern >> u64(k)) & 1) {
-      store<f64>(poly + (usize(m + 1) << 3), 0.0);
-      for (let i = m + 1; i >= 1; i--) {
-        const pi = poly + (usize(i) << 3);
-        store<f64>(pi, load<f64>(pi - 8) + z * load<f64>(pi));
-      }
-      store<f64>(poly, z * load<f64>(poly));
-      m++;
-    } else {
-      zout *= z;
-    }
-  }
-  const w = weightsPtr + usize(d) * 65 * 8;
-  let sum: f64 = 0;
-  for (let i = 0; i <= m; i++) sum += load<f64>(w + (usize(i) << 3)) * load<f64>(poly + (usize(i) << 3));
-  const gOut = v * zout * sum;
-  const vz = v * zout;
-  for (let k = 0; k < d; k++) {
-    const e = rec + 8 + (usize(k) << 4);
-    const p = phi + (usize(load<i32>(e)) << 3);
-    if ((pattern >> u64(k)) & 1) {
-      const z = load<f64>(e, 8);
-      let q = load<f64>(poly + (usize(m) << 3));
-      let acc = load<f64>(w + (usize(m - 1) << 3)) * q;
-      for (let i = m - 1; i >= 1; i--) {
-        q = load<f64>(poly + (usize(i) << 3)) - z * q;
-        acc += load<f64>(w + (usize(i - 1) << 3)) * q;
-      }
-      store<f64>(p, load<f64>(p) + vz * (1 - z) * acc);
-    } else {
-      store<f64>(p, load<f64>(p) - gOut);
-    }
+/**
+ * Path patterns of every node of one tree for one row, into `pat` (u64 per node,
+ * relative index): bit k set = the row follows every split on slot k so far.
+ * A linear pass over the internal records in preorder (a parent comes before its
+ * children), so there is no stack and the only data-dependent choices are selects.
+ */
+function treePatterns(row: usize, first: usize, count: i32, pat: usize): void {
+  store<u64>(pat, 0);
+  let rec = internalPtr + first * INTERNAL_BYTES;
+  const end = rec + usize(count) * INTERNAL_BYTES;
+  for (; rec < end; rec += INTERNAL_BYTES) {
+    const ff = load<i32>(rec, 8);
+    const node = usize(load<i32>(rec, 12));
+    const right = usize(load<i32>(rec, 16));
+    const aux = load<i32>(rec, 20);
+    const left = decide(ff & 0xff, load<f64>(rec), load<f64>(row + (usize(ff >> 8) << 3)));
+    const p = load<u64>(pat + (node << 3));
+    const bit = u64(1) << u64(aux & 0xff);
+    const hot = aux & 0x100 ? p | bit : p;
+    const cold = p & ~bit;
+    store<u64>(pat + ((node + 1) << 3), select<u64>(hot, cold, left));
+    store<u64>(pat + (right << 3), select<u64>(cold, hot, left));
   }
 }
 
-/** Walks every leaf of one tree for one row, carrying the path pattern. */
-function treeFast(row: usize, phi: usize, root: i32, stack: usize, path: usize): void {
-  let sp: usize = stack;
-  store<i32>(sp, root);
-  store<u64>(sp, 0, 8);
-  sp += 16;
-  while (sp > stack) {
-    sp -= 16;
-    const i = load<i32>(sp);
-    const pattern = load<u64>(sp, 8);
-    const node = nodes + usize(i) * NODE_BYTES;
-    const right = load<i32>(node, 24);
-    const aux = load<i32>(auxPtr + (usize(i) << 2));
-    if (right < 0) {
-      leafContribution(phi, node, leafInfoPtr + usize(aux), pattern, path);
-      continue;
+/**
+ * Table leaves: φ[p_k] += c_k·A[S ∖ k] for k ∈ S, −A[S] for k ∉ S. Both are one
+ * read at S with bit k cleared, scaled by c_k or −1, so the loop has no branch
+ * on the row's bits. Returns the byte offset after the last record.
+ */
+function tableLeaves(phi: usize, rec: usize, count: i32, pat: usize): usize {
+  for (let j = 0; j < count; j++) {
+    const tp = tablesPtr + (usize(load<i32>(rec)) << 3);
+    const d = load<i32>(rec, 4);
+    const pattern = load<u64>(pat + (usize(load<i32>(rec, 8)) << 3));
+    let e = rec + LEAF_HEADER_BYTES;
+    const end = e + (usize(d) << 4);
+    for (let k: u64 = 0; e < end; e += 16, k++) {
+      const inS = (pattern >> k) & 1;
+      const a = load<f64>(tp + (usize(pattern & ~(inS << k)) << 3));
+      const p = phi + (usize(load<i32>(e)) << 3);
+      store<f64>(p, load<f64>(p) + select<f64>(load<f64>(e, 8), -1.0, inS != 0) * a);
     }
-    const f = load<i32>(node, 28) >> 8;
-    const bit = u64(1) << u64(aux & 0xff);
-    const hot = aux & 0x100 ? pattern | bit : pattern;
-    const cold = pattern & ~bit;
-    const left = goesLeft(node, load<f64>(row + (usize(f) << 3)));
-    store<i32>(sp, right);
-    store<u64>(sp, left ? cold : hot, 8);
-    store<i32>(sp, i + 1, 16);
-    store<u64>(sp, left ? hot : cold, 24);
-    sp += 32;
+    rec = end;
+  }
+  return rec;
+}
+
+/**
+ * Direct leaves, from the path polynomial P(t) = Π_{k∈S}(z_k + t) (z_k is stored in place of c_k):
+ * G(S) = Zout·Σ_q w(q)·P_q, and for k ∈ S, c_k·G(S∖k) = (1 − z_k)·Zout·Σ_q w(q)·(P / (t + z_k))_q,
+ * the quotient by synthetic division from the top (no divisions).
+ */
+function directLeaves(phi: usize, rec: usize, count: i32, pat: usize, poly: usize): void {
+  for (let j = 0; j < count; j++) {
+    const d = load<i32>(rec, 4);
+    const pattern = load<u64>(pat + (usize(load<i32>(rec, 8)) << 3));
+    const slots = rec + LEAF_HEADER_BYTES;
+    const v = load<f64>(slots + (usize(d) << 4));
+    store<f64>(poly, 1.0);
+    let m = 0;
+    let zout: f64 = 1;
+    for (let k = 0; k < d; k++) {
+      const z = load<f64>(slots + (usize(k) << 4), 8);
+      if ((pattern >> u64(k)) & 1) {
+        store<f64>(poly + (usize(m + 1) << 3), 0.0);
+        for (let i = m + 1; i >= 1; i--) {
+          const pi = poly + (usize(i) << 3);
+          store<f64>(pi, load<f64>(pi - 8) + z * load<f64>(pi));
+        }
+        store<f64>(poly, z * load<f64>(poly));
+        m++;
+      } else {
+        zout *= z;
+      }
+    }
+    const w = weightsPtr + usize(d) * 65 * 8;
+    let sum: f64 = 0;
+    for (let i = 0; i <= m; i++) sum += load<f64>(w + (usize(i) << 3)) * load<f64>(poly + (usize(i) << 3));
+    const gOut = v * zout * sum;
+    const vz = v * zout;
+    for (let k = 0; k < d; k++) {
+      const e = slots + (usize(k) << 4);
+      const p = phi + (usize(load<i32>(e)) << 3);
+      if ((pattern >> u64(k)) & 1) {
+        const z = load<f64>(e, 8);
+        let q = load<f64>(poly + (usize(m) << 3));
+        let acc = load<f64>(w + (usize(m - 1) << 3)) * q;
+        for (let i = m - 1; i >= 1; i--) {
+          q = load<f64>(poly + (usize(i) << 3)) - z * q;
+          acc += load<f64>(w + (usize(i - 1) << 3)) * q;
+        }
+        store<f64>(p, load<f64>(p) + vz * (1 - z) * acc);
+      } else {
+        store<f64>(p, load<f64>(p) - gOut);
+      }
+    }
+    rec = slots + (usize(d) << 4) + 8;
   }
 }
 
@@ -389,8 +413,8 @@ export function shap(rows: usize, nRows: i32, out: usize, scratch: usize): void 
   const width = usize(numFeatures + 1);
   const total = usize(nRows) * usize(numOutputs) * width;
   memory.fill(out, 0, total << 3);
-  const stack = scratch;
-  const path = scratch + stackBytes;
+  const pat = scratch;
+  const poly = scratch + patternBytes;
   for (let r = 0; r < nRows; r++) {
     const o = out + ((usize(r) * usize(numOutputs) * width) << 3);
     for (let k = 0; k < numOutputs; k++) {
@@ -400,12 +424,19 @@ export function shap(rows: usize, nRows: i32, out: usize, scratch: usize): void 
   for (let r0 = 0; r0 < nRows; r0 += BLOCK) {
     const r1 = min(nRows, r0 + BLOCK);
     for (let t = 0; t < numTrees; t++) {
-      const root = load<i32>(trees + (usize(t) << 3));
       const output = load<i32>(trees + (usize(t) << 3), 4);
+      const info = treeInfoPtr + usize(t) * TREE_INFO_BYTES;
+      const firstInternal = usize(load<i32>(info));
+      const internalCount = load<i32>(info, 4);
+      const leaves = leafInfoPtr + usize(load<i32>(info, 8));
+      const tableCount = load<i32>(info, 12);
+      const directCount = load<i32>(info, 16);
       for (let r = r0; r < r1; r++) {
         const row = rows + usize(r) * rowBytes;
         const o = out + ((usize(r) * usize(numOutputs) * width + usize(output) * width) << 3);
-        treeFast(row, o, root, stack, path);
+        treePatterns(row, firstInternal, internalCount, pat);
+        const rest = tableLeaves(o, leaves, tableCount, pat);
+        if (directCount > 0) directLeaves(o, rest, directCount, pat, poly);
       }
     }
   }
