@@ -182,7 +182,7 @@ async function benchBareClient(client: RestClient, n: number) {
   ).items;
   const objects: KubeObject[] = [];
   for (const raw of crs) {
-    const parsed = parseMaieDeployment(raw as never);
+    const parsed = parseMaieDeployment(raw);
     if (!parsed.ok) throw new Error(parsed.message);
     objects.push(
       ...desiredChildren(parsed.value, {

@@ -182,9 +182,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const t0 = performance.now();
   const now = () => (performance.now() - t0) / 1000;
   const samples: Sample[] = [];
-  let sampling = true;
+  const stopSampling = new AbortController();
   const sampler = (async () => {
-    while (sampling) {
+    while (!stopSampling.signal.aborted) {
       // One failed scrape (a loaded machine) loses a sample, not the run.
       const text = await op.metrics().catch(() => undefined);
       if (text !== undefined && op.child.exitCode === null)
@@ -280,7 +280,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const quietSeconds = Math.max(3 * o.sampleEverySeconds, 15);
     const before = samples.at(-1)!;
     await delay(quietSeconds * 1000);
-    sampling = false;
+    stopSampling.abort();
     await sampler;
     const after = samples.at(-1)!;
 
@@ -306,7 +306,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       finalConvergenceSeconds,
     };
   } finally {
-    sampling = false;
+    stopSampling.abort();
     await sampler.catch(() => undefined);
     await op.stop();
   }

@@ -288,7 +288,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
           requests,
           timeout: 10,
         },
-        (err, r) => (err ? rej(err) : res(r)),
+        (err: Error | null, r) => (err ? rej(err) : res(r)),
       );
       instance.on("response", (_c, status) => {
         byStatus[status] = (byStatus[status] ?? 0) + 1;

@@ -180,10 +180,10 @@ export function renderCrdReference(): string {
   const specRows: FieldRow[] = [];
   const statusRows: FieldRow[] = [];
   const cel: CelRow[] = [];
-  celRows(root as JsonSchema, "(the object)", cel);
-  walk(root.properties.spec as JsonSchema, "spec", true, specRows, cel);
-  const triStates = triStatePaths(root.properties.spec as JsonSchema, "spec", []);
-  walk(root.properties.status as JsonSchema, "status", false, statusRows, cel);
+  celRows(root, "(the object)", cel);
+  walk(root.properties.spec, "spec", true, specRows, cel);
+  const triStates = triStatePaths(root.properties.spec, "spec", []);
+  walk(root.properties.status, "status", false, statusRows, cel);
   const scale = version.subresources.scale;
 
   const out: string[] = [];
@@ -192,7 +192,7 @@ export function renderCrdReference(): string {
     "",
     `# ${KIND} CRD reference`,
     "",
-    `${root.description}`,
+    root.description,
     "",
     "This page is generated from the zod schemas in `src/api/` (the same source as `crds/maie.io_maiedeployments.yaml`); `kubectl explain maiedeployment.spec.<field>` shows the same descriptions on a cluster. The operator's behaviour for each field is described in [operator.md](operator.md); the conditions in `status` are explained in [troubleshooting.md](troubleshooting.md).",
     "",

@@ -23,6 +23,7 @@ import { create, Parser, type ReadEntry } from "tar";
 import { BACKUP_ROOTS, EXPECTED_LATEST } from "../contract/data-layout.js";
 import { decodeExpectedPanel } from "../panel/index.js";
 import { naming } from "../util/atomic-write.js";
+import { messageOf } from "../util/message-of.js";
 import {
   ARCHIVE_LIMITS,
   BackupVerifyError,
@@ -195,18 +196,22 @@ export async function readArchive(
   sink?: ArchiveSink,
 ): Promise<BackupManifest> {
   const problems: string[] = [];
-  let fatal: BackupVerifyError | null = null;
+  // Written by the parser's callbacks and read after the stream: kept in an
+  // object so the reads after it are not narrowed to the initial nulls.
+  const found: { fatal: BackupVerifyError | null; manifest: BackupManifest | null } = {
+    fatal: null,
+    manifest: null,
+  };
   let failed: (err: Error) => void = () => undefined;
   const failure = new Promise<never>((_, reject) => (failed = reject));
   failure.catch(() => undefined);
   const stop = (problem: string): BackupVerifyError => {
-    if (fatal === null) {
-      fatal = new BackupVerifyError(archivePath, [...problems, problem]);
-      failed(fatal);
+    if (found.fatal === null) {
+      found.fatal = new BackupVerifyError(archivePath, [...problems, problem]);
+      failed(found.fatal);
     }
-    return fatal;
+    return found.fatal;
   };
-  let manifest: BackupManifest | null = null;
   const listed = new Map<string, ManifestFile>();
   let dirs = new Set<string>();
   const seenDirs = new Set<string>();
@@ -219,30 +224,39 @@ export async function readArchive(
   parser.on("error", (err: Error) => stop(`unreadable archive: ${err.message}`));
   parser.on("entry", (entry: ReadEntry) => {
     entries += 1;
-    if (fatal !== null) return void entry.resume();
-    if (entries > entryCap) return void (stop(`more than ${entryCap} entries`), entry.resume());
+    const abort = (problem: string) => {
+      stop(problem);
+      entry.resume();
+    };
+    if (found.fatal !== null) {
+      entry.resume();
+      return;
+    }
+    if (entries > entryCap) return abort(`more than ${entryCap} entries`);
     const isDir = entry.type === "Directory";
     const rel = isDir ? entry.path.replace(/\/$/, "") : entry.path;
     if (entries === 1) {
       if (entry.type !== "File" || rel !== MANIFEST_NAME)
-        return void (stop("manifest.json is not the first entry"), entry.resume());
-      if ((entry.size ?? 0) > limits.maxManifestBytes)
-        return void (stop(`manifest.json is over ${limits.maxManifestBytes} bytes`), entry.resume());
+        return abort("manifest.json is not the first entry");
+      if (entry.size > limits.maxManifestBytes)
+        return abort(`manifest.json is over ${limits.maxManifestBytes} bytes`);
       const chunks: Buffer[] = [];
       entry.on("data", (c: Buffer) => chunks.push(c));
       entry.on("end", () => {
         const parsed = parseManifest(Buffer.concat(chunks).toString("utf8"), limits);
         if ("problems" in parsed) {
           problems.push(...parsed.problems);
-          return void stop("invalid manifest.json");
+          stop("invalid manifest.json");
+          return;
         }
-        manifest = parsed.manifest;
+        const manifest = parsed.manifest;
+        found.manifest = manifest;
         for (const f of manifest.files) listed.set(f.path, f);
         dirs = manifestDirs(manifest.files);
         // Room for as many unexpected entries again (each one a reported problem), then stop.
         entryCap = 2 * (1 + manifest.files.length + dirs.size) + 16;
         streamCap =
-          (entry.size ?? 0) +
+          entry.size +
           manifest.files.reduce((s, f) => s + Math.ceil(f.size / 512) * 512, 0) +
           (entryCap + 1) * TAR_ENTRY_OVERHEAD +
           TAR_TRAILER;
@@ -254,7 +268,7 @@ export async function readArchive(
       problems.push(problem);
       entry.resume();
     };
-    if (manifest === null) return void (stop("no valid manifest.json"), entry.resume());
+    if (found.manifest === null) return abort("no valid manifest.json");
     if (rel === MANIFEST_NAME) return refuse("manifest.json: archived twice");
     const unsafe = unsafePathReason(rel);
     if (unsafe !== null) return refuse(`${name}: ${unsafe}`);
@@ -267,7 +281,8 @@ export async function readArchive(
       if (seenDirs.has(rel)) return refuse(`${name}: folder archived twice`);
       seenDirs.add(rel);
       entry.resume();
-      if (sink !== undefined) pending.push(sink.directory(rel).catch((err: Error) => void stop(err.message)));
+      if (sink !== undefined)
+        pending.push(sink.directory(rel).catch((err: unknown) => void stop(messageOf(err))));
       return;
     }
     const f = listed.get(rel);
@@ -289,14 +304,14 @@ export async function readArchive(
       }
       if (hash.digest("hex") !== f.sha256) problems.push(`${rel}: sha256 mismatch`);
     };
-    pending.push(work().catch((err: Error) => void stop(`${rel}: ${err.message}`)));
+    pending.push(work().catch((err: unknown) => void stop(`${rel}: ${messageOf(err)}`)));
   });
   let read = 0;
   let sniffed = false;
   try {
     await pipeline(createReadStream(archivePath), createGunzip(), async (source: AsyncIterable<Buffer>) => {
       for await (const chunk of source) {
-        if (fatal !== null) throw fatal;
+        if (found.fatal !== null) throw found.fatal;
         if (!sniffed) {
           sniffed = true;
           if (chunk[0] === GZIP_MAGIC[0] && chunk[1] === GZIP_MAGIC[1])
@@ -313,15 +328,12 @@ export async function readArchive(
       await Promise.race([Promise.all(pending), failure]);
     });
   } catch (err) {
-    if (fatal !== null) throw fatal;
-    throw new BackupVerifyError(archivePath, [
-      ...problems,
-      `unreadable archive: ${err instanceof Error ? err.message : String(err)}`,
-    ]);
+    if (found.fatal !== null) throw found.fatal;
+    throw new BackupVerifyError(archivePath, [...problems, `unreadable archive: ${messageOf(err)}`]);
   }
-  if (fatal !== null) throw fatal;
-  if (manifest === null) throw new BackupVerifyError(archivePath, ["no manifest.json"]);
-  const m: BackupManifest = manifest;
+  if (found.fatal !== null) throw found.fatal;
+  const m = found.manifest;
+  if (m === null) throw new BackupVerifyError(archivePath, ["no manifest.json"]);
   for (const f of m.files) if (!seen.has(f.path)) problems.push(`${f.path}: missing`);
   if (problems.length > 0) throw new BackupVerifyError(archivePath, problems);
   return m;

@@ -130,7 +130,7 @@ export function parseManifest(
     return { problems: ["manifest.json is not JSON"] };
   }
   const res = manifestSchema(limits).safeParse(json);
-  if (res.success) return { manifest: res.data as BackupManifest };
+  if (res.success) return { manifest: res.data };
   return {
     problems: res.error.issues
       .slice(0, 20)

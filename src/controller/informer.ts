@@ -126,6 +126,8 @@ export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<
         await this.watchOnce();
         failures = 0;
       } catch (err) {
+        // stop() may have run during the awaits above; the loop condition's narrowing does not know that.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
         if (this.stopped) break;
         if (isGone(err) || err instanceof WatchGoneError) {
           this.stats.relistsOnGone += 1;
@@ -203,7 +205,8 @@ export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<
     this.abort = new AbortController();
     const timeoutSeconds = this.options.watchTimeoutSeconds ?? 60 + Math.floor(Math.random() * 30);
     this.stats.watches += 1;
-    let gone = false;
+    // Set by the event callback during the watch; an object so the read after it is not narrowed to false.
+    const watch = { gone: false };
     await client.watch(
       resourcePath(type, namespace),
       { labelSelector, resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
@@ -213,7 +216,7 @@ export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<
           if (ev.type === "ERROR") {
             const status = ev.object as unknown as { code?: number; message?: string };
             if (status.code === 410) {
-              gone = true;
+              watch.gone = true;
               this.abort?.abort();
               return;
             }
@@ -238,7 +241,7 @@ export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<
       this.abort.signal,
       this.options.idleTimeoutMs ?? 180_000,
     );
-    if (gone) throw new WatchGoneError();
+    if (watch.gone) throw new WatchGoneError();
     if (this.abort.signal.aborted && !this.stopped) throw new Error("watch cut");
   }
 }

@@ -72,7 +72,7 @@ export class WorkQueue {
       this.delayed.delete(key);
       this.add(key);
     }, ms);
-    this.delayed.set(key, { at, cancel: timer.cancel });
+    this.delayed.set(key, { at, cancel: () => timer.cancel() });
   }
 
   /** Retries a failed item with exponential backoff (and the global bucket). */

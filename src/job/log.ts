@@ -11,6 +11,8 @@ export type LogFormat = "text" | "json";
 export function resolveLogFormat(
   flag: string | undefined,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  // @types/node says boolean, but isTTY is undefined when stderr is not a terminal.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
   isTTY: boolean = process.stderr.isTTY === true,
 ): LogFormat {
   const value = flag ?? envValue(env, ENV.logFormat);

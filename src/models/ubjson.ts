@@ -39,7 +39,7 @@ export function looksLikeUbjson(bytes: Uint8Array): boolean {
 export const MAX_DEPTH = 64;
 
 const OPEN_OBJECT = 0x7b; // {
-const KEY_START = new Set([..."iUIlL$#N"].map((c) => c.charCodeAt(0)));
+const KEY_START = new Set(Array.from("iUIlL$#N", (c) => c.charCodeAt(0)));
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Byte size of one value of each fixed-size type (a typed container's `$` type). */

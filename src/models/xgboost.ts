@@ -63,10 +63,12 @@ export function readXgboostDocument(doc: unknown): TreeEnsemble {
   if (model.gbtree_model_param !== undefined) {
     const mp = obj(model.gbtree_model_param, "gbtree.model.gbtree_model_param");
     checkKeys(mp, MODEL_PARAM_KEYS, "gradient_booster.model.gbtree_model_param", writer);
-    if (mp.num_trees !== undefined && int(mp.num_trees, "gbtree_model_param.num_trees") !== treesJson.length)
+    const declared =
+      mp.num_trees === undefined ? undefined : int(mp.num_trees, "gbtree_model_param.num_trees");
+    if (declared !== undefined && declared !== treesJson.length)
       throw new ModelFormatError(
         "invalid",
-        `gbtree_model_param.num_trees=${String(mp.num_trees)} for ${treesJson.length} trees`,
+        `gbtree_model_param.num_trees=${declared} for ${treesJson.length} trees`,
       );
   }
   // Tree weights (DART): XGBoost multiplies each tree's output by its weight. An
@@ -169,7 +171,7 @@ function treeBooster(
     [gb, "gradient_booster.weight_drop"],
     [model, `${where}.model.weight_drop`],
   ] as const) {
-    if (holder?.weight_drop !== undefined)
+    if (holder.weight_drop !== undefined)
       found.push({ value: numList(holder.weight_drop, path), where: path });
   }
   if (found.length > 1)
@@ -295,8 +297,9 @@ function readTree(
   if (n === 0) throw new ModelFormatError("invalid", `${where}: no nodes`);
   if (n > LIMITS.maxNodes) throw new ModelFormatError("too_large", `${where}: too many nodes`);
   // XGBoost sizes the tree from num_nodes and refuses arrays of another length.
-  if (tp.num_nodes !== undefined && int(tp.num_nodes, `${where}.num_nodes`) !== n)
-    throw new ModelFormatError("invalid", `${where}: num_nodes=${String(tp.num_nodes)} for ${n} nodes`);
+  const declared = tp.num_nodes === undefined ? undefined : int(tp.num_nodes, `${where}.num_nodes`);
+  if (declared !== undefined && declared !== n)
+    throw new ModelFormatError("invalid", `${where}: num_nodes=${declared} for ${n} nodes`);
   const right = numArr(t.right_children, `${where}.right_children`, n);
   const splitIndex = numArr(t.split_indices, `${where}.split_indices`, n);
   const cond = numArr(t.split_conditions, `${where}.split_conditions`, n);

@@ -79,9 +79,10 @@ export function loadOperatorConfig(
   }
   const result = OperatorConfig.safeParse(merged);
   if (!result.success) {
+    const envNames = new Map<string, string>(Object.entries(ENV_NAMES));
     const problems = result.error.issues.map((i) => {
       const key = String(i.path[0] ?? "");
-      return `--${kebab(key)} / ${ENV_NAMES[key as keyof typeof ENV_NAMES] ?? "?"}: ${i.message}`;
+      return `--${kebab(key)} / ${envNames.get(key) ?? "?"}: ${i.message}`;
     });
     throw new Error(`invalid operator configuration:\n  ${problems.join("\n  ")}`);
   }

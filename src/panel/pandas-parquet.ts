@@ -174,7 +174,7 @@ export async function readPandasParquet(bytes: Uint8Array, indexHint?: string): 
     ? {
         name: indexField.name,
         kind: "datetime" as const,
-        values: rawIndex.map((v) => (v as Date).toISOString().slice(0, 10)),
+        values: rawIndex.map((v) => v.toISOString().slice(0, 10)),
       }
     : { name: indexField.name, kind: "string" as const, values: rawIndex.map((v) => String(v)) };
   const data = columns.map((c) => Float64Array.from(rows, (r) => toNumber(r[c])));

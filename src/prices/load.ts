@@ -125,7 +125,8 @@ async function parquetTable(bytes: Uint8Array): Promise<Table> {
       const v = o[h];
       if (typeof v === "bigint") return Number(v);
       if (v instanceof Date || typeof v === "number" || typeof v === "string" || v == null) return v;
-      return String(v);
+      // Any other value (boolean, nested) is kept as text, to be refused as a price or date naming it.
+      return JSON.stringify(v);
     }),
   );
   return { header, rows, rowOffset: 0 };

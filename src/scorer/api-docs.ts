@@ -173,7 +173,7 @@ export function renderApiReference(): string {
     "",
     `# ${String(info["title"])} API reference`,
     "",
-    `${String(info["description"])}`,
+    String(info["description"]),
     "",
     `OpenAPI ${String(doc["openapi"])}, info.version ${String(info["version"])}. This page is generated from \`buildOpenApi\` (\`src/scorer/openapi.ts\`) over the scorer's route table (\`src/scorer/routes.ts\`), with bearer auth on; a running scorer serves the same document at \`GET /openapi.json\`. How the scorer loads models and panels, its configuration and its performance are in [scorer.md](scorer.md).`,
     "",

@@ -109,7 +109,7 @@ describe("the node harness", () => {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once("line", resolve);
+      createInterface({ input: child.stdout }).once("line", resolve);
       child.once("exit", (code) =>
         reject(new Error(`the cluster process exited ${code} before it was ready`)),
       );

@@ -55,7 +55,7 @@ describe("the control-plane harness", () => {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const line = await new Promise<string>((resolve) =>
-      createInterface({ input: child.stdout! }).once("line", resolve),
+      createInterface({ input: child.stdout }).once("line", resolve),
     );
     const pids = JSON.parse(line) as number[];
     expect(pids).toHaveLength(2);

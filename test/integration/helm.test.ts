@@ -7,6 +7,7 @@ import { readYamlObjects } from "../../tools/cluster/install-crds.js";
 import { binary } from "../../tools/cluster/paths.js";
 import { freePort } from "../../tools/cluster/ports.js";
 import type { RestClient } from "../../src/kube/rest.js";
+import { ENV } from "../../src/contract/env.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import {
   createNamespace,
@@ -419,9 +420,11 @@ describe("helm chart", () => {
     expect(status.status?.observedGeneration).toBe(status.metadata.generation);
 
     // Leader election as rendered: the Lease in the release namespace, held under the pod's name.
+    const leaseName = env[ENV.operatorLeaseName];
+    if (leaseName === undefined) throw new Error(`the chart sets no ${ENV.operatorLeaseName}`);
     const lease = await admin.request<{ spec: { holderIdentity?: string } }>(
       "GET",
-      resourcePath(RESOURCE_TYPES.Lease, ns, env["MAIE_OPERATOR_LEASE_NAME"]!),
+      resourcePath(RESOURCE_TYPES.Lease, ns, leaseName),
     );
     expect(lease.spec.holderIdentity).toBe(podName);
   });

@@ -219,9 +219,9 @@ async function withOperatorPodsReady(
   client: RestClient,
   script: Promise<ScriptResult>,
 ): Promise<ScriptResult> {
-  let running = true;
+  const done = new AbortController();
   const marking = (async () => {
-    while (running) {
+    while (!done.signal.aborted) {
       await markPodsReady(client, "maie-system", OPERATOR_PODS).catch(() => 0);
       await delay(500);
     }
@@ -229,7 +229,7 @@ async function withOperatorPodsReady(
   try {
     return await script;
   } finally {
-    running = false;
+    done.abort();
     await marking;
   }
 }

@@ -34,7 +34,7 @@ export const operatorCommand: Command = {
     const options = Object.fromEntries(flagNames.map((k) => [kebab(k), { type: "string" as const }]));
     const { values } = parseArgs({ args: [...argv], options, strict: true });
     const flags: Record<string, string | undefined> = {};
-    for (const k of flagNames) flags[k] = values[kebab(k)] as string | undefined;
+    for (const k of flagNames) flags[k] = values[kebab(k)];
     const config = loadOperatorConfig(flags, process.env);
     const logger = pino({ level: config.logLevel, base: { component: "operator" } });
     const handle = await startOperator(config, {

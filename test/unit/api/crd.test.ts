@@ -28,8 +28,7 @@ describe("the generated CRD", () => {
   test("every spec field has a description, so kubectl explain is useful", () => {
     const missing: string[] = [];
     walk(specSchema(), "spec", (node, path) => {
-      if (typeof node["description"] !== "string" || (node["description"] as string).length < 3)
-        missing.push(path);
+      if (typeof node["description"] !== "string" || node["description"].length < 3) missing.push(path);
     });
     expect(missing).toEqual([]);
   });

@@ -175,19 +175,21 @@ describe("maie backup and restore", () => {
     put(data, "reports/2026-08-01/index.html", "old");
     put(data, "reports/2026-09-15/index.html", "recent");
     const start = Date.parse("2026-11-01T23:00:00Z");
-    let last;
+    const runs: Awaited<ReturnType<typeof runBackup>>[] = [];
     for (let day = 0; day < 40; day++)
-      last = await runBackup({
-        dataDir: data,
-        backupsDir: backups,
-        clock: () => new Date(start + day * 86_400_000),
-      });
+      runs.push(
+        await runBackup({
+          dataDir: data,
+          backupsDir: backups,
+          clock: () => new Date(start + day * 86_400_000),
+        }),
+      );
     const names = (await listArchives(backups)).map((a) => a.name);
     // Run on 2026-12-10: archives from 2026-11-10 (exactly 30 days) onwards survive.
     expect(names[0]).toBe("maie-backup-20261110T230000Z.tar.gz");
     expect(names.at(-1)).toBe("maie-backup-20261210T230000Z.tar.gz");
     expect(names).toHaveLength(31);
-    expect(last!.prunedArchives).toEqual(["maie-backup-20261109T230000Z.tar.gz"]);
+    expect(runs.at(-1)?.prunedArchives).toEqual(["maie-backup-20261109T230000Z.tar.gz"]);
     expect(readdirSync(join(data, "reports")).sort()).toEqual(["2026-09-15", "2026-11-26", "2026-11-27"]);
   });
 

@@ -4,7 +4,7 @@ import { as, ctx, expectedLabels, OWNER, resource, restrictedViolations } from "
 
 const pipeline = (spec: unknown = {}) => as<V1CronJob>(buildPipelineCronJob(resource(spec), ctx));
 const backup = (spec: unknown = {}) => as<V1CronJob>(buildBackupCronJob(resource(spec), ctx));
-const pod = (cj: V1CronJob): V1PodSpec => cj.spec!.jobTemplate.spec!.template.spec!;
+const pod = (cj: V1CronJob): V1PodSpec => cj.spec.jobTemplate.spec!.template.spec!;
 const only = (cj: V1CronJob): V1Container => {
   const cs = pod(cj).containers;
   expect(cs).toHaveLength(1);
@@ -31,7 +31,7 @@ describe("buildPipelineCronJob", () => {
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 3,
     });
-    expect(cj.spec?.jobTemplate.spec).toMatchObject({ activeDeadlineSeconds: 3600, backoffLimit: 2 });
+    expect(cj.spec.jobTemplate.spec).toMatchObject({ activeDeadlineSeconds: 3600, backoffLimit: 2 });
     expect(pod(cj).restartPolicy).toBe("Never");
     const c = only(cj);
     expect(c.image).toBe("ghcr.io/maie/maie:0.1.0");
@@ -46,13 +46,13 @@ describe("buildPipelineCronJob", () => {
 
   test("job and pod templates carry the pipeline labels, the pods also the data-volume label", () => {
     const cj = pipeline();
-    expect(cj.spec?.jobTemplate.metadata?.labels).toEqual(expectedLabels("pipeline"));
-    expect(cj.spec?.jobTemplate.spec?.template.metadata?.labels).toEqual({
+    expect(cj.spec.jobTemplate.metadata?.labels).toEqual(expectedLabels("pipeline"));
+    expect(cj.spec.jobTemplate.spec?.template.metadata?.labels).toEqual({
       ...expectedLabels("pipeline"),
       "maie.io/data-volume": "alpha-data",
     });
     const rwx = pipeline({ storage: { data: { accessModes: ["ReadWriteMany"] } } });
-    expect(rwx.spec?.jobTemplate.spec?.template.metadata?.labels).toEqual(expectedLabels("pipeline"));
+    expect(rwx.spec.jobTemplate.spec?.template.metadata?.labels).toEqual(expectedLabels("pipeline"));
   });
 
   test("schedule, time zone, suspend, limits and deadline come from spec.pipeline", () => {
@@ -74,7 +74,7 @@ describe("buildPipelineCronJob", () => {
       successfulJobsHistoryLimit: 1,
       failedJobsHistoryLimit: 7,
     });
-    expect(cj.spec?.jobTemplate.spec).toMatchObject({ activeDeadlineSeconds: 600, backoffLimit: 0 });
+    expect(cj.spec.jobTemplate.spec).toMatchObject({ activeDeadlineSeconds: 600, backoffLimit: 0 });
   });
 
   test("mounts the same data claim as the scorer, at /data, and passes the restricted profile", () => {
@@ -214,6 +214,6 @@ describe("buildBackupCronJob", () => {
       backup: { activeDeadlineSeconds: 900, backoffLimit: 4, successfulJobsHistoryLimit: 2 },
     });
     expect(cj.spec).toMatchObject({ successfulJobsHistoryLimit: 2, failedJobsHistoryLimit: 3 });
-    expect(cj.spec?.jobTemplate.spec).toMatchObject({ activeDeadlineSeconds: 900, backoffLimit: 4 });
+    expect(cj.spec.jobTemplate.spec).toMatchObject({ activeDeadlineSeconds: 900, backoffLimit: 4 });
   });
 });

@@ -261,8 +261,8 @@ describe("generated references", () => {
       }
     };
     const root = version.schema.openAPIV3Schema.properties;
-    walk(root.spec as Record<string, unknown>, "spec");
-    walk(root.status as Record<string, unknown>, "status");
+    walk(root.spec, "spec");
+    walk(root.status, "status");
     expect(paths.length).toBeGreaterThan(100);
     for (const p of paths) expect(text).toContain(`| \`${p}\``);
     expect(rules.length).toBeGreaterThanOrEqual(6);

@@ -160,7 +160,7 @@ const lineMutation: fc.Arbitrary<LineMutation> = fc.oneof(
     token: fc.constantFrom(...WEIRD_TOKENS),
     how: fc.constantFrom("replace", "drop", "dup"),
   }),
-) as fc.Arbitrary<LineMutation>;
+);
 
 function mutateLines(text: string, mutations: readonly LineMutation[]): string {
   const lines = text.split("\n");
@@ -227,7 +227,7 @@ const jsonMutation: fc.Arbitrary<JsonMutation> = fc.record({
   steps: fc.array(fc.nat(), { minLength: 1, maxLength: 7 }),
   op: fc.constantFrom("delete", "replace", "shorten", "grow"),
   value: fc.nat(),
-}) as fc.Arbitrary<JsonMutation>;
+});
 
 type Container = Json[] | { [k: string]: Json };
 const isContainer = (v: Json): v is Container => v !== null && typeof v === "object";

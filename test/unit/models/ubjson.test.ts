@@ -15,7 +15,7 @@ import { FIXTURE_DIR } from "../treeshap/fixtures.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
+const ascii = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
 
 function be(kind: "i" | "U" | "I" | "l" | "L" | "d" | "D", v: number): number[] {
   const size = { i: 1, U: 1, I: 2, l: 4, L: 8, d: 4, D: 8 }[kind];

@@ -33,7 +33,7 @@ describe("buildServiceMonitor", () => {
     expect(sm.spec.selector.matchLabels["app.kubernetes.io/instance"]).toBe("alpha");
     expect(sm.spec.selector.matchLabels["app.kubernetes.io/component"]).toBe("scorer");
     expect(sm.spec.namespaceSelector).toEqual({ matchNames: ["research"] });
-    const ports = ((svc["spec"] as { ports: ServicePort[] }).ports ?? []).map((p) => p.name);
+    const ports = ((svc["spec"] as { ports?: ServicePort[] }).ports ?? []).map((p) => p.name);
     expect(ports).toContain(sm.spec.endpoints[0]!.port);
   });
 

@@ -11,7 +11,7 @@ function cr(annotations?: Record<string, string>): MaieDeployment {
 }
 
 function obj(kind: string, name: string, metadata: Partial<KubeObject["metadata"]> = {}): KubeObject {
-  return { apiVersion: "v1", kind, metadata: { name, namespace: "ns", ...metadata } } as KubeObject;
+  return { apiVersion: "v1", kind, metadata: { name, namespace: "ns", ...metadata } };
 }
 
 const owner = (uid: string, controller = true) => ({

@@ -66,7 +66,7 @@ patched.open = async (...args: unknown[]) => {
     flags === "r" && inside(path) && (await fs.stat(path).catch(() => null))?.isDirectory() === true;
   const track = inside(path) && (writing || dirSync);
   if (track) await op();
-  const handle = (await (realOpen as (...a: unknown[]) => Promise<FileHandle>)(...args)) as FileHandle;
+  const handle = await (realOpen as (...a: unknown[]) => Promise<FileHandle>)(...args);
   if (track) tracked.add(handle);
   return handle;
 };

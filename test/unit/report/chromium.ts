@@ -61,14 +61,15 @@ export async function visitPage<T>(url: string, expression: string, width = 1200
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  let spawnError: Error | null = null;
-  child.on("error", (err) => (spawnError = err));
+  // Set by the "error" event while the loop below waits; held in an object so the loop's reads are not narrowed to null.
+  const started: { error: Error | null } = { error: null };
+  child.on("error", (err) => (started.error = err));
   try {
     // Chromium writes the port and browser path once it listens.
     let active = "";
     for (;;) {
-      if (spawnError !== null)
-        throw new Error(`cannot start chromium (apt-get install chromium): ${String(spawnError)}`);
+      if (started.error !== null)
+        throw new Error(`cannot start chromium (apt-get install chromium): ${String(started.error)}`);
       if (child.exitCode !== null)
         throw new Error(`chromium exited with ${child.exitCode}: ${stderr.slice(-500)}`);
       try {
@@ -127,11 +128,15 @@ export async function visitPage<T>(url: string, expression: string, width = 1200
     listeners.push((m) => {
       if (m.sessionId !== sessionId) return;
       if (m.method === "Network.requestWillBeSent")
-        requests.push(String((m.params?.["request"] as { url: string }).url));
-      if (m.method === "Network.loadingFailed")
-        failures.push(
-          `${String(m.params?.["errorText"])} ${String(m.params?.["blockedReason"] ?? "")}`.trim(),
-        );
+        requests.push((m.params?.["request"] as { url: string }).url);
+      if (m.method === "Network.loadingFailed") {
+        // Both are strings in the DevTools protocol; blockedReason only on a blocked request.
+        const text = (key: string): string => {
+          const v = m.params?.[key];
+          return typeof v === "string" ? v : "";
+        };
+        failures.push(`${text("errorText")} ${text("blockedReason")}`.trim());
+      }
       if (m.method === "Page.loadEventFired") loaded();
     });
     await send("Network.enable", {}, sessionId);

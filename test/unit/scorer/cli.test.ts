@@ -80,7 +80,7 @@ test("serves, logs JSON access lines, and drains on SIGTERM with exit 0", async 
     status: 200,
     msg: "request",
   });
-  expect(typeof JSON.parse(line).latency_ms).toBe("number");
+  expect(typeof (JSON.parse(line) as { latency_ms?: unknown }).latency_ms).toBe("number");
   p.child.kill("SIGTERM");
   expect(await p.exited).toBe(0);
   expect(p.out()).toContain('"msg":"scorer stopped"');

@@ -116,7 +116,11 @@ export const fakeSources: ScorerSources = {
     return { asOf: raw.as_of, alpha: new Map(Object.entries(raw.alpha)) };
   },
   async loadFeatures(bytes): Promise<FeatureMatrix> {
-    const raw = parseJson(bytes) as { featureNames: string[]; tickers: string[]; values: number[][] };
+    const raw = parseJson(bytes) as {
+      featureNames: string[];
+      tickers: string[];
+      values: (number | null)[][];
+    };
     return {
       featureNames: raw.featureNames,
       tickers: raw.tickers,

@@ -140,7 +140,7 @@ describe("watched files are bounded in bytes", () => {
         right_children: [2, 4, 6, 8, 10, 12, 14, 16, 18, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1],
         split_conditions: Array(n).fill(0),
         split_indices: Array(n).fill(0),
-        split_type: [...Array(9).fill(1), ...Array(10).fill(0)],
+        split_type: [...Array<number>(9).fill(1), ...Array<number>(10).fill(0)],
         sum_hessian: Array(n).fill(1),
         tree_param: { num_deleted: "0", num_feature: "1", num_nodes: String(n), size_leaf_vector: "1" },
       };

@@ -87,7 +87,9 @@ function flood(
     let answered: () => void = () => undefined;
     const answer = new Promise<void>((r) => (answered = r));
     const chunk = Buffer.alloc(64 * 1024, 0x20);
-    const sock = connect(port, "127.0.0.1", async () => {
+    // Runs once connected (after `send` below is defined).
+    const sock = connect(port, "127.0.0.1", () => void send());
+    const send = async () => {
       sock.write(head);
       let sent = 0;
       const pump = async (upTo: number) => {
@@ -102,7 +104,7 @@ function flood(
       await answer;
       await pump(total);
       sock.end();
-    });
+    };
     sock.on("data", (d) => {
       statusLine ??= d.toString("latin1").split("\r\n")[0]!;
       answered();

@@ -429,7 +429,7 @@ describe("routing errors", () => {
         },
       }),
       duplex: "half",
-    } as RequestInit);
+    });
     expect(chunked.status).toBe(413);
     expect((await fetch(`${s.url}/health`)).status).toBe(200);
   });
