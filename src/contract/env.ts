@@ -25,6 +25,8 @@ export const ENV = {
   watchPollMs: "MAIE_WATCH_POLL_MS",
   explainCacheSize: "MAIE_EXPLAIN_CACHE_SIZE",
   shutdownGraceMs: "MAIE_SHUTDOWN_GRACE_MS",
+  scorerComputeWorkers: "MAIE_SCORER_COMPUTE_WORKERS",
+  scorerComputeQueue: "MAIE_SCORER_COMPUTE_QUEUE",
   backupRetentionDays: "MAIE_BACKUP_RETENTION_DAYS",
   reportsRetentionDays: "MAIE_REPORTS_RETENTION_DAYS",
   backupVerify: "MAIE_BACKUP_VERIFY",
@@ -64,6 +66,8 @@ export const SCORER_ENV = {
   watchPollMs: ENV.watchPollMs,
   explainCacheSize: ENV.explainCacheSize,
   shutdownGraceMs: ENV.shutdownGraceMs,
+  computeWorkers: ENV.scorerComputeWorkers,
+  computeQueueLimit: ENV.scorerComputeQueue,
 } as const;
 
 /** `maie pipeline run` (the pipeline CronJob sets dataDir, modelPath, modelFormat). */

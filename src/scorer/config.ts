@@ -16,6 +16,9 @@ const boolFromString = z
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+export const MAX_COMPUTE_WORKERS = 64;
+export const DEFAULT_MAX_COMPUTE_WORKERS = 4;
+
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 export const ScorerConfigSchema = z.object({
@@ -55,9 +58,28 @@ export const ScorerConfigSchema = z.object({
   explainCacheSize: intFrom(0, 10_000_000).default(50_000),
   /** How long SIGTERM waits for in-flight requests. @default 10000 */
   shutdownGraceMs: intFrom(0, 600_000).default(10_000),
+  /**
+   * Worker threads for the per-request compute (features from posted
+   * prices, TreeSHAP); each holds its own copy of the model. 0 computes on
+   * the main thread. Unset: {@link defaultComputeWorkers}.
+   */
+  computeWorkers: intFrom(0, MAX_COMPUTE_WORKERS).optional(),
+  /** Requests waiting for a compute worker at most; past it 503 `overloaded`. @default 128 */
+  computeQueueLimit: intFrom(1, 100_000).default(128),
 });
 
 export type ScorerConfig = z.output<typeof ScorerConfigSchema>;
+
+/**
+ * Compute workers when none are configured: one per available CPU (Node's
+ * count follows the container's CPU quota), at most
+ * {@link DEFAULT_MAX_COMPUTE_WORKERS}: each worker holds a copy of the model
+ * (about 130 MB for the 500-tree benchmark model), and a pod without a CPU
+ * limit would otherwise size the pool to the node.
+ */
+export function defaultComputeWorkers(availableCpus: number): number {
+  return Math.max(1, Math.min(DEFAULT_MAX_COMPUTE_WORKERS, availableCpus));
+}
 
 /**
  * Environment variable for each config key: the contract's table, which the

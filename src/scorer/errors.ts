@@ -21,6 +21,8 @@ export const ERROR_STATUS = {
   feature_skew: 503,
   shutting_down: 503,
   timeout: 503,
+  overloaded: 503,
+  compute_failed: 503,
   internal: 500,
 } as const satisfies Record<string, number>;
 

@@ -2,17 +2,23 @@ import { ApiError } from "./errors.js";
 import type { ScorerState, Alignment } from "./state.js";
 import { AbsShapSums, meanAbsShap } from "../treeshap/importance.js";
 import type { ExplainableModel } from "../treeshap/model.js";
-import { FeatureInputError, type FeatureMatrix } from "./sources.js";
+import type { FeatureMatrix } from "./sources.js";
 import type { PricesInput } from "./schemas.js";
-import type { Loaded } from "./reload.js";
+import type { Lease, Loaded } from "./reload.js";
+import type { ServedModel } from "./served-model.js";
+import { gatherRows, type ComputeResult, type ComputeTask } from "./compute/tasks.js";
 
 /**
- * Scoring and explanations over the current state: features → model rows
- * (gathered into the model's feature order), one batch call into the core,
- * and the caches (local explanations keyed by model hash + panel date +
- * features hash + ticker; global importance keyed by model and features
- * hashes). Multi-output models are reported on output 0.
+ * Scoring and explanations over the current state. Requests with posted
+ * prices, and stored rows the panel SHAP table does not hold, run on the
+ * compute (`compute/`: worker threads, or the main thread without them) on
+ * the model version the request leased. The panel SHAP table (keyed by
+ * model hash + panel date + features hash) and global importance (model and
+ * features hashes) use the main thread's copy. Multi-output models are
+ * reported on output 0.
  */
+
+export { gatherRows };
 
 export interface LocalExplanation {
   readonly featureNames: readonly string[];
@@ -28,22 +34,6 @@ export interface GlobalImportance {
 }
 
 const GLOBAL_CHUNK_ROWS = 256;
-
-/** Copies rows of `matrix` into the model's feature order. */
-export function gatherRows(
-  matrix: FeatureMatrix,
-  rowIndexes: readonly number[],
-  columns: Int32Array,
-): Float64Array {
-  const nf = columns.length;
-  const width = matrix.featureNames.length;
-  const out = new Float64Array(rowIndexes.length * nf);
-  for (let i = 0; i < rowIndexes.length; i++) {
-    const base = rowIndexes[i]! * width;
-    for (let j = 0; j < nf; j++) out[i * nf + j] = matrix.values[base + columns[j]!]!;
-  }
-  return out;
-}
 
 const rowIndexes = new WeakMap<FeatureMatrix, ReadonlyMap<string, number>>();
 
@@ -197,7 +187,13 @@ export class Explanations {
     const asOf = this.state.expected.current?.value.asOf ?? "";
     const key = `${model.sha256}|${asOf}|${features.sha256}`;
     if (this.#panel?.key === key) return this.#panel;
-    const panel = new PanelShap(key, model.value.featureNames, features.value, alignment.columns, limit);
+    const panel = new PanelShap(
+      key,
+      model.value.model.featureNames,
+      features.value,
+      alignment.columns,
+      limit,
+    );
     this.#panel = panel;
     void this.#fill(panel);
     return panel;
@@ -212,7 +208,7 @@ export class Explanations {
         const rows = panel.nextRows(chunk);
         if (rows.length === 0) break;
         const t0 = performance.now();
-        panel.compute(lease.loaded.value, rows);
+        panel.compute(lease.loaded.value.model, rows);
         const perRow = (performance.now() - t0) / rows.length;
         chunk = Math.max(1, Math.min(256, Math.floor(BACKGROUND_SLICE_MS / Math.max(perRow, 1e-3))));
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -228,20 +224,10 @@ export class Explanations {
     }
   }
 
-  #model(): Loaded<ExplainableModel> {
+  #model(): Loaded<ServedModel> {
     const loaded = this.state.currentModel();
     if (loaded === null) throw new ApiError("not_ready", "model not loaded", { path: this.state.model.path });
     return loaded;
-  }
-
-  #fromPrices(prices: PricesInput): FeatureMatrix {
-    try {
-      return this.state.sources.features.build(prices);
-    } catch (err) {
-      if (err instanceof FeatureInputError)
-        throw new ApiError("insufficient_history", err.message, err.details);
-      throw err;
-    }
   }
 
   #builderColumns(model: ExplainableModel): Int32Array {
@@ -252,55 +238,61 @@ export class Explanations {
     return alignment.columns;
   }
 
+  /**
+   * Runs one task on the current model, which stays leased until the task
+   * is done (a swap meanwhile disposes it only afterwards). The lease and
+   * `task(model)` happen in the caller's tick, with the checks it made, so
+   * the alignment a task carries belongs to the very version it runs on.
+   */
+  async #compute<K extends ComputeResult["kind"]>(
+    kind: K,
+    task: (model: ExplainableModel) => ComputeTask,
+  ): Promise<{ result: Extract<ComputeResult, { kind: K }>; model: ExplainableModel }> {
+    const lease: Lease<ServedModel> | null = this.state.acquireModel();
+    if (lease === null) throw new ApiError("not_ready", "model not loaded", { path: this.state.model.path });
+    try {
+      const { model, compute } = lease.loaded.value;
+      const result = await compute.run(task(model));
+      if (result.kind === "error") throw new ApiError(result.code, result.message, result.details);
+      if (result.kind !== kind) throw new Error(`compute answered ${result.kind} to a ${kind} task`);
+      return { result: result as Extract<ComputeResult, { kind: K }>, model };
+    } finally {
+      lease.release();
+    }
+  }
+
   /** `/score`: alpha per posted ticker from features built on its prices. */
-  score(prices: PricesInput): Record<string, number | null> {
-    const { value: model } = this.#model();
-    const columns = this.#builderColumns(model);
-    const matrix = this.#fromPrices(prices);
-    const rows = gatherRows(
-      matrix,
-      matrix.tickers.map((_, i) => i),
-      columns,
-    );
-    const pred = model.predict(rows, matrix.tickers.length);
+  async score(prices: PricesInput): Promise<Record<string, number | null>> {
+    const { result: r } = await this.#compute("score", (model) => ({
+      kind: "score",
+      prices,
+      columns: this.#builderColumns(model),
+    }));
     const alpha: Record<string, number | null> = {};
-    const k = model.numOutputs;
-    matrix.tickers.forEach((t, i) => {
-      const v = pred[i * k]!;
+    r.tickers.forEach((t, i) => {
+      const v = r.prediction[i]!;
       alpha[t] = Number.isFinite(v) ? v : null;
     });
     return alpha;
   }
 
-  #explainRow(model: ExplainableModel, row: Float64Array): LocalExplanation {
-    const nf = model.featureNames.length;
-    const phi = model.shap(row, 1); // output 0 is the first nf + 1 entries
-    const pred = model.predict(row, 1);
-    return {
-      featureNames: model.featureNames,
-      values: row,
-      shap: phi.slice(0, nf),
-      bias: phi[nf]!,
-      prediction: pred[0]!,
-    };
-  }
-
   /** `/explain_local` on posted prices. */
-  localFromPrices(ticker: string, prices: PricesInput): LocalExplanation {
-    const { value: model } = this.#model();
-    const columns = this.#builderColumns(model);
+  async localFromPrices(ticker: string, prices: PricesInput): Promise<LocalExplanation> {
     if (!Object.hasOwn(prices, ticker))
       throw new ApiError("unknown_ticker", `ticker ${ticker} is not in the posted prices`, { ticker });
-    const matrix = this.#fromPrices(prices);
-    const r = matrix.tickers.indexOf(ticker);
-    if (r < 0) throw new ApiError("unknown_ticker", `no features for ticker ${ticker}`, { ticker });
-    return this.#explainRow(model, gatherRows(matrix, [r], columns));
+    const { result: r, model } = await this.#compute("explain", (leased) => ({
+      kind: "explain",
+      ticker,
+      prices,
+      columns: this.#builderColumns(leased),
+    }));
+    return localExplanation(model, r);
   }
 
-  /** `/explain_local` on the ticker's row of the stored features panel (cached). */
-  localFromPanel(ticker: string): LocalExplanation {
+  /** `/explain_local` on the ticker's row of the stored features panel (from the panel SHAP table when it holds the row). */
+  async localFromPanel(ticker: string): Promise<LocalExplanation> {
     const loaded = this.#model();
-    const model = loaded.value;
+    const model = loaded.value.model;
     const features = this.state.features.current;
     const fallback = this.state.metrics.explainLocalFallback;
     if (features === null) {
@@ -325,7 +317,9 @@ export class Explanations {
       panel.compute(model, [r]);
       return panel.explanation(r);
     }
-    return this.#explainRow(model, gatherRows(features.value, [r], alignment.columns));
+    const values = gatherRows(features.value, [r], alignment.columns);
+    const { result } = await this.#compute("explain", () => ({ kind: "explainRow", values }));
+    return localExplanation(model, result);
   }
 
   /** `/explain?type=shap`: mean |SHAP| over the features panel, computed in chunks, cached. */
@@ -336,7 +330,7 @@ export class Explanations {
       throw new ApiError("not_ready", "features panel not loaded", { path: this.state.features.path });
     const alignment = this.state.panelAlignment();
     if (alignment === null) throw new ApiError("not_ready", "model not loaded", null);
-    if (alignment.missing.length > 0) throw skewError(alignment, "features panel", loaded.value);
+    if (alignment.missing.length > 0) throw skewError(alignment, "features panel", loaded.value.model);
     const key = `${loaded.sha256}|${features.sha256}`;
     let result = this.#global.get(key);
     if (result === undefined) {
@@ -363,7 +357,7 @@ export class Explanations {
     const lease = this.state.acquireModel();
     if (lease === null) throw new ApiError("not_ready", "model not loaded", null);
     try {
-      const model = lease.loaded.value;
+      const model = lease.loaded.value.model;
       const nf = model.featureNames.length;
       const stride = model.numOutputs * (nf + 1);
       const sums = new AbsShapSums(nf);
@@ -381,8 +375,21 @@ export class Explanations {
 
   /** `/explain?type=gain|split`: the model file's own importance. */
   modelImportance(type: "gain" | "split"): Record<string, number> {
-    return this.#model().value.importance(type);
+    return this.#model().value.model.importance(type);
   }
+}
+
+function localExplanation(
+  model: ExplainableModel,
+  r: Extract<ComputeResult, { kind: "explain" }>,
+): LocalExplanation {
+  return {
+    featureNames: model.featureNames,
+    values: r.values,
+    shap: r.shap,
+    bias: r.bias,
+    prediction: r.prediction,
+  };
 }
 
 function globalImportance(names: readonly string[], meanAbs: Float64Array, rows: number): GlobalImportance {

@@ -18,8 +18,11 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
  */
 const MACHINE_ROUTES: ReadonlySet<string> = new Set(["/health", "/ready", "/metrics"]);
 
-/** 503s that mean "this pod cannot serve yet or any more": the client retries elsewhere. */
-const EXPECTED_UNAVAILABLE: ReadonlySet<ErrorCode> = new Set(["not_ready", "shutting_down"]);
+/**
+ * 503s that mean "this pod cannot serve yet, any more, or right now (its
+ * compute queue is full)": the client retries elsewhere or later.
+ */
+const EXPECTED_UNAVAILABLE: ReadonlySet<ErrorCode> = new Set(["not_ready", "shutting_down", "overloaded"]);
 
 /**
  * The access log level of one finished request. `code` is the error model's

@@ -21,7 +21,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   405: "Method not allowed",
   413: "Request body too large",
   415: "Content type is not application/json",
-  503: "Not ready (model or panel not loaded, feature skew, shutting down)",
+  503: "Unavailable (model or panel not loaded, feature skew, shutting down, compute queue full or worker lost)",
 };
 
 function schemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {

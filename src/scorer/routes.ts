@@ -276,10 +276,10 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
       methods: {
         POST: {
           body: "required",
-          handler: (req) => {
+          handler: async (req) => {
             const { prices } = validate(S.ScoreRequest, req.body, "request body");
             S.checkPriceCells(prices);
-            return { status: 200, body: { alpha: explanations.score(prices) } };
+            return { status: 200, body: { alpha: await explanations.score(prices) } };
           },
           doc: {
             summary:
@@ -327,7 +327,7 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
       methods: {
         POST: {
           body: "required",
-          handler: (req) => {
+          handler: async (req) => {
             const r = validate(S.ExplainLocalRequest, req.body, "request body");
             if (r.prices != null) {
               S.checkPriceCells(r.prices);
@@ -335,14 +335,14 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
                 status: 200,
                 body: localResponse(
                   r.ticker,
-                  explanations.localFromPrices(r.ticker, r.prices),
+                  await explanations.localFromPrices(r.ticker, r.prices),
                   r.top_k,
                   "prices",
                   null,
                 ),
               };
             }
-            const e = explanations.localFromPanel(r.ticker);
+            const e = await explanations.localFromPanel(r.ticker);
             const asOf = state.expected.current?.value.asOf ?? null;
             return { status: 200, body: localResponse(r.ticker, e, r.top_k, "panel", asOf) };
           },

@@ -202,6 +202,7 @@ export class Scorer {
     }
     this.#tokenWatch?.close();
     this.state.close();
+    await this.state.closeCompute();
     this.log.info("scorer stopped");
   }
 

@@ -51,4 +51,10 @@ export interface ScorerSources {
   readonly loadExpected: ExpectedLoader;
   readonly loadFeatures: FeaturesLoader;
   readonly features: FeatureBuilder;
+  /**
+   * URL of a module exporting, as `kernel` (`compute/compute.ts`), this same
+   * `loadModel` and `features`: the compute workers load it. Without it the
+   * per-request compute runs on the main thread.
+   */
+  readonly kernelModule?: string;
 }

@@ -1,11 +1,14 @@
 import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import type { Logger } from "pino";
 import { BACKUP_SUMMARY, PIPELINE_SUMMARY } from "../contract/data-layout.js";
-import { dataPath, type ScorerConfig } from "./config.js";
+import { dataPath, defaultComputeWorkers, type ScorerConfig } from "./config.js";
+import { inProcessCompute, type Compute } from "./compute/compute.js";
+import { WorkerPool } from "./compute/pool.js";
 import type { ScorerMetrics } from "./metrics.js";
 import { WatchedFile, type Lease, type Loaded } from "./reload.js";
 import { LIMITS } from "../models/errors.js";
-import type { ExplainableModel } from "../treeshap/model.js";
+import { disposeServedModel, loadServedModel, type ServedModel } from "./served-model.js";
 import type { ExpectedPanel, FeatureMatrix, ScorerSources } from "./sources.js";
 
 /**
@@ -33,8 +36,21 @@ export interface Readiness {
   readonly reason: string | null;
 }
 
+/** Worker threads when the sources name a kernel and the config asks for any; else the main thread. */
+export function createCompute(config: ScorerConfig, sources: ScorerSources, log: Logger): Compute {
+  const size = config.computeWorkers ?? defaultComputeWorkers(availableParallelism());
+  if (sources.kernelModule === undefined || size === 0) return inProcessCompute(sources.features);
+  return new WorkerPool({
+    size,
+    queueLimit: config.computeQueueLimit,
+    kernelModule: sources.kernelModule,
+    log,
+  });
+}
+
 export class ScorerState {
-  readonly model: WatchedFile<ExplainableModel>;
+  readonly model: WatchedFile<ServedModel>;
+  readonly compute: Compute;
   readonly expected: WatchedFile<ExpectedPanel>;
   readonly features: WatchedFile<FeatureMatrix>;
   draining = false;
@@ -52,15 +68,16 @@ export class ScorerState {
     readonly log: Logger,
   ) {
     const pollMs = config.watchPollMs;
-    this.model = new WatchedFile<ExplainableModel>({
+    this.compute = createCompute(config, sources, log);
+    this.model = new WatchedFile<ServedModel>({
       path: dataPath(config, config.modelPath),
       pollMs,
-      load: (bytes) => sources.loadModel(bytes, config.modelFormat),
+      load: (bytes) => loadServedModel(bytes, config.modelFormat, sources.loadModel, this.compute),
       maxBytes: LIMITS.maxModelBytes,
       maxBytesName: "LIMITS.maxModelBytes",
-      dispose: (m) => m.dispose(),
+      dispose: disposeServedModel,
       onSwap: (next) => {
-        const m = next.value;
+        const m = next.value.model;
         metrics.setModel({
           format: m.format,
           sha256: next.sha256,
@@ -146,11 +163,16 @@ export class ScorerState {
     this.#runsPoll.unref();
   }
 
+  /** Stops watching; the compute stops separately (`closeCompute`), after in-flight requests. */
   close(): void {
     if (this.#runsPoll !== null) clearInterval(this.#runsPoll);
     this.model.close();
     this.expected.close();
     this.features.close();
+  }
+
+  closeCompute(): Promise<void> {
+    return this.compute.close();
   }
 
   /** Registers a callback run after any swap (cache invalidation). */
@@ -177,11 +199,11 @@ export class ScorerState {
     return this.#panelAlignment;
   }
 
-  acquireModel(): Lease<ExplainableModel> | null {
+  acquireModel(): Lease<ServedModel> | null {
     return this.model.acquire();
   }
 
-  currentModel(): Loaded<ExplainableModel> | null {
+  currentModel(): Loaded<ServedModel> | null {
     return this.model.current;
   }
 
@@ -200,7 +222,7 @@ export class ScorerState {
 
   #changed(): void {
     this.generation++;
-    const model = this.model.current?.value ?? null;
+    const model = this.model.current?.value.model ?? null;
     const features = this.features.current?.value ?? null;
     const before = [this.#builderAlignment?.missing.length ?? 0, this.#panelAlignment?.missing.length ?? 0];
     this.#builderAlignment =

@@ -1,29 +1,17 @@
-import {
-  computeFeatures,
-  FEATURE_NAMES_V1,
-  FEATURE_SET_VERSION,
-  MAX_LOOKBACK_V1,
-  panelFromCloseArrays,
-} from "../features/index.js";
 import { decodeExpectedPanel, decodePanelFeatures } from "../panel/index.js";
 import type { ModelLoader } from "../treeshap/model.js";
-import type { ExpectedLoader, FeatureBuilder, FeaturesLoader, ScorerSources } from "./sources.js";
+import { kernel, KERNEL_MODULE } from "./compute/kernel.js";
+import { featureSetV1 } from "./feature-set.js";
+import type { ExpectedLoader, FeaturesLoader, ScorerSources } from "./sources.js";
 
 /**
- * The real sources: the pipeline's feature set v1 for posted prices (each
- * series cut to its last `MAX_LOOKBACK_V1` closes, all the features read), its
- * Parquet readers for the expected panel and the stored features, and the
- * WASM TreeSHAP core for the model (`loadExplainableModel`, `src/treeshap/model.ts`).
+ * The real sources: the pipeline's feature set v1 for posted prices
+ * (`feature-set.ts`), its Parquet readers for the expected panel and the
+ * stored features, and the WASM TreeSHAP core for the model
+ * (`loadExplainableModel`, `src/treeshap/model.ts`).
  */
 
-export const featureSetV1: FeatureBuilder = {
-  version: FEATURE_SET_VERSION,
-  featureNames: FEATURE_NAMES_V1,
-  build(prices) {
-    const m = computeFeatures(panelFromCloseArrays(prices, MAX_LOOKBACK_V1));
-    return { featureNames: m.featureNames, tickers: m.tickers, values: m.values };
-  },
-};
+export { featureSetV1 };
 
 export const loadExpectedParquet: ExpectedLoader = async (bytes) => {
   const panel = await decodeExpectedPanel(bytes);
@@ -35,6 +23,7 @@ export const loadFeaturesParquet: FeaturesLoader = async (bytes) => {
   return { featureNames: f.featureNames, tickers: f.tickers, values: f.values };
 };
 
+/** The real modules with `loadModel` (tests inject a fake model); computed on the main thread. */
 export function realSources(loadModel: ModelLoader): ScorerSources {
   return {
     loadModel,
@@ -42,4 +31,9 @@ export function realSources(loadModel: ModelLoader): ScorerSources {
     loadFeatures: loadFeaturesParquet,
     features: featureSetV1,
   };
+}
+
+/** What `maie scorer` serves with: the real modules, computed on worker threads running the same kernel. */
+export function servingSources(): ScorerSources {
+  return { ...realSources(kernel.loadModel), kernelModule: KERNEL_MODULE };
 }

@@ -1,8 +1,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError, ENV_VARS, loadConfig, type ScorerConfig } from "../../scorer/config.js";
 import { runScorer } from "../../scorer/server.js";
-import { realSources } from "../../scorer/wiring.js";
-import { loadExplainableModel } from "../../treeshap/model.js";
+import { servingSources } from "../../scorer/wiring.js";
 import { UsageError, type Command } from "../command.js";
 
 /** Flag name → config key. Every flag has an environment variable (shown in the usage). */
@@ -23,6 +22,8 @@ const FLAGS = {
   "watch-poll": "watchPollMs",
   "explain-cache": "explainCacheSize",
   "shutdown-grace": "shutdownGraceMs",
+  "compute-workers": "computeWorkers",
+  "compute-queue": "computeQueueLimit",
 } as const satisfies Record<string, keyof ScorerConfig>;
 
 const flagLines = Object.entries(FLAGS)
@@ -62,7 +63,7 @@ SIGTERM/SIGINT drain in-flight requests, then exit 0.`,
       if (err instanceof ConfigError) throw new UsageError(err.message);
       throw err;
     }
-    const scorer = await runScorer({ config, sources: realSources(loadExplainableModel) });
+    const scorer = await runScorer({ config, sources: servingSources() });
     await new Promise<void>((resolve) => scorer.server.once("close", () => resolve()));
     return 0;
   },

@@ -116,7 +116,7 @@ describe("hot reload", () => {
     const s = await startScorer(data.dir);
     try {
       const before = (await ready(s.url)).body.model_sha256;
-      const oldModel = s.scorer.state.model.current!.value as unknown as { disposed: boolean };
+      const oldModel = s.scorer.state.model.current!.value.model as unknown as { disposed: boolean };
       await data.write("models/model.txt", MODEL_B);
       await until(async () => (await ready(s.url)).body.model_sha256 !== before);
       const body = (await (
