@@ -30,6 +30,15 @@ export const ENV = {
   backupRetentionDays: "MAIE_BACKUP_RETENTION_DAYS",
   reportsRetentionDays: "MAIE_REPORTS_RETENTION_DAYS",
   backupVerify: "MAIE_BACKUP_VERIFY",
+  objectStoreEndpoint: "MAIE_OBJECT_STORE_ENDPOINT",
+  objectStoreBucket: "MAIE_OBJECT_STORE_BUCKET",
+  objectStorePrefix: "MAIE_OBJECT_STORE_PREFIX",
+  objectStoreRegion: "MAIE_OBJECT_STORE_REGION",
+  objectStorePathStyle: "MAIE_OBJECT_STORE_PATH_STYLE",
+  objectStoreCaBundle: "MAIE_OBJECT_STORE_CA_BUNDLE",
+  awsAccessKeyId: "AWS_ACCESS_KEY_ID",
+  awsSecretAccessKey: "AWS_SECRET_ACCESS_KEY",
+  awsSessionToken: "AWS_SESSION_TOKEN",
   kubeconfig: "KUBECONFIG",
   watchNamespace: "MAIE_WATCH_NAMESPACE",
   operatorMetricsPort: "MAIE_OPERATOR_METRICS_PORT",
@@ -68,6 +77,24 @@ export const SCORER_ENV = {
   shutdownGraceMs: ENV.shutdownGraceMs,
   computeWorkers: ENV.scorerComputeWorkers,
   computeQueueLimit: ENV.scorerComputeQueue,
+} as const;
+
+/**
+ * The object store, read by every process that fetches or writes objects
+ * (scorer, pipeline, backup, restore). The AWS_* names are the SDK's own:
+ * when they are unset the SDK's default chain (IRSA, Pod Identity, instance
+ * role) supplies credentials.
+ */
+export const OBJECT_STORE_ENV = {
+  endpoint: ENV.objectStoreEndpoint,
+  bucket: ENV.objectStoreBucket,
+  prefix: ENV.objectStorePrefix,
+  region: ENV.objectStoreRegion,
+  pathStyle: ENV.objectStorePathStyle,
+  caBundle: ENV.objectStoreCaBundle,
+  accessKeyId: ENV.awsAccessKeyId,
+  secretAccessKey: ENV.awsSecretAccessKey,
+  sessionToken: ENV.awsSessionToken,
 } as const;
 
 /** `maie pipeline run` (the pipeline CronJob sets dataDir, modelPath, modelFormat). */
@@ -126,6 +153,7 @@ export const PROCESS_ENV = {
   restore: RESTORE_ENV,
   features: FEATURES_ENV,
   operator: OPERATOR_ENV,
+  objectStore: OBJECT_STORE_ENV,
   dev: DEV_ENV,
 } as const;
 

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { Agent, createServer, request, type Server } from "node:https";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Agent } from "node:https";
+import type { IncomingMessage } from "node:http";
 import type { ControlPlaneCerts } from "../../tools/cluster/certs.js";
+import { startHttpProxy, type Decision } from "./http-proxy.js";
 
 /**
  * An HTTPS proxy between a client and a real kube-apiserver that throws the
@@ -14,7 +14,9 @@ import type { ControlPlaneCerts } from "../../tools/cluster/certs.js";
  * TLS is terminated with the control plane's serving certificate (signed by
  * its CA, valid for 127.0.0.1), so a kubeconfig that trusts the CA trusts
  * the proxy; the proxy reaches the apiserver as the admin user. Faults are
- * drawn from a seeded generator so a run can be repeated.
+ * drawn from a seeded generator so a run can be repeated. The forwarding
+ * itself is test/harness/http-proxy.ts, shared with the object store's
+ * fault proxy.
  */
 
 export interface FaultRates {
@@ -67,99 +69,61 @@ export async function startFaultProxy(options: {
   readonly seed?: number;
 }): Promise<FaultProxy> {
   const { certs, rates } = options;
-  const upstream = new URL(options.upstream);
   const random = seededRandom(options.seed ?? 1);
-  const [ca, cert, key, servingCert, servingKey] = await Promise.all(
-    [certs.caCert, certs.adminCert, certs.adminKey, certs.servingCert, certs.servingKey].map((f) =>
-      readFile(f),
-    ),
-  );
+  const [ca, cert, key, servingCert, servingKey] = await Promise.all([
+    readFile(certs.caCert),
+    readFile(certs.adminCert),
+    readFile(certs.adminKey),
+    readFile(certs.servingCert),
+    readFile(certs.servingKey),
+  ]);
   const agent = new Agent({ keepAlive: true, maxSockets: 64, ca, cert, key });
   const counts: FaultCounts = { forwarded: 0, error500: 0, error503: 0, throttle429: 0, watchReset: 0 };
   let enabled = true;
-  const resets = new Set<NodeJS.Timeout>();
 
-  const refuse = (res: ServerResponse, code: number, reason: string, retryAfter: boolean) => {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (retryAfter) headers["retry-after"] = "1";
-    res.writeHead(code, headers);
-    res.end(statusBody(code, reason, `injected by the fault proxy: ${reason}`));
-  };
+  const refuse = (code: number, reason: string, retryAfter: boolean): Decision => ({
+    kind: "respond",
+    status: code,
+    headers: { "content-type": "application/json", ...(retryAfter ? { "retry-after": "1" } : {}) },
+    body: statusBody(code, reason, `injected by the fault proxy: ${reason}`),
+  });
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const decide = (req: IncomingMessage): Decision => {
     if (enabled) {
       const r = random();
       let edge = rates.error500;
-      if (r < edge) return ((counts.error500 += 1), refuse(res, 500, "InternalError", false));
+      if (r < edge) return ((counts.error500 += 1), refuse(500, "InternalError", false));
       edge += rates.error503;
-      if (r < edge) return ((counts.error503 += 1), refuse(res, 503, "ServiceUnavailable", true));
+      if (r < edge) return ((counts.error503 += 1), refuse(503, "ServiceUnavailable", true));
       edge += rates.throttle429;
-      if (r < edge) return ((counts.throttle429 += 1), refuse(res, 429, "TooManyRequests", true));
+      if (r < edge) return ((counts.throttle429 += 1), refuse(429, "TooManyRequests", true));
     }
     counts.forwarded += 1;
-    let complete = false;
-    const headers = { ...req.headers };
-    delete headers.host;
-    const up = request(
-      {
-        protocol: "https:",
-        hostname: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers,
-        agent,
-      },
-      (upRes) => {
-        upRes.once("end", () => (complete = true));
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        res.flushHeaders();
-        upRes.pipe(res);
-        const isWatch = new URL(req.url ?? "/", "https://x").searchParams.get("watch") === "true";
-        if (isWatch && enabled && random() < rates.watchReset) {
-          // A reset, not a clean end: the client sees the connection die with no final chunk.
-          const timer = setTimeout(
-            () => {
-              resets.delete(timer);
-              counts.watchReset += 1;
-              req.socket.destroy();
-              up.destroy();
-            },
-            500 + random() * 3500,
-          );
-          resets.add(timer);
-          res.once("close", () => {
-            clearTimeout(timer);
-            resets.delete(timer);
-          });
-        }
-      },
-    );
-    up.on("error", () => {
-      if (!res.headersSent) refuse(res, 502, "BadGateway", false);
-      else res.destroy();
-    });
-    // The client went away before the answer was complete (a cut watch): stop the upstream request too.
-    res.on("close", () => {
-      if (!complete) up.destroy();
-    });
-    req.pipe(up);
+    const isWatch = new URL(req.url ?? "/", "https://x").searchParams.get("watch") === "true";
+    // A reset, not a clean end: the client sees the connection die with no final chunk.
+    if (isWatch && enabled && random() < rates.watchReset)
+      return {
+        kind: "forward",
+        resetAfterMs: 500 + random() * 3500,
+        onFault: () => (counts.watchReset += 1),
+      };
+    return { kind: "forward" };
   };
 
-  const server: Server = createServer({ cert: servingCert, key: servingKey }, handle);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as AddressInfo).port;
+  const proxy = await startHttpProxy({
+    upstream: options.upstream,
+    agent,
+    tls: { cert: servingCert, key: servingKey },
+    decide,
+  });
   return {
-    url: `https://127.0.0.1:${port}`,
+    url: proxy.url,
     counts,
     setEnabled(on) {
       enabled = on;
     },
     async close() {
-      for (const t of resets) clearTimeout(t);
-      const closed = new Promise((r) => server.close(r));
-      server.closeAllConnections();
-      await closed;
+      await proxy.close();
       agent.destroy();
     },
   };
