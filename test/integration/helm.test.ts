@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
 import { readYamlObjects } from "../../tools/cluster/install-crds.js";
 import { binary } from "../../tools/cluster/paths.js";
 import { freePort } from "../../tools/cluster/ports.js";
+import { parseYamlObjects } from "../../tools/cluster/yaml-objects.js";
+import type { KubeObject } from "../../src/kube/object.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { ENV } from "../../src/contract/env.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
@@ -17,6 +18,7 @@ import {
   sharedKubeconfig,
 } from "../harness/cluster.js";
 import { builtKubernetesVersion } from "../harness/kube-version.js";
+import { CHART, findKind, helmEnv, helmTemplate } from "../harness/manifests.js";
 import { eventually } from "../harness/operator.js";
 import { runProcess, type ProcessResult } from "../harness/process.js";
 
@@ -28,14 +30,7 @@ import { runProcess, type ProcessResult } from "../harness/process.js";
  * ServiceAccount, and reconciles the sample.
  */
 
-const CHART = "config/helm/maie-operator";
-
-interface Obj {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  [k: string]: unknown;
-}
+type Obj = KubeObject;
 interface EnvVar {
   name: string;
   value?: string;
@@ -77,41 +72,11 @@ let helmHome: string;
 let operator: ChildProcess | undefined;
 
 function helm(args: readonly string[]): Promise<ProcessResult> {
-  return runProcess(binary("helm"), args, {
-    env: {
-      ...process.env,
-      HELM_CACHE_HOME: join(helmHome, "cache"),
-      HELM_CONFIG_HOME: join(helmHome, "config"),
-      HELM_DATA_HOME: join(helmHome, "data"),
-    },
-  });
+  return runProcess(binary("helm"), args, { env: helmEnv(helmHome) });
 }
 
-function parseObjects(text: string): Obj[] {
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as Obj | null)
-    .filter((o): o is Obj => o !== null);
-}
-
-async function template(extra: readonly string[] = []): Promise<Obj[]> {
-  const out = await helm([
-    "template",
-    release,
-    CHART,
-    "--namespace",
-    ns,
-    "--kube-version",
-    builtKubernetesVersion(),
-    ...extra,
-  ]);
-  expect({ code: out.code, stderr: out.stderr }).toEqual({ code: 0, stderr: "" });
-  return parseObjects(out.stdout);
-}
-
-function find<T extends Obj = Obj>(objs: readonly Obj[], kind: string): T {
-  const o = objs.find((x) => x.kind === kind);
-  if (o === undefined) throw new Error(`no ${kind} rendered`);
-  return o as T;
+function template(extra: readonly string[] = []): Promise<Obj[]> {
+  return helmTemplate(release, ns, extra);
 }
 
 async function getJson<T>(args: readonly string[]): Promise<T> {
@@ -189,10 +154,10 @@ describe("helm chart", () => {
 
     const [shippedRole] = await readYamlObjects("config/rbac/role.yaml");
     const [shippedLeaseRole] = await readYamlObjects("config/rbac/leader-election-role.yaml");
-    expect(find(objs, "ClusterRole")["rules"]).toEqual((shippedRole as unknown as Obj)["rules"]);
-    expect(find(objs, "Role")["rules"]).toEqual((shippedLeaseRole as unknown as Obj)["rules"]);
+    expect(findKind(objs, "ClusterRole")["rules"]).toEqual(shippedRole?.["rules"]);
+    expect(findKind(objs, "Role")["rules"]).toEqual(shippedLeaseRole?.["rules"]);
 
-    const dep = find<DeploymentObj>(objs, "Deployment");
+    const dep = findKind<DeploymentObj>(objs, "Deployment");
     const pod = dep.spec.template.spec;
     const c = pod.containers[0]!;
     expect(c.image).toBe("ghcr.io/maie/maie:0.1.0");
@@ -223,12 +188,12 @@ describe("helm chart", () => {
     });
     expect(c.resources.requests).toBeDefined();
     expect(c.resources.limits).toBeDefined();
-    expect(find(objs, "Service")["spec"]).toMatchObject({
+    expect(findKind(objs, "Service")["spec"]).toMatchObject({
       ports: [{ name: "metrics", port: 8080, targetPort: "metrics" }],
     });
 
     const withMonitor = await template(["--set", "serviceMonitor.enabled=true"]);
-    expect(find(withMonitor, "ServiceMonitor")["spec"]).toMatchObject({
+    expect(findKind(withMonitor, "ServiceMonitor")["spec"]).toMatchObject({
       endpoints: [{ port: "metrics", path: "/metrics" }],
     });
   });
@@ -236,7 +201,7 @@ describe("helm chart", () => {
   test("image.digest pins the operator's image (and MAIE_OPERATOR_IMAGE, so the children's) by digest; a bad digest or tag is refused", async () => {
     const digest = `sha256:${"c".repeat(64)}`;
     const imageOf = (objs: readonly Obj[]) => {
-      const c = find<DeploymentObj>(objs, "Deployment").spec.template.spec.containers[0]!;
+      const c = findKind<DeploymentObj>(objs, "Deployment").spec.template.spec.containers[0]!;
       return [c.image, c.env.find((e) => e.name === "MAIE_OPERATOR_IMAGE")?.value];
     };
     const pinned = `ghcr.io/maie/maie@${digest}`;
@@ -389,8 +354,7 @@ describe("helm chart", () => {
     const sample = await readFile("config/samples/maie_v1alpha1_maiedeployment.yaml", "utf8");
     const applied = await kubectl(kubeconfig, ["apply", "--server-side", "-n", ns, "-f", "-"], sample);
     expect({ code: applied.code, stderr: applied.stderr }).toEqual({ code: 0, stderr: "" });
-    const [sampleObj] = parseObjects(sample);
-    const name = sampleObj!.metadata.name;
+    const name = findKind(parseYamlObjects(sample), "MaieDeployment").metadata.name;
 
     const child = await eventually(
       async () => {

@@ -1,16 +1,15 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { parseAllDocuments } from "yaml";
 import { CRD_FILE } from "../../src/api/group.js";
 import { ControlPlane } from "../../tools/cluster/controlplane.js";
 import { readYamlObjects } from "../../tools/cluster/install-crds.js";
 import { binary } from "../../tools/cluster/paths.js";
 import { delay } from "../../tools/cluster/wait.js";
+import type { KubeObject } from "../../src/kube/object.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
-import { builtKubernetesVersion } from "../harness/kube-version.js";
+import { findKind, helmTemplate, kustomizeBuild } from "../harness/manifests.js";
 import { eventually, markPodsReady } from "../harness/operator.js";
 import { readmeBlock, runnableLines, runScript, type ScriptResult } from "../harness/readme.js";
 
@@ -23,38 +22,14 @@ import { readmeBlock, runnableLines, runScript, type ScriptResult } from "../har
  * cluster it is for (a fresh one where the README starts from nothing).
  */
 
-interface Obj {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string };
-  [k: string]: unknown;
-}
-interface PodTemplateSpec {
+interface PodTemplateSpec extends KubeObject {
   spec: { selector: { matchLabels: Record<string, string> }; template: { spec: Record<string, unknown> } };
 }
 
 let kubeconfig: string;
 let admin: RestClient;
 
-function parseObjects(text: string): Obj[] {
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as Obj | null)
-    .filter((o): o is Obj => o !== null);
-}
-
-async function build(dir: string): Promise<Obj[]> {
-  const out = await kubectl(kubeconfig, ["kustomize", dir]);
-  expect({ dir, code: out.code, stderr: out.stderr }).toEqual({ dir, code: 0, stderr: "" });
-  return parseObjects(out.stdout);
-}
-
-function find(objs: readonly Obj[], kind: string): Obj {
-  const o = objs.find((x) => x.kind === kind);
-  if (o === undefined) throw new Error(`no ${kind} in the build`);
-  return o;
-}
-
-async function expectExists(objs: readonly Obj[], namespace?: string): Promise<void> {
+async function expectExists(objs: readonly KubeObject[], namespace?: string): Promise<void> {
   for (const o of objs) {
     const ns = o.metadata.namespace ?? namespace;
     const out = await kubectl(kubeconfig, [
@@ -99,7 +74,7 @@ afterAll(() => {
 
 describe("kustomize config", () => {
   test("kubectl kustomize config/default builds: CRD, shipped RBAC and the manager, all in maie-system", async () => {
-    const objs = await build("config/default");
+    const objs = await kustomizeBuild("config/default");
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
       [
         "ClusterRole/maie-operator",
@@ -118,38 +93,23 @@ describe("kustomize config", () => {
         expect({ kind: o.kind, ns: o.metadata.namespace }).toEqual({ kind: o.kind, ns: "maie-system" });
 
     const [crd] = await readYamlObjects(CRD_FILE);
-    expect(find(objs, "CustomResourceDefinition")).toEqual(crd);
+    expect(findKind(objs, "CustomResourceDefinition")).toEqual(crd);
     const [role] = await readYamlObjects("config/rbac/role.yaml");
-    expect(find(objs, "ClusterRole")["rules"]).toEqual((role as unknown as Obj)["rules"]);
+    expect(findKind(objs, "ClusterRole")["rules"]).toEqual(role?.["rules"]);
   });
 
   test("config/manager's pod is the pod the Helm chart renders with its default values", async () => {
-    const objs = await build("config/default");
-    const helm = await new Promise<string>((resolve, reject) => {
-      execFile(
-        binary("helm"),
-        [
-          "template",
-          "maie-operator",
-          "config/helm/maie-operator",
-          "--namespace",
-          "maie-system",
-          "--kube-version",
-          builtKubernetesVersion(),
-        ],
-        { maxBuffer: 16 * 1024 * 1024 },
-        (err, stdout, stderr) => (err === null ? resolve(stdout) : reject(new Error(stderr))),
-      );
-    });
-    const fromHelm = find(parseObjects(helm), "Deployment") as unknown as PodTemplateSpec;
-    const fromKustomize = find(objs, "Deployment") as unknown as PodTemplateSpec;
+    const objs = await kustomizeBuild("config/default");
+    const helm = await helmTemplate("maie-operator", "maie-system");
+    const fromHelm = findKind<PodTemplateSpec>(helm, "Deployment");
+    const fromKustomize = findKind<PodTemplateSpec>(objs, "Deployment");
     expect(fromKustomize.spec.template.spec).toEqual(fromHelm.spec.template.spec);
     expect(fromKustomize.spec.selector).toEqual(fromHelm.spec.selector);
-    expect(find(objs, "Service")["spec"]).toEqual(find(parseObjects(helm), "Service")["spec"]);
+    expect(findKind(objs, "Service")["spec"]).toEqual(findKind(helm, "Service")["spec"]);
   });
 
   test("kubectl apply --server-side -k config/default applies cleanly, twice; every object exists and the pods pass restricted Pod Security", async () => {
-    const objs = await build("config/default");
+    const objs = await kustomizeBuild("config/default");
     await applyDir("config/default");
     await expectExists(objs);
     // Re-applying is clean (no conflicts, nothing rejected).
@@ -189,7 +149,7 @@ describe("kustomize config", () => {
   });
 
   test("config/prometheus (the operator's ServiceMonitor, PrometheusRule and dashboard) applies where the Prometheus Operator CRDs exist", async () => {
-    const objs = await build("config/prometheus");
+    const objs = await kustomizeBuild("config/prometheus");
     expect(objs.map((o) => `${o.kind} ${o.metadata.namespace}`).sort()).toEqual([
       "ConfigMap maie-system",
       "PrometheusRule maie-system",
@@ -200,7 +160,7 @@ describe("kustomize config", () => {
   });
 
   test("config/samples applies into a namespace", async () => {
-    const objs = await build("config/samples");
+    const objs = await kustomizeBuild("config/samples");
     expect(objs.map((o) => o.kind)).toEqual(["MaieDeployment"]);
     const ns = await createNamespace(admin, "kustomize");
     await applyDir("config/samples", ns);

@@ -2,11 +2,11 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { parseAllDocuments } from "yaml";
 import { APPLY_PATCH, type RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { delay } from "./wait.js";
+import { parseYamlObjects } from "./yaml-objects.js";
 
 const run = promisify(execFile);
 
@@ -18,8 +18,7 @@ export const PROMETHEUS_OPERATOR_CRDS = [
 ];
 
 export async function readYamlObjects(file: string): Promise<KubeObject[]> {
-  const docs = parseAllDocuments(await readFile(file, "utf8"));
-  return docs.map((d) => d.toJS() as KubeObject | null).filter((o): o is KubeObject => o !== null);
+  return parseYamlObjects(await readFile(file, "utf8"));
 }
 
 /** Applies CRDs with server-side apply and waits until each is Established (served). */

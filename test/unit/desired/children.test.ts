@@ -1,7 +1,6 @@
 import { coreChildren, desiredChildren, MANAGED_KINDS } from "../../../src/desired/children.js";
 import type { KubeObject } from "../../../src/kube/object.js";
-import { CUSTOM_SPEC } from "./goldens.js";
-import { ctx, ctxWithoutPrometheus, nonJsonPaths, OWNER, resource } from "./helpers.js";
+import { ctx, ctxWithoutPrometheus, CUSTOM_SPEC, nonJsonPaths, OWNER, resource } from "./helpers.js";
 
 const ids = (objs: KubeObject[]) => objs.map((o) => `${o.kind}/${o.metadata.name}`);
 

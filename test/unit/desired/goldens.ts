@@ -3,7 +3,7 @@ import { parse, stringify } from "yaml";
 import type { MaieDeployment } from "../../../src/api/resource.js";
 import { coreChildren } from "../../../src/desired/children.js";
 import type { DesiredContext } from "../../../src/desired/meta.js";
-import { ctx, resource } from "./helpers.js";
+import { ctx, CUSTOM_SPEC, resource } from "./helpers.js";
 
 /**
  * Golden cases for the core children: the defaults, the sample in
@@ -17,100 +17,6 @@ export interface GoldenCase {
   readonly cr: () => MaieDeployment;
   readonly ctx: DesiredContext;
 }
-
-/** A resource with every optional child on and every pass-through field set. */
-export const CUSTOM_SPEC = {
-  image: { repository: "registry.example.com/maie", tag: "1.2.3", pullPolicy: "Always" },
-  imagePullSecrets: [{ name: "registry-creds" }],
-  replicas: 3,
-  app: {
-    image: "registry.example.com/maie-api:4.5.6",
-    command: ["uvicorn"],
-    args: ["maie.api:app", "--port", "8080"],
-    port: 8080,
-    env: [{ name: "MAIE_API_DATA", value: "/data" }],
-    resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
-  },
-  scorer: {
-    port: 9000,
-    resources: { requests: { cpu: 1, memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
-    readinessRequiresModel: false,
-    auth: { tokenSecretRef: { name: "maie-token", key: "bearer" } },
-    logLevel: "debug",
-  },
-  model: { format: "xgboost", path: "models/model.json" },
-  storage: {
-    data: { size: "50Gi", storageClassName: "fast-rwx", accessModes: ["ReadWriteMany"] },
-    backups: { size: "100Gi", storageClassName: "cold" },
-    retainOnDelete: false,
-  },
-  pipeline: {
-    schedule: "15 22 * * 1-5",
-    timeZone: "America/New_York",
-    suspend: true,
-    image: "registry.example.com/maie-pipeline:7",
-    args: ["pipeline", "run", "--verbose"],
-    env: [
-      { name: "MAIE_MODEL_FORMAT", value: "lightgbm" },
-      { name: "PRICES_TOKEN", valueFrom: { secretKeyRef: { name: "prices", key: "token" } } },
-    ],
-    envFrom: [{ configMapRef: { name: "pipeline-settings" } }],
-    resources: { requests: { cpu: "500m", memory: "1Gi" } },
-    activeDeadlineSeconds: 7200,
-    backoffLimit: 1,
-    successfulJobsHistoryLimit: 5,
-    failedJobsHistoryLimit: 10,
-  },
-  backup: {
-    schedule: "30 23 * * *",
-    retentionDays: 14,
-    reportsRetentionDays: 60,
-    verify: false,
-    activeDeadlineSeconds: 1800,
-  },
-  autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 8, targetCPUUtilizationPercentage: 60 },
-  podDisruptionBudget: { enabled: "true", minAvailable: 2 },
-  ingress: {
-    enabled: true,
-    className: "nginx",
-    host: "maie.example.com",
-    path: "/api",
-    tls: { secretName: "maie-tls" },
-    annotations: { "nginx.ingress.kubernetes.io/proxy-body-size": "2m" },
-  },
-  networkPolicy: {
-    enabled: true,
-    allowFrom: [
-      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
-      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
-    ],
-  },
-  nodeSelector: { "node.kubernetes.io/pool": "research" },
-  tolerations: [{ key: "dedicated", operator: "Equal", value: "research", effect: "NoSchedule" }],
-  affinity: {
-    podAntiAffinity: {
-      preferredDuringSchedulingIgnoredDuringExecution: [
-        {
-          weight: 100,
-          podAffinityTerm: {
-            topologyKey: "kubernetes.io/hostname",
-            labelSelector: { matchLabels: { "app.kubernetes.io/instance": "alpha" } },
-          },
-        },
-      ],
-    },
-  },
-  topologySpreadConstraints: [
-    {
-      maxSkew: 1,
-      topologyKey: "topology.kubernetes.io/zone",
-      whenUnsatisfiable: "ScheduleAnyway",
-      labelSelector: { matchLabels: { "app.kubernetes.io/instance": "alpha" } },
-    },
-  ],
-  podLabels: { team: "quant" },
-  podAnnotations: { "example.com/owner": "research" },
-};
 
 export const SAMPLE_FILE = "config/samples/maie_v1alpha1_maiedeployment.yaml";
 

@@ -2,7 +2,8 @@ import { PROMETHEUS_OPERATOR_MODULE, prometheusOperatorCrds } from "../../../too
 import { buildOperatorPrometheusRule, buildPrometheusRule } from "../../../src/desired/prometheus-rule.js";
 import { buildServiceMonitor } from "../../../src/desired/service-monitor.js";
 import type { KubeObject } from "../../../src/kube/object.js";
-import { WITH_PROMETHEUS_OPERATOR, monitoredInstances } from "./instances.js";
+import { ctx } from "../desired/helpers.js";
+import { monitoredInstances } from "./instances.js";
 import { type Schema, checkAgainstSchema } from "./openapi-check.js";
 
 /**
@@ -46,10 +47,10 @@ function check(o: KubeObject | null): string[] {
 describe(`monitoring objects against the ${PROMETHEUS_OPERATOR_MODULE} CRD schemas`, () => {
   for (const [label, cr] of Object.entries(monitoredInstances())) {
     test(`service_monitor_of_the_${label}_resource_fits_the_schema`, () => {
-      expect(check(buildServiceMonitor(cr, WITH_PROMETHEUS_OPERATOR))).toEqual([]);
+      expect(check(buildServiceMonitor(cr, ctx))).toEqual([]);
     });
     test(`prometheus_rule_of_the_${label}_resource_fits_the_schema`, () => {
-      expect(check(buildPrometheusRule(cr, WITH_PROMETHEUS_OPERATOR))).toEqual([]);
+      expect(check(buildPrometheusRule(cr, ctx))).toEqual([]);
     });
   }
 
@@ -58,7 +59,7 @@ describe(`monitoring objects against the ${PROMETHEUS_OPERATOR_MODULE} CRD schem
   });
 
   test("the_check_catches_a_pruned_field_and_a_bad_enum", () => {
-    const sm = buildServiceMonitor(monitoredInstances().default, WITH_PROMETHEUS_OPERATOR)!;
+    const sm = buildServiceMonitor(monitoredInstances().default, ctx)!;
     const broken = {
       ...sm,
       spec: {

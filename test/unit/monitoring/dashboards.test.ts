@@ -9,7 +9,8 @@ import { INSTANCE_ALERTS } from "../../../src/desired/monitoring/alerts.js";
 import { dashboardExpressions } from "../../../src/desired/monitoring/grafana.js";
 import { runbookUrl } from "../../../src/monitoring/runbooks.js";
 import { sampleResource } from "../api/fixtures.js";
-import { CUSTOMISED_SPEC, monitoredInstances } from "./instances.js";
+import { CUSTOM_SPEC } from "../desired/helpers.js";
+import { monitoredInstances } from "./instances.js";
 
 interface Panel {
   id: number;
@@ -122,7 +123,7 @@ describe("buildDashboardsConfigMap", () => {
       return p.fieldConfig!.defaults.thresholds.steps.map((s) => s.value);
     };
     const def = sampleResource({});
-    const custom = sampleResource(CUSTOMISED_SPEC);
+    const custom = sampleResource(CUSTOM_SPEC);
     expect(thresholdsOf(def, DASHBOARD_KEYS.api, "5xx ratio")).toEqual([null, 0.01]);
     expect(thresholdsOf(custom, DASHBOARD_KEYS.api, "5xx ratio")).toEqual([null, 0.05]);
     expect(thresholdsOf(custom, DASHBOARD_KEYS.api, "/score_expected latency")).toEqual([null, 0.5]);

@@ -5,7 +5,8 @@ import {
 } from "../../../src/desired/dashboards.js";
 import { buildOperatorPrometheusRule, buildPrometheusRule } from "../../../src/desired/prometheus-rule.js";
 import { buildServiceMonitor } from "../../../src/desired/service-monitor.js";
-import { WITH_PROMETHEUS_OPERATOR, monitoredInstances } from "./instances.js";
+import { ctx } from "../desired/helpers.js";
+import { monitoredInstances } from "./instances.js";
 
 /**
  * The golden files under test/fixtures/monitoring/: what the builders
@@ -22,8 +23,8 @@ const yaml = (o: unknown) => YAML.stringify(o, { lineWidth: 0 });
 export function renderGoldens(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [label, cr] of Object.entries(monitoredInstances())) {
-    out[`${label}/prometheus-rule.yaml`] = yaml(buildPrometheusRule(cr, WITH_PROMETHEUS_OPERATOR));
-    out[`${label}/service-monitor.yaml`] = yaml(buildServiceMonitor(cr, WITH_PROMETHEUS_OPERATOR));
+    out[`${label}/prometheus-rule.yaml`] = yaml(buildPrometheusRule(cr, ctx));
+    out[`${label}/service-monitor.yaml`] = yaml(buildServiceMonitor(cr, ctx));
     const cm = buildDashboardsConfigMap(cr)!;
     out[`${label}/dashboards-configmap-metadata.yaml`] = yaml({ ...cm, data: Object.keys(cm.data) });
     for (const [key, json] of Object.entries(cm.data)) out[`${label}/dashboards/${key}`] = json;

@@ -9,7 +9,8 @@ import {
   KUSTOMIZE_OPERATOR_SCOPE,
   operatorMonitoringFiles,
 } from "../../../src/monitoring/operator-manifests.js";
-import { builtKubernetesVersion } from "../../harness/kube-version.js";
+import type { KubeObject } from "../../../src/kube/object.js";
+import { findKind, helmTemplate } from "../../harness/manifests.js";
 import { run, toolPath } from "./tools.js";
 
 /**
@@ -28,21 +29,12 @@ const dir = mkdtempSync(join(tmpdir(), "maie-operator-manifests-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `helm template` of the chart as the kustomize install would be: release maie-operator in maie-system. */
-function helmTemplate(values: readonly string[]): Obj[] {
-  const r = run(toolPath("helm"), [
-    "template",
+function asKustomizeInstalls(values: readonly string[]): Promise<KubeObject[]> {
+  return helmTemplate(
     "maie-operator",
-    "config/helm/maie-operator",
-    "--namespace",
     "maie-system",
-    "--kube-version",
-    builtKubernetesVersion(),
-    ...values.flatMap((v) => ["--set", v]),
-  ]);
-  if (r.status !== 0) throw new Error(`helm template failed: ${r.stderr}`);
-  return YAML.parseAllDocuments(r.stdout)
-    .map((d) => d.toJS() as Obj | null)
-    .filter((o): o is Obj => o !== null);
+    values.flatMap((v) => ["--set", v]),
+  );
 }
 
 function readObject(path: string): Obj {
@@ -75,48 +67,38 @@ describe("the operator's monitoring manifests", () => {
     );
   });
 
-  test("the alerts select the Service the ServiceMonitor scrapes (its name is the job label)", () => {
+  test("the alerts select the Service the ServiceMonitor scrapes (its name is the job label)", async () => {
     const service = YAML.parse(readFileSync("config/manager/service.yaml", "utf8")) as Obj;
     expect(KUSTOMIZE_OPERATOR_SCOPE).toEqual({ namespace: "maie-system", job: service.metadata.name });
-    const helmService = helmTemplate([]).find((o) => o.kind === "Service")!;
+    const helmService = findKind(await asKustomizeInstalls([]), "Service");
     expect(helmService.metadata.name).toBe(KUSTOMIZE_OPERATOR_SCOPE.job);
   });
 
-  test("Helm: the dashboards ConfigMap by default, the PrometheusRule only when enabled, both equal to kustomize's", () => {
-    const defaults = helmTemplate([]);
+  test("Helm: the dashboards ConfigMap by default, the PrometheusRule only when enabled, both equal to kustomize's", async () => {
+    const defaults = await asKustomizeInstalls([]);
     expect(defaults.filter((o) => o.kind === "PrometheusRule")).toEqual([]);
     const configMaps = defaults.filter((o) => o.kind === "ConfigMap");
     expect(configMaps).toEqual([readObject(KUSTOMIZE_DASHBOARDS)]);
-    expect(helmTemplate(["dashboards.enabled=false"]).filter((o) => o.kind === "ConfigMap")).toEqual([]);
+    expect(
+      (await asKustomizeInstalls(["dashboards.enabled=false"])).filter((o) => o.kind === "ConfigMap"),
+    ).toEqual([]);
 
-    const withRule = helmTemplate(["prometheusRule.enabled=true"]);
+    const withRule = await asKustomizeInstalls(["prometheusRule.enabled=true"]);
     expect(withRule.filter((o) => o.kind === "PrometheusRule")).toEqual([readObject(KUSTOMIZE_RULE)]);
 
-    const labelled = helmTemplate([
+    const labelled = await asKustomizeInstalls([
       "prometheusRule.enabled=true",
       "prometheusRule.labels.release=prometheus",
     ]);
-    const rule = labelled.find((o) => o.kind === "PrometheusRule")!;
+    const rule = findKind(labelled, "PrometheusRule");
     expect(rule.metadata).toMatchObject({
       labels: { release: "prometheus", "app.kubernetes.io/name": "maie-operator" },
     });
   });
 
-  test("Helm: another release and namespace reach the names, the alert selectors and the dashboard queries", () => {
-    const r = run(toolPath("helm"), [
-      "template",
-      "ops",
-      "config/helm/maie-operator",
-      "--namespace",
-      "monitoring-test",
-      "--kube-version",
-      builtKubernetesVersion(),
-      "--set",
-      "prometheusRule.enabled=true",
-    ]);
-    expect(r.status).toBe(0);
-    const objs = YAML.parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj | null);
-    const rule = objs.find((o) => o?.kind === "PrometheusRule")!;
+  test("Helm: another release and namespace reach the names, the alert selectors and the dashboard queries", async () => {
+    const objs = await helmTemplate("ops", "monitoring-test", ["--set", "prometheusRule.enabled=true"]);
+    const rule = findKind(objs, "PrometheusRule");
     expect(rule).toEqual(
       buildOperatorPrometheusRule({
         namespace: "monitoring-test",
@@ -124,7 +106,7 @@ describe("the operator's monitoring manifests", () => {
         name: "ops-maie-operator",
       }),
     );
-    const cm = objs.find((o) => o?.kind === "ConfigMap")!;
+    const cm = findKind(objs, "ConfigMap");
     expect(cm).toEqual(
       buildOperatorDashboardsConfigMap({
         namespace: "monitoring-test",

@@ -12,12 +12,8 @@ import {
 import { METRIC_CATALOGUE } from "../../../src/monitoring/metric-names.js";
 import { RUNBOOK_BASE_URL } from "../../../src/monitoring/runbooks.js";
 import { sampleResource } from "../api/fixtures.js";
-import {
-  CUSTOMISED_SPEC,
-  WITH_PROMETHEUS_OPERATOR,
-  WITHOUT_PROMETHEUS_OPERATOR,
-  monitoredInstances,
-} from "./instances.js";
+import { ctx, ctxWithoutPrometheus, CUSTOM_SPEC } from "../desired/helpers.js";
+import { monitoredInstances } from "./instances.js";
 
 const repo = fileURLToPath(new URL("../../../../", import.meta.url));
 const SPEC_SECTION_6 = [
@@ -34,7 +30,7 @@ const SPEC_SECTION_6 = [
   "MaiePVCAlmostFull",
 ];
 
-function alerts(spec: unknown = {}, ctx = WITH_PROMETHEUS_OPERATOR) {
+function alerts(spec: unknown = {}) {
   const pr = buildPrometheusRule(sampleResource(spec), ctx);
   if (!pr) throw new Error("no PrometheusRule");
   return new Map(pr.spec.groups.flatMap((g) => g.rules.map((r) => [r.alert, r] as const)));
@@ -48,8 +44,8 @@ describe("buildPrometheusRule", () => {
   });
 
   test("object_is_named_like_the_resource_with_child_labels_owner_and_extra_labels", () => {
-    const cr = sampleResource(CUSTOMISED_SPEC, "beta-v2", "quant-prod");
-    const pr = buildPrometheusRule(cr, WITH_PROMETHEUS_OPERATOR)!;
+    const cr = sampleResource(CUSTOM_SPEC, "beta-v2", "quant-prod");
+    const pr = buildPrometheusRule(cr, ctx)!;
     expect(pr.apiVersion).toBe("monitoring.coreos.com/v1");
     expect(pr.kind).toBe("PrometheusRule");
     expect(pr.metadata).toEqual(
@@ -64,9 +60,7 @@ describe("buildPrometheusRule", () => {
     const cr = sampleResource({
       monitoring: { alerts: { labels: { "app.kubernetes.io/instance": "evil" } } },
     });
-    expect(
-      buildPrometheusRule(cr, WITH_PROMETHEUS_OPERATOR)!.metadata.labels?.["app.kubernetes.io/instance"],
-    ).toBe("alpha");
+    expect(buildPrometheusRule(cr, ctx)!.metadata.labels?.["app.kubernetes.io/instance"]).toBe("alpha");
   });
 
   test("every_alert_has_severity_instance_label_summary_description_and_runbook", () => {
@@ -87,7 +81,7 @@ describe("buildPrometheusRule", () => {
     expect(d.get("MaieHighLatencyExplainLocal")!.expr).toMatch(/\) > 0\.4$/);
     expect(d.get("MaieHighErrorRate")!.expr).toMatch(/> 0\.01$/);
     expect(d.get("MaieNoNewExpected")!.expr).toMatch(/> 129600$/);
-    const c = alerts(CUSTOMISED_SPEC);
+    const c = alerts(CUSTOM_SPEC);
     expect(c.get("MaieHighLatencyScoreExpected")!.expr).toMatch(/\) > 0\.5$/);
     expect(c.get("MaieHighLatencyExplainLocal")!.expr).toMatch(/\) > 1$/);
     expect(c.get("MaieHighErrorRate")!.expr).toMatch(/> 0\.05$/);
@@ -118,32 +112,25 @@ describe("buildPrometheusRule", () => {
 
   test("is_null_when_disabled_or_auto_without_the_prometheus_operator", () => {
     expect(
-      buildPrometheusRule(
-        sampleResource({ monitoring: { alerts: { enabled: "false" } } }),
-        WITH_PROMETHEUS_OPERATOR,
-      ),
+      buildPrometheusRule(sampleResource({ monitoring: { alerts: { enabled: "false" } } }), ctx),
     ).toBeNull();
-    expect(buildPrometheusRule(sampleResource({}), WITHOUT_PROMETHEUS_OPERATOR)).toBeNull();
+    expect(buildPrometheusRule(sampleResource({}), ctxWithoutPrometheus)).toBeNull();
     expect(
       buildPrometheusRule(
         sampleResource({ monitoring: { alerts: { enabled: "true" } } }),
-        WITHOUT_PROMETHEUS_OPERATOR,
+        ctxWithoutPrometheus,
       ),
     ).toBeNull();
   });
 
   test("is_pure_the_same_input_gives_the_same_object", () => {
     const cr = sampleResource({});
-    expect(buildPrometheusRule(cr, WITH_PROMETHEUS_OPERATOR)).toEqual(
-      buildPrometheusRule(cr, WITH_PROMETHEUS_OPERATOR),
-    );
+    expect(buildPrometheusRule(cr, ctx)).toEqual(buildPrometheusRule(cr, ctx));
   });
 
   test("group_names_are_unique_and_name_the_instance", () => {
     const { default: a, customised: b } = monitoredInstances();
-    const groups = [a, b].flatMap((cr) =>
-      buildPrometheusRule(cr, WITH_PROMETHEUS_OPERATOR)!.spec.groups.map((g) => g.name),
-    );
+    const groups = [a, b].flatMap((cr) => buildPrometheusRule(cr, ctx)!.spec.groups.map((g) => g.name));
     expect(new Set(groups).size).toBe(groups.length);
     expect(groups).toContain("maie.quant-prod.beta-v2.api");
   });
@@ -197,7 +184,7 @@ describe("runbooks", () => {
 
 describe("monitoringDecision", () => {
   test("auto_with_the_api_served_applies_both", () => {
-    const d = monitoringDecision(sampleResource({}), WITH_PROMETHEUS_OPERATOR);
+    const d = monitoringDecision(sampleResource({}), ctx);
     expect([d.serviceMonitor.reason, d.prometheusRule.reason, d.dashboards.reason]).toEqual([
       "Applied",
       "Applied",
@@ -207,7 +194,7 @@ describe("monitoringDecision", () => {
   });
 
   test("auto_without_the_api_skips_with_crd_not_installed_and_no_error", () => {
-    const d = monitoringDecision(sampleResource({}), WITHOUT_PROMETHEUS_OPERATOR);
+    const d = monitoringDecision(sampleResource({}), ctxWithoutPrometheus);
     expect(d.serviceMonitor).toMatchObject({ desired: false, reason: "CRDNotInstalled", error: false });
     expect(d.prometheusRule).toMatchObject({ desired: false, reason: "CRDNotInstalled", error: false });
     expect(d.dashboards.desired).toBe(true);
@@ -218,7 +205,7 @@ describe("monitoringDecision", () => {
     const cr = sampleResource({
       monitoring: { serviceMonitor: { enabled: "true" }, alerts: { enabled: "false" } },
     });
-    const d = monitoringDecision(cr, WITHOUT_PROMETHEUS_OPERATOR);
+    const d = monitoringDecision(cr, ctxWithoutPrometheus);
     expect(d.serviceMonitor).toMatchObject({ desired: false, reason: "CRDNotInstalled", error: true });
     expect(d.serviceMonitor.message).toContain("monitoring.coreos.com/v1");
     expect(d.prometheusRule).toMatchObject({ desired: false, reason: "Disabled" });
@@ -227,7 +214,7 @@ describe("monitoringDecision", () => {
 
   test("required_but_missing_wins_over_a_part_that_applies", () => {
     const cr = sampleResource({ monitoring: { serviceMonitor: { enabled: "true" } } });
-    const d = monitoringDecision(cr, WITHOUT_PROMETHEUS_OPERATOR);
+    const d = monitoringDecision(cr, ctxWithoutPrometheus);
     expect(monitoringCondition(d).reason).toBe("CRDNotInstalled");
   });
 
@@ -239,7 +226,7 @@ describe("monitoringDecision", () => {
         dashboards: { enabled: false },
       },
     });
-    const d = monitoringDecision(cr, WITH_PROMETHEUS_OPERATOR);
+    const d = monitoringDecision(cr, ctx);
     expect([d.serviceMonitor.reason, d.prometheusRule.reason, d.dashboards.reason]).toEqual([
       "Disabled",
       "Disabled",
@@ -250,7 +237,7 @@ describe("monitoringDecision", () => {
 
   test("one_part_applied_and_one_disabled_is_applied", () => {
     const cr = sampleResource({ monitoring: { alerts: { enabled: "false" } } });
-    expect(monitoringCondition(monitoringDecision(cr, WITH_PROMETHEUS_OPERATOR))).toMatchObject({
+    expect(monitoringCondition(monitoringDecision(cr, ctx))).toMatchObject({
       status: "True",
       reason: "Applied",
     });

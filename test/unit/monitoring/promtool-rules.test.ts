@@ -4,7 +4,8 @@ import { join } from "node:path";
 import YAML from "yaml";
 import { buildOperatorPrometheusRule, buildPrometheusRule } from "../../../src/desired/prometheus-rule.js";
 import type { AlertingRule, RuleGroup } from "../../../src/desired/monitoring/rule-types.js";
-import { WITH_PROMETHEUS_OPERATOR, monitoredInstances } from "./instances.js";
+import { ctx } from "../desired/helpers.js";
+import { monitoredInstances } from "./instances.js";
 import { type AlertCase, instanceCases, instanceOf, operatorCases } from "./rule-cases.js";
 import { run, toolPath } from "./tools.js";
 
@@ -147,7 +148,7 @@ function suite(label: string, rulesFile: string, groups: readonly RuleGroup[], c
 
 const instances = monitoredInstances();
 for (const [label, cr] of Object.entries(instances)) {
-  const pr = buildPrometheusRule(cr, WITH_PROMETHEUS_OPERATOR);
+  const pr = buildPrometheusRule(cr, ctx);
   if (!pr) throw new Error(`no PrometheusRule for the ${label} resource`);
   suite(
     `PrometheusRule of the ${label} resource (${cr.metadata.namespace}/${cr.metadata.name})`,

@@ -5,7 +5,8 @@ import { buildOperatorPrometheusRule, buildPrometheusRule } from "../../../src/d
 import { METRIC_CATALOGUE, seriesNames } from "../../../src/monitoring/metric-names.js";
 import { STANDARD_METRICS, STANDARD_SOURCE_DOCS } from "../../../src/monitoring/standard-metrics.js";
 import { OPERATOR_DEFAULTS } from "../../../src/monitoring/topology.js";
-import { WITH_PROMETHEUS_OPERATOR, monitoredInstances } from "./instances.js";
+import { ctx } from "../desired/helpers.js";
+import { monitoredInstances } from "./instances.js";
 import { type Inspected, inspectPromQL } from "./tools.js";
 
 /**
@@ -32,7 +33,7 @@ interface Source {
 }
 
 function ruleSources(cr: MaieDeployment): Source[] {
-  const pr = buildPrometheusRule(cr, WITH_PROMETHEUS_OPERATOR)!;
+  const pr = buildPrometheusRule(cr, ctx)!;
   return pr.spec.groups.flatMap((g) => g.rules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr })));
 }
 

@@ -2,7 +2,7 @@ import { buildService } from "../../../src/desired/service.js";
 import { ENDPOINT_LABEL_RELABELINGS, buildServiceMonitor } from "../../../src/desired/service-monitor.js";
 import { childMeta, names } from "../../../src/desired/meta.js";
 import { sampleResource } from "../api/fixtures.js";
-import { CUSTOMISED_SPEC, WITH_PROMETHEUS_OPERATOR, WITHOUT_PROMETHEUS_OPERATOR } from "./instances.js";
+import { ctx, ctxWithoutPrometheus, CUSTOM_SPEC } from "../desired/helpers.js";
 
 interface ServicePort {
   name: string;
@@ -10,7 +10,7 @@ interface ServicePort {
 
 describe("buildServiceMonitor", () => {
   test("scrapes_metrics_on_port_metrics_every_spec_interval", () => {
-    const sm = buildServiceMonitor(sampleResource({}), WITH_PROMETHEUS_OPERATOR)!;
+    const sm = buildServiceMonitor(sampleResource({}), ctx)!;
     expect(sm.apiVersion).toBe("monitoring.coreos.com/v1");
     expect(sm.kind).toBe("ServiceMonitor");
     expect(sm.spec.endpoints).toHaveLength(1);
@@ -20,14 +20,14 @@ describe("buildServiceMonitor", () => {
       interval: "30s",
       scheme: "http",
     });
-    const custom = buildServiceMonitor(sampleResource(CUSTOMISED_SPEC), WITH_PROMETHEUS_OPERATOR)!;
+    const custom = buildServiceMonitor(sampleResource(CUSTOM_SPEC), ctx)!;
     expect(custom.spec.endpoints[0]!.interval).toBe("15s");
   });
 
   test("selects_exactly_the_scorer_service_in_its_own_namespace", () => {
     const cr = sampleResource({}, "alpha", "research");
-    const sm = buildServiceMonitor(cr, WITH_PROMETHEUS_OPERATOR)!;
-    const svc = buildService(cr, WITH_PROMETHEUS_OPERATOR);
+    const sm = buildServiceMonitor(cr, ctx)!;
+    const svc = buildService(cr, ctx);
     const svcLabels = svc.metadata.labels ?? {};
     for (const [k, v] of Object.entries(sm.spec.selector.matchLabels)) expect(svcLabels[k]).toBe(v);
     expect(sm.spec.selector.matchLabels["app.kubernetes.io/instance"]).toBe("alpha");
@@ -38,8 +38,8 @@ describe("buildServiceMonitor", () => {
   });
 
   test("does_not_select_the_service_of_another_resource", () => {
-    const sm = buildServiceMonitor(sampleResource({}, "alpha"), WITH_PROMETHEUS_OPERATOR)!;
-    const other = buildService(sampleResource({}, "alpha-2"), WITH_PROMETHEUS_OPERATOR);
+    const sm = buildServiceMonitor(sampleResource({}, "alpha"), ctx)!;
+    const other = buildService(sampleResource({}, "alpha-2"), ctx);
     const matches = Object.entries(sm.spec.selector.matchLabels).every(
       ([k, v]) => other.metadata.labels?.[k] === v,
     );
@@ -47,8 +47,8 @@ describe("buildServiceMonitor", () => {
   });
 
   test("carries_child_labels_extra_labels_and_the_owner_reference", () => {
-    const cr = sampleResource(CUSTOMISED_SPEC, "beta-v2", "quant-prod");
-    const sm = buildServiceMonitor(cr, WITH_PROMETHEUS_OPERATOR)!;
+    const cr = sampleResource(CUSTOM_SPEC, "beta-v2", "quant-prod");
+    const sm = buildServiceMonitor(cr, ctx)!;
     expect(sm.metadata).toEqual(
       childMeta(cr, names.serviceMonitor(cr), "monitoring", { release: "kube-prometheus-stack" }),
     );
@@ -56,7 +56,7 @@ describe("buildServiceMonitor", () => {
   });
 
   test("moves_the_scorers_endpoint_label_back_from_exported_endpoint", () => {
-    const sm = buildServiceMonitor(sampleResource({}), WITH_PROMETHEUS_OPERATOR)!;
+    const sm = buildServiceMonitor(sampleResource({}), ctx)!;
     expect(sm.spec.endpoints[0]!.metricRelabelings).toEqual(ENDPOINT_LABEL_RELABELINGS);
     expect(sm.spec.endpoints[0]!.metricRelabelings).toEqual([
       {
@@ -72,10 +72,10 @@ describe("buildServiceMonitor", () => {
 
   test("is_null_when_disabled_or_auto_without_the_prometheus_operator", () => {
     const off = sampleResource({ monitoring: { serviceMonitor: { enabled: "false" } } });
-    expect(buildServiceMonitor(off, WITH_PROMETHEUS_OPERATOR)).toBeNull();
-    expect(buildServiceMonitor(sampleResource({}), WITHOUT_PROMETHEUS_OPERATOR)).toBeNull();
+    expect(buildServiceMonitor(off, ctx)).toBeNull();
+    expect(buildServiceMonitor(sampleResource({}), ctxWithoutPrometheus)).toBeNull();
     const required = sampleResource({ monitoring: { serviceMonitor: { enabled: "true" } } });
-    expect(buildServiceMonitor(required, WITHOUT_PROMETHEUS_OPERATOR)).toBeNull();
-    expect(buildServiceMonitor(required, WITH_PROMETHEUS_OPERATOR)).not.toBeNull();
+    expect(buildServiceMonitor(required, ctxWithoutPrometheus)).toBeNull();
+    expect(buildServiceMonitor(required, ctx)).not.toBeNull();
   });
 });
