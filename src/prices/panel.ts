@@ -32,7 +32,7 @@ export function tickerSeries(panel: PricePanel, t: number): Float64Array {
  * at most their lookback, `MAX_LOOKBACK_V1`).
  */
 export function panelFromCloseArrays(
-  prices: Readonly<Record<string, readonly number[]>>,
+  prices: Readonly<Record<string, readonly number[] | Float64Array>>,
   maxHistory: number = Number.POSITIVE_INFINITY,
 ): PricePanel {
   const entries = Object.entries(prices);

@@ -6,7 +6,7 @@ import type { FeatureMatrix } from "./sources.js";
 import type { PricesInput } from "./schemas.js";
 import type { Lease, Loaded } from "./reload.js";
 import type { ServedModel } from "./served-model.js";
-import { gatherRows, type ComputeResult, type ComputeTask } from "./compute/tasks.js";
+import { gatherRows, packPrices, type ComputeResult, type ComputeTask } from "./compute/tasks.js";
 
 /**
  * Scoring and explanations over the current state. Requests with posted
@@ -265,7 +265,7 @@ export class Explanations {
   async score(prices: PricesInput): Promise<Record<string, number | null>> {
     const { result: r } = await this.#compute("score", (model) => ({
       kind: "score",
-      prices,
+      prices: packPrices(prices),
       columns: this.#builderColumns(model),
     }));
     const alpha: Record<string, number | null> = {};
@@ -283,7 +283,7 @@ export class Explanations {
     const { result: r, model } = await this.#compute("explain", (leased) => ({
       kind: "explain",
       ticker,
-      prices,
+      prices: packPrices(prices),
       columns: this.#builderColumns(leased),
     }));
     return localExplanation(model, r);

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { z } from "zod";
 import { ApiError } from "./errors.js";
 import { topFeatures, type Explanations, type LocalExplanation } from "./explain.js";
+import { fastExplainLocalRequest, fastScoreRequest } from "./fast-validate.js";
 import type { ScorerMetrics } from "./metrics.js";
 import * as S from "./schemas.js";
 import type { ScorerState } from "./state.js";
@@ -277,7 +278,8 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
         POST: {
           body: "required",
           handler: async (req) => {
-            const { prices } = validate(S.ScoreRequest, req.body, "request body");
+            const { prices } =
+              fastScoreRequest(req.body) ?? validate(S.ScoreRequest, req.body, "request body");
             S.checkPriceCells(prices);
             return { status: 200, body: { alpha: await explanations.score(prices) } };
           },
@@ -328,7 +330,8 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
         POST: {
           body: "required",
           handler: async (req) => {
-            const r = validate(S.ExplainLocalRequest, req.body, "request body");
+            const r =
+              fastExplainLocalRequest(req.body) ?? validate(S.ExplainLocalRequest, req.body, "request body");
             if (r.prices != null) {
               S.checkPriceCells(r.prices);
               return {

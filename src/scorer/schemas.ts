@@ -42,12 +42,14 @@ export function checkPriceCells(prices: Readonly<Record<string, readonly number[
 const SPACE = "\\t-\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff";
 const NOT_IN_TICKER = `\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff`;
 const TICKER_CHARS = `[^${NOT_IN_TICKER}]`;
+export const TICKER_PATTERN = new RegExp(`^${TICKER_CHARS}+$`);
+export const MAX_TICKER_LENGTH = 64;
 
 export const Ticker = z
   .string()
   .min(1)
-  .max(64)
-  .regex(new RegExp(`^${TICKER_CHARS}+$`), "no whitespace or control characters")
+  .max(MAX_TICKER_LENGTH)
+  .regex(TICKER_PATTERN, "no whitespace or control characters")
   .refine((t) => t !== "__proto__", "reserved name")
   .meta({ description: "Ticker symbol", example: "AAPL" });
 

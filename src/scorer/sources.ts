@@ -39,11 +39,14 @@ export class FeatureInputError extends Error {
   }
 }
 
+/** Closing prices per ticker, oldest first: JSON arrays, or typed-array views on a compute worker. */
+export type ClosePrices = Readonly<Record<string, readonly number[] | Float64Array>>;
+
 /** Builds the feature set's values at the last date of each ticker's prices. */
 export interface FeatureBuilder {
   readonly version: string;
   readonly featureNames: readonly string[];
-  build(prices: Readonly<Record<string, readonly number[]>>): FeatureMatrix;
+  build(prices: ClosePrices): FeatureMatrix;
 }
 
 export interface ScorerSources {

@@ -4,7 +4,7 @@ import type { ModelFormatOption } from "../../contract/model-format.js";
 import { ApiError } from "../errors.js";
 import type { Compute, ComputeModel } from "./compute.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
-import type { ComputeResult, ComputeTask } from "./tasks.js";
+import { taskTransferables, type ComputeResult, type ComputeTask } from "./tasks.js";
 
 /**
  * The scorer's compute on worker threads: a fixed number of workers, each
@@ -185,8 +185,8 @@ export class WorkerPool implements Compute {
     this.#advance();
   }
 
-  #post(slot: Slot, message: ToWorker): void {
-    if (!slot.exited) slot.worker.postMessage(message);
+  #post(slot: Slot, message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (!slot.exited) slot.worker.postMessage(message, transfer);
   }
 
   /**
@@ -235,7 +235,8 @@ export class WorkerPool implements Compute {
       if (gen === undefined) continue;
       const batch = this.#nextBatch++;
       slot.running = { batch, jobs };
-      this.#post(slot, { type: "run", batch, gen, tasks: jobs.map((j) => j.task) });
+      const tasks = jobs.map((j) => j.task);
+      this.#post(slot, { type: "run", batch, gen, tasks }, taskTransferables(tasks));
     }
   }
 

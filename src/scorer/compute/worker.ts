@@ -2,7 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { ExplainableModel } from "../../treeshap/model.js";
 import type { ComputeKernel } from "./compute.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
-import { runTasks, type ComputeResult } from "./tasks.js";
+import { resultTransferables, runTasks } from "./tasks.js";
 
 /**
  * A compute worker: its own copy of each served model (its own WASM
@@ -20,21 +20,6 @@ const models = new Map<number, ExplainableModel>();
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
-}
-
-function buffersOf(results: readonly ComputeResult[]): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  const add = (a: Float64Array) => {
-    if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
-  };
-  for (const r of results) {
-    if (r.kind === "score") add(r.prediction);
-    else if (r.kind === "explain") {
-      add(r.values);
-      add(r.shap);
-    }
-  }
-  return [...out];
 }
 
 async function handle(k: ComputeKernel, message: ToWorker): Promise<void> {
@@ -62,7 +47,7 @@ async function handle(k: ComputeKernel, message: ToWorker): Promise<void> {
       try {
         if (model === undefined) throw new Error(`model generation ${message.gen} is not loaded here`);
         const results = runTasks(model, k.features, message.tasks);
-        send({ type: "done", batch: message.batch, results }, buffersOf(results));
+        send({ type: "done", batch: message.batch, results }, resultTransferables(results));
       } catch (err) {
         send({
           type: "failed",

@@ -2,7 +2,7 @@ import { pino } from "pino";
 import { ApiError } from "../../../src/scorer/errors.js";
 import type { ComputeModel } from "../../../src/scorer/compute/compute.js";
 import { DEFAULT_MAX_BATCH, WorkerPool } from "../../../src/scorer/compute/pool.js";
-import type { ComputeResult, ComputeTask } from "../../../src/scorer/compute/tasks.js";
+import { packPrices, type ComputeResult, type ComputeTask } from "../../../src/scorer/compute/tasks.js";
 import { CRASH_ON_LOAD, CRASH_TICKER, FAKE_KERNEL_MODULE } from "./fake-kernel.js";
 import { fakeBuilder, FakeModel, MODEL_A, MODEL_B, until, type FakeModelFile } from "./fakes.js";
 
@@ -19,7 +19,7 @@ const COLUMNS = Int32Array.of(0, 1);
 const PRICES = { AAA: [100, 110], BBB: [50, 45, 40] };
 
 function score(prices: Record<string, number[]> = PRICES): ComputeTask {
-  return { kind: "score", prices, columns: COLUMNS };
+  return { kind: "score", prices: packPrices(prices), columns: COLUMNS };
 }
 
 /** What the model computes for PRICES, in the task's column order. */
@@ -69,7 +69,7 @@ test("a model swap reaches every worker before it can be served, and the retired
   const bColumns = Int32Array.of(1, 0); // MODEL_B is [n_prices, ret_1]
   const [onA, onB] = await Promise.all([
     a.run(score()),
-    b.run({ kind: "score", prices: PRICES, columns: bColumns }),
+    b.run({ kind: "score", prices: packPrices(PRICES), columns: bColumns }),
   ]);
   // A request that leased A before the swap still gets A's answer.
   expect(alpha(onA)).toEqual(expected(MODEL_A));
@@ -78,7 +78,9 @@ test("a model swap reaches every worker before it can be served, and the retired
   a.release();
   expect(p.workerModels()).toEqual([[2], [2]]);
   await expect(a.run(score())).rejects.toThrow(/retired/);
-  expect(alpha(await b.run({ kind: "score", prices: PRICES, columns: bColumns }))).toEqual(expected(MODEL_B));
+  expect(alpha(await b.run({ kind: "score", prices: packPrices(PRICES), columns: bColumns }))).toEqual(
+    expected(MODEL_B),
+  );
 });
 
 test("past the queue limit a request is refused at once with 503 overloaded and Retry-After", async () => {
