@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # bench/scorer in one command: the MAIE scorer beside the FastAPI + LightGBM
-# baseline (bench/baseline) on loopback, same data, same autocannon client.
+# baseline (bench/baseline, as many uvicorn workers as cores) on loopback, same
+# data, same autocannon client; cached and compute paths (bench/scorer/run.ts).
 #
-#   bash bench/scorer/run.sh [--duration 10] [--rate 200] [--connections 32]
+#   bash bench/scorer/run.sh [--duration 10] [--rate 200] [--connections 32] [--post-tickers 20]
 #
+# Type-checks the tree first: a tree that does not type-check gives no table.
 # Builds what it needs (TypeScript, the WASM core), creates the baseline venv
 # (${MAIE_CACHE:-$HOME/.cache/maie}/venv-baseline, pinned in
 # bench/baseline/requirements.txt), makes the 500-tree LightGBM model and the
@@ -13,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 [[ -f dist/wasm/treeshap.wasm ]] || npm run --silent build:wasm >&2
-npx tsc -p . >&2 || echo "bench: tsc reported errors elsewhere in the tree; using the emitted JavaScript" >&2
+npx tsc -p . >&2 || { echo "bench: the tree does not type-check (errors above); no table" >&2; exit 1; }
 
 py="$(MAIE_VENV_NAME=venv-baseline bash tools/python-env.sh bench/baseline/requirements.txt)"
 cache="${MAIE_CACHE:-$HOME/.cache/maie}"
