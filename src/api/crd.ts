@@ -40,7 +40,12 @@ export const PRINTER_COLUMNS = [
     jsonPath: ".status.replicaSummary",
     description: "Ready/desired scorer pods.",
   },
-  { name: "Model", type: "string", jsonPath: ".status.model", description: "Model file served." },
+  {
+    name: "Model",
+    type: "string",
+    jsonPath: ".status.model.digest",
+    description: "sha256 of the model the scorer pods serve (first 12 hex digits).",
+  },
   {
     name: "Last-Pipeline",
     type: "date",

@@ -131,19 +131,46 @@ export const ModelSpec = z
       .regex(/^[^/]/, "must be a relative path inside the data volume")
       .refine((p) => !/(^|\/)\.\.(\/|$)/.test(p), "must not contain '..'")
       .default(DEFAULT_MODEL_PATH)
-      .describe("Model file, relative to the data volume."),
+      .describe("Model file, relative to the data volume. Unused when uri is set."),
+    uri: z
+      .string()
+      .min(1)
+      .max(2048)
+      .regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[^\s]+|https:\/\/[^\s/]+\/[^\s]*)$/, {
+        message: "must be s3://<bucket>/<key> or https://<host>/<path>",
+      })
+      .optional()
+      .describe(
+        "Where the scorer and the pipeline fetch the model from: s3://<bucket>/<key> (through spec.objectStore) or https://<host>/<path>. Each pod keeps its own copy; a new object at the same URI is picked up within pollInterval unless sha256 pins it. When unset, the model is read from path on the data volume.",
+      ),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits")
+      .optional()
+      .describe(
+        "Pins the model: only an object with this SHA-256 is loaded, so only a spec change rolls the model (the GitOps way). Requires uri.",
+      ),
+    pollInterval: promDuration(
+      "How often the scorer checks uri for a new object (a conditional GET). Unused when sha256 pins the model.",
+      "60s",
+    ),
   })
   .strict()
   .meta({
-    description: "Where the model lives on the data volume.",
+    description:
+      "The model: a file on the data volume (path), or an object fetched from uri and optionally pinned by sha256.",
     "x-kubernetes-validations": [
       {
-        rule: "self.format != 'xgboost' || self.path.endsWith('.json')",
-        message: "an xgboost model must be a .json file (XGBoost JSON model format)",
+        rule: "self.format != 'xgboost' || has(self.uri) || self.path.endsWith('.json') || self.path.endsWith('.ubj')",
+        message: "an xgboost model must be a .json (XGBoost JSON) or .ubj (UBJSON) file",
       },
       {
         rule: "!self.path.matches('(^|/)[.][.](/|$)')",
         message: "model.path must stay inside the data volume (no '..')",
+      },
+      {
+        rule: "!has(self.sha256) || has(self.uri)",
+        message: "model.sha256 pins a fetched model: set model.uri too",
       },
     ],
   });
@@ -438,6 +465,84 @@ export const NetworkPolicySpec = z
   .strict()
   .describe("NetworkPolicy for the scorer pods.");
 
+export const ObjectStoreSpec = z
+  .object({
+    bucket: z
+      .string()
+      .min(3)
+      .max(63)
+      .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, "must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-')")
+      .describe(
+        "Bucket the pipeline publishes panels to and backups are copied to; s3:// URIs may name others.",
+      ),
+    endpoint: z
+      .string()
+      .max(1024)
+      .regex(
+        /^https?:\/\/[^\s/]+\/?$/,
+        "must be a URL such as https://s3.eu-west-1.amazonaws.com or http://minio.storage:9000",
+      )
+      .optional()
+      .describe("S3 endpoint. Default: AWS S3 in region. Set it for any S3-compatible store."),
+    region: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-z0-9-]+$/, "must be a region such as us-east-1")
+      .default("us-east-1")
+      .describe("Region used to sign requests."),
+    prefix: z
+      .string()
+      .max(512)
+      .regex(/^[^/\s][^\s]*$/, "must be a key prefix without a leading '/' such as teams/alpha")
+      .optional()
+      .describe("Key prefix under which everything this resource writes lives."),
+    forcePathStyle: z
+      .boolean()
+      .default(false)
+      .describe(
+        "If true, requests use path-style URLs (endpoint/bucket/key), as most S3-compatible stores need.",
+      ),
+    caBundle: z
+      .object({
+        configMapRef: z
+          .object({
+            name: objectName("Name of a ConfigMap in the same namespace."),
+            key: z.string().min(1).max(253).default("ca.crt").describe("Key holding the PEM bundle."),
+          })
+          .strict()
+          .describe("ConfigMap holding the PEM CA bundle."),
+      })
+      .strict()
+      .optional()
+      .describe("Extra CA certificates to trust for the endpoint (a private CA)."),
+    credentials: z
+      .object({
+        secretRef: z
+          .object({ name: objectName("Name of a Secret in the same namespace.") })
+          .strict()
+          .describe(
+            "Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and optionally AWS_SESSION_TOKEN), mounted into the pods that use the store. The operator never reads it.",
+          ),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "Static credentials. When unset the pods use their own identity through the AWS SDK's default chain (IRSA web identity, EKS Pod Identity, instance role): annotate the ServiceAccount with spec.serviceAccount.annotations.",
+      ),
+  })
+  .strict()
+  .describe("An S3 or S3-compatible object store the scorer and the pipeline fetch models from.");
+
+export const ServiceAccountSpec = z
+  .object({
+    annotations: annotationMap(
+      "Annotations on the pods' ServiceAccount, e.g. eks.amazonaws.com/role-arn for IRSA.",
+    ),
+  })
+  .strict()
+  .describe("The ServiceAccount every MAIE pod runs as.");
+
 export const MaieDeploymentSpec = z
   .object({
     image: ImageSpec.prefault({}),
@@ -461,6 +566,8 @@ export const MaieDeploymentSpec = z
     app: AppContainerSpec.optional(),
     scorer: ScorerSpec.prefault({}),
     model: ModelSpec.prefault({}),
+    objectStore: ObjectStoreSpec.optional(),
+    serviceAccount: ServiceAccountSpec.prefault({}),
     storage: StorageSpec.prefault({}),
     pipeline: PipelineSpec.prefault({}),
     backup: BackupSpec.prefault({}),
@@ -494,6 +601,10 @@ export const MaieDeploymentSpec = z
     description:
       "Desired state of a MAIE deployment: the scorer Deployment, its daily pipeline and backups, storage, monitoring and network exposure.",
     "x-kubernetes-validations": [
+      {
+        rule: "!has(self.model) || !has(self.model.uri) || !self.model.uri.startsWith('s3://') || has(self.objectStore)",
+        message: "model.uri s3://… needs spec.objectStore (endpoint, region and credentials of the store)",
+      },
       {
         // The has() guards are for the CRD's own `default: {}`, which the apiserver checks before nested defaults exist.
         rule: "!has(self.ingress) || !has(self.ingress.enabled) || !self.ingress.enabled || (has(self.scorer) && has(self.scorer.auth))",

@@ -48,6 +48,40 @@ export const ChildStatus = z
   .describe("One child object managed for this resource.");
 export type ChildStatus = z.output<typeof ChildStatus>;
 
+export const ServedModel = z
+  .object({
+    source: z
+      .string()
+      .max(2048)
+      .describe("Where the model comes from: spec.model.uri, or the path on the data volume."),
+    format: z.string().max(16).describe("Model format asked for (auto, lightgbm, xgboost)."),
+    sha256: z
+      .string()
+      .max(64)
+      .optional()
+      .describe("SHA-256 of the model the scorer pods serve (when they agree)."),
+    digest: z
+      .string()
+      .max(19)
+      .optional()
+      .describe("sha256: and the first 12 hex digits of sha256, for kubectl get."),
+    etag: z.string().max(256).optional().describe("ETag of the object served (uri mode)."),
+    versionId: z.string().max(1024).optional().describe("Object version served, on a versioned bucket."),
+    loadedAt: z.string().optional().describe("When the pods loaded it (RFC 3339, the earliest)."),
+    serving: z
+      .string()
+      .max(32)
+      .optional()
+      .describe("Scorer pods serving sha256 / pods reporting (e.g. 2/2)."),
+    message: z
+      .string()
+      .max(4096)
+      .optional()
+      .describe("Why no model or more than one model is served (the pods' own words)."),
+  })
+  .describe("The model the scorer pods report serving, read from their /ready.");
+export type ServedModel = z.output<typeof ServedModel>;
+
 export const MaieDeploymentStatus = z
   .object({
     observedGeneration: z
@@ -75,11 +109,7 @@ export const MaieDeploymentStatus = z
       .optional()
       .describe("Label selector of the scorer pods (scale subresource, for the HPA)."),
     endpoint: z.string().max(1024).optional().describe("In-cluster URL of the scoring API."),
-    model: z
-      .string()
-      .max(1024)
-      .optional()
-      .describe("Model file served (path on the data volume and format)."),
+    model: ServedModel.optional(),
     lastPipelineSuccess: z
       .string()
       .optional()

@@ -11,6 +11,9 @@ export const ENV = {
   backupsDir: "MAIE_BACKUPS_DIR",
   modelPath: "MAIE_MODEL_PATH",
   modelFormat: "MAIE_MODEL_FORMAT",
+  modelUri: "MAIE_MODEL_URI",
+  modelSha256: "MAIE_MODEL_SHA256",
+  modelPollSeconds: "MAIE_MODEL_POLL_SECONDS",
   logLevel: "MAIE_LOG_LEVEL",
   logFormat: "MAIE_LOG_FORMAT",
   scorerHost: "MAIE_SCORER_HOST",
@@ -65,6 +68,9 @@ export const SCORER_ENV = {
   metricsPort: ENV.scorerMetricsPort,
   modelPath: ENV.modelPath,
   modelFormat: ENV.modelFormat,
+  modelUri: ENV.modelUri,
+  modelSha256: ENV.modelSha256,
+  modelPollSeconds: ENV.modelPollSeconds,
   expectedPath: ENV.expectedPath,
   featuresPath: ENV.featuresPath,
   readinessRequiresModel: ENV.readinessRequiresModel,
@@ -97,11 +103,13 @@ export const OBJECT_STORE_ENV = {
   sessionToken: ENV.awsSessionToken,
 } as const;
 
-/** `maie pipeline run` (the pipeline CronJob sets dataDir, modelPath, modelFormat). */
+/** `maie pipeline run` (the pipeline CronJob sets dataDir and the model's source and format). */
 export const PIPELINE_ENV = {
   dataDir: ENV.dataDir,
   modelPath: ENV.modelPath,
   modelFormat: ENV.modelFormat,
+  modelUri: ENV.modelUri,
+  modelSha256: ENV.modelSha256,
   logFormat: ENV.logFormat,
 } as const;
 

@@ -3,6 +3,7 @@ import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
 import { BACKUPS_MOUNT, DATA_MOUNT } from "../contract/data-layout.js";
 import { BACKUP_ENV, PIPELINE_ENV } from "../contract/env.js";
+import { modelEnv, objectStoreAccess } from "./object-store.js";
 import { childMeta, commonLabels, type Component, type DesiredContext, names } from "./meta.js";
 import { passThroughList, toKubeObject } from "./plain.js";
 import {
@@ -91,7 +92,8 @@ function cronJob(
  * replace ours of the same name.
  */
 export function buildPipelineCronJob(cr: MaieDeployment, ctx: DesiredContext): KubeObject {
-  const { pipeline, model } = cr.spec;
+  const { pipeline } = cr.spec;
+  const store = objectStoreAccess(cr);
   const container: V1Container = {
     name: PIPELINE_CONTAINER,
     image: pipeline.image ?? scorerImage(cr, ctx),
@@ -104,24 +106,20 @@ export function buildPipelineCronJob(cr: MaieDeployment, ctx: DesiredContext): K
           ? [...PIPELINE_ARGS]
           : undefined,
     env: mergeEnv(
-      [
-        envVar(PIPELINE_ENV.dataDir, DATA_MOUNT),
-        envVar(PIPELINE_ENV.modelPath, model.path),
-        envVar(PIPELINE_ENV.modelFormat, model.format),
-      ],
+      [envVar(PIPELINE_ENV.dataDir, DATA_MOUNT), ...modelEnv(cr, { poll: false }), ...store.env],
       passThroughList<V1EnvVar>(pipeline.env) ?? [],
     ),
     envFrom: passThroughList<V1EnvFromSource>(pipeline.envFrom),
     resources: resourceRequirements(pipeline.resources, "spec.pipeline.resources"),
     securityContext: containerSecurityContext(),
-    volumeMounts: [dataMount, tmpMount()],
+    volumeMounts: [dataMount, tmpMount(), ...store.mounts],
   };
   return cronJob(
     cr,
     names.pipelineCronJob(cr),
     "pipeline",
     pipeline,
-    commonPodSpec(cr, [container], [dataVolume(cr), tmpVolume()]),
+    commonPodSpec(cr, [container], [dataVolume(cr), tmpVolume(), ...store.volumes]),
   );
 }
 

@@ -13,6 +13,7 @@ import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
 import { DATA_MOUNT } from "../contract/data-layout.js";
 import { SCORER_ENV } from "../contract/env.js";
+import { modelEnv, objectStoreAccess } from "./object-store.js";
 import { checkPodAnnotations } from "./annotations.js";
 import { InvalidSpecError } from "./errors.js";
 import { childMeta, commonLabels, type DesiredContext, names, selectorLabels } from "./meta.js";
@@ -92,17 +93,18 @@ const startupProbe: V1Probe = {
 };
 
 function scorerContainer(cr: MaieDeployment, ctx: DesiredContext): V1Container {
-  const { scorer, model, image } = cr.spec;
+  const { scorer, image } = cr.spec;
+  const store = objectStoreAccess(cr);
   const env: V1EnvVar[] = [
     envVar(SCORER_ENV.dataDir, DATA_MOUNT),
     envVar(SCORER_ENV.port, scorer.port),
     envVar(SCORER_ENV.metricsPort, scorerMetricsPort(cr)),
-    envVar(SCORER_ENV.modelPath, model.path),
-    envVar(SCORER_ENV.modelFormat, model.format),
+    ...modelEnv(cr, { poll: true }),
     envVar(SCORER_ENV.readinessRequiresModel, scorer.readinessRequiresModel),
     envVar(SCORER_ENV.logLevel, scorer.logLevel),
+    ...store.env,
   ];
-  const volumeMounts: V1VolumeMount[] = [dataMount, tmpMount()];
+  const volumeMounts: V1VolumeMount[] = [dataMount, tmpMount(), ...store.mounts];
   if (scorer.auth !== undefined) {
     env.push(envVar(SCORER_ENV.tokenFile, AUTH_TOKEN_FILE));
     volumeMounts.push({ name: VOLUMES.auth, mountPath: AUTH_MOUNT, readOnly: true });
@@ -156,7 +158,7 @@ function appContainer(cr: MaieDeployment): V1Container | undefined {
 function podTemplate(cr: MaieDeployment, ctx: DesiredContext): V1PodTemplateSpec {
   const { spec } = cr;
   const containers = [scorerContainer(cr, ctx)];
-  const volumes: V1Volume[] = [dataVolume(cr), tmpVolume()];
+  const volumes: V1Volume[] = [dataVolume(cr), tmpVolume(), ...objectStoreAccess(cr).volumes];
   const app = appContainer(cr);
   if (app !== undefined) {
     containers.push(app);

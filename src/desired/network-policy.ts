@@ -8,6 +8,7 @@ import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
 import { childMeta, type DesiredContext, names, selectorLabels } from "./meta.js";
 import { passThroughList, toKubeObject } from "./plain.js";
+import { modelEgressPorts } from "./object-store.js";
 import { scorerMetricsPort } from "./service.js";
 
 /**
@@ -23,7 +24,7 @@ interface NetworkPolicy {
     podSelector: V1LabelSelector;
     policyTypes: ("Ingress" | "Egress")[];
     ingress: { from: V1NetworkPolicyPeer[]; ports: V1NetworkPolicyPort[] }[];
-    egress: { to: V1NetworkPolicyPeer[]; ports?: V1NetworkPolicyPort[] }[];
+    egress: { to?: V1NetworkPolicyPeer[]; ports?: V1NetworkPolicyPort[] }[];
   };
 }
 
@@ -34,6 +35,13 @@ export const MONITORING_NAMESPACE = "monitoring";
 export const CLUSTER_DNS_PEER: V1NetworkPolicyPeer = {
   namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
   podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+};
+/** The operator's pods (config/manager and the Helm chart label them so), wherever it is installed. */
+export const OPERATOR_PEER: V1NetworkPolicyPeer = {
+  namespaceSelector: {},
+  podSelector: {
+    matchLabels: { "app.kubernetes.io/name": "maie", "app.kubernetes.io/component": "operator" },
+  },
 };
 const DNS_PORTS: V1NetworkPolicyPort[] = [
   { protocol: "UDP", port: 53 },
@@ -49,10 +57,14 @@ const DNS_PORTS: V1NetworkPolicyPort[] = [
  *   Prometheus elsewhere) — not from the rest of the namespace;
  * - ingress on the management port only from the `monitoring` namespace
  *   (Prometheus scrapes /metrics there; it gets no access to the API);
+ * - ingress on the management port from the MAIE operator's pods, in any
+ *   namespace: the operator reads each pod's /ready to report the model
+ *   served (status.model); that port serves only probes and metrics;
  * - egress to the cluster DNS (kube-system kube-dns, UDP and TCP 53) and to
- *   the `allowFrom` peers; nothing else. The scorer itself makes no
- *   outbound connection (it reads files), but the optional app container
- *   shares the pod and so this policy.
+ *   the `allowFrom` peers; with a model URI (`spec.model.uri`) also to any
+ *   address on the store's or URL's port, since a NetworkPolicy cannot name
+ *   a host; nothing else. The optional app container shares the pod and so
+ *   this policy.
  *
  * A rule with no peers would admit every source or destination, so a rule
  * is only written when it has peers. Only while `networkPolicy.enabled`.
@@ -76,9 +88,13 @@ export function buildNetworkPolicy(cr: MaieDeployment, _ctx: DesiredContext): Ku
       policyTypes: ["Ingress", "Egress"],
       ingress: [
         ...(peers.length > 0 ? [{ from: peers, ports }] : []),
-        { from: [monitoring], ports: [metricsPort] },
+        { from: [monitoring, OPERATOR_PEER], ports: [metricsPort] },
       ],
-      egress: [{ to: [CLUSTER_DNS_PEER], ports: DNS_PORTS }, ...(peers.length > 0 ? [{ to: peers }] : [])],
+      egress: [
+        { to: [CLUSTER_DNS_PEER], ports: DNS_PORTS },
+        ...(peers.length > 0 ? [{ to: peers }] : []),
+        ...modelEgressPorts(cr).map((port) => ({ ports: [{ protocol: "TCP", port }] })),
+      ],
     },
   };
   return toKubeObject(np);

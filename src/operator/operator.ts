@@ -1,3 +1,4 @@
+import { scorerModelProbe } from "./model-probe.js";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -98,6 +99,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   resources.start();
 
   const events = createEventRecorder(client, config.identity, logger);
+  const modelProbe = scorerModelProbe(client);
   const controller = new Controller({
     queue,
     concurrency: config.concurrency,
@@ -114,6 +116,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
         logger,
         clock: realClock,
         resyncMs: config.resyncSeconds * 1000,
+        modelProbe,
       }),
     observe: (result, seconds) => {
       metrics.reconcileTotal.inc({ result });

@@ -21,6 +21,9 @@ import { handOverReplicas } from "./replicas-handover.js";
 import type { EventRecorder } from "./events.js";
 import type { OperatorMetrics } from "./metrics.js";
 import { cronJobFacts, deploymentFacts, pendingClaims } from "./observe.js";
+import type { ModelProbe } from "./model-probe.js";
+import { servedModel, type PodModelReport } from "./served-model.js";
+import { durationSeconds } from "../monitoring/promql.js";
 import { computeStatus, invalidSpecStatus, type ChildOutcome, type MonitoringOutcome } from "./status.js";
 
 /** Kinds the operator creates and may prune: the builders' own list, split by whether a CRD must be served. */
@@ -45,6 +48,8 @@ export interface ReconcilerDeps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly resyncMs: number;
+  /** Asks the scorer pods which model they serve (status.model). */
+  readonly modelProbe: ModelProbe;
 }
 
 export class ReconcileError extends Error {
@@ -130,6 +135,7 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
   }
 
   // 6. Observe the world and rebuild the status from it; write it only when it changed.
+  const model = servedModel(cr, await probeModel(deps, cr, log));
   const jobs = deps.children.get("Job")?.list(cr.metadata.namespace) ?? [];
   const cronJobs = deps.children.get("CronJob");
   const status = computeStatus(
@@ -150,10 +156,33 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
           .map((c) => deps.children.get(c.kind)?.get(cr.metadata.namespace, c.metadata.name)),
       ),
       changed,
+      model,
     },
     now,
   );
   const wroteStatus = await writeStatus(deps, raw, status);
+  const before = raw.status?.model;
+  const servedBefore = before !== null && typeof before === "object" ? before.sha256 : undefined;
+  if (model.model.sha256 !== undefined && model.model.sha256 !== servedBefore)
+    deps.events.record(
+      cr,
+      "Normal",
+      "ModelChanged",
+      "Serve",
+      `scorer pods serve ${model.model.digest ?? model.model.sha256} from ${model.model.source}` +
+        (servedBefore !== undefined ? ` (was sha256:${servedBefore.slice(0, 12)})` : ""),
+    );
+  if (
+    model.unavailable !== undefined &&
+    raw.status?.conditions?.find((c) => c.type === "Ready")?.reason !== "ModelUnavailable"
+  )
+    deps.events.record(
+      cr,
+      "Warning",
+      "ModelUnavailable",
+      "Serve",
+      `no scorer pod has a model: ${model.unavailable}`,
+    );
   log.debug({ changed, wroteStatus, failed: outcomes.filter((o) => !o.applied).length }, "reconciled");
   // A conflict is news once (like InvalidSpec), not at every resync: only one the stored status did not report yet.
   const reported = raw.status?.conditions?.find((c) => c.type === "Degraded")?.message ?? "";
@@ -168,7 +197,26 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
     throw new ReconcileError(
       `${failed.length} child object(s) failed: ${failed.map((f) => `${f.kind}/${f.name}`).join(", ")}`,
     );
-  return Action.requeue(deps.resyncMs);
+  // A model fetched from a URI can change without any Kubernetes event: look again after its poll interval.
+  const pollMs =
+    cr.spec.model.uri !== undefined && cr.spec.model.sha256 === undefined
+      ? durationSeconds(cr.spec.model.pollInterval) * 1000
+      : deps.resyncMs;
+  return Action.requeue(Math.min(deps.resyncMs, Math.max(pollMs, MIN_MODEL_RECHECK_MS)));
+}
+
+/** A poll interval of seconds would have the operator asking every pod that often: no more than this. */
+const MIN_MODEL_RECHECK_MS = 15_000;
+
+/** The probe's own failure (pods not listable) is a fact for status.model, never a failed reconcile. */
+async function probeModel(deps: ReconcilerDeps, cr: MaieDeployment, log: Logger): Promise<PodModelReport[]> {
+  try {
+    return await deps.modelProbe(cr);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log.warn({ err: message }, "could not list the scorer pods");
+    return [{ pod: "(list)", unreachable: `could not list the scorer pods: ${message}` }];
+  }
 }
 
 async function applyOne(

@@ -5,6 +5,7 @@ import { serviceEndpoint } from "../desired/service.js";
 import { mergeConditions, type ConditionInput } from "./conditions.js";
 import type { DeploymentFacts, JobRunFacts, PendingClaim } from "./observe.js";
 import { progressingCondition } from "./progressing.js";
+import type { ModelFacts } from "./served-model.js";
 
 /**
  * The status as a pure function of what the reconcile observed: every
@@ -36,6 +37,8 @@ export interface Observations {
   readonly pendingClaims: readonly PendingClaim[];
   /** Children created, changed or deleted by this reconcile. */
   readonly changed: number;
+  /** What the scorer pods report serving. */
+  readonly model: ModelFacts;
 }
 
 export function computeStatus(cr: MaieDeployment, obs: Observations, now: string): MaieDeploymentStatus {
@@ -105,22 +108,34 @@ export function computeStatus(cr: MaieDeployment, obs: Observations, now: string
     message: obs.monitoring.message,
   };
 
-  const readyFacts = available.status === "True" && degraded.status === "False";
-  const ready: ConditionInput = readyFacts
+  // Only when pods answered and none has a model: then it is the reason they are not ready, said in their words.
+  const modelUnavailable =
+    cr.spec.scorer.readinessRequiresModel &&
+    obs.model.unavailable !== undefined &&
+    degraded.status === "False";
+  const readyFacts = available.status === "True" && degraded.status === "False" && !modelUnavailable;
+  const ready: ConditionInput = modelUnavailable
     ? {
         type: "Ready",
-        status: "True",
-        reason: "Ready",
-        message: "the scoring API is available and every child is applied",
+        status: "False",
+        reason: "ModelUnavailable",
+        message: `no scorer pod has a model: ${obs.model.unavailable ?? ""}`,
       }
-    : available.status === "Unknown" && degraded.status === "False"
-      ? { type: "Ready", status: "Unknown", reason: "Pending", message: available.message }
-      : {
+    : readyFacts
+      ? {
           type: "Ready",
-          status: "False",
-          reason: degraded.status === "True" ? degraded.reason : available.reason,
-          message: degraded.status === "True" ? degraded.message : available.message,
-        };
+          status: "True",
+          reason: "Ready",
+          message: "the scoring API is available and every child is applied",
+        }
+      : available.status === "Unknown" && degraded.status === "False"
+        ? { type: "Ready", status: "Unknown", reason: "Pending", message: available.message }
+        : {
+            type: "Ready",
+            status: "False",
+            reason: degraded.status === "True" ? degraded.reason : available.reason,
+            message: degraded.status === "True" ? degraded.message : available.message,
+          };
 
   const conditions = mergeConditions(
     cr.status?.conditions,
@@ -141,7 +156,7 @@ export function computeStatus(cr: MaieDeployment, obs: Observations, now: string
     replicaSummary: `${d.readyReplicas}/${d.desiredReplicas}`,
     selector: scaleSelector(cr),
     endpoint: serviceEndpoint(cr),
-    model: `${cr.spec.model.path} (${cr.spec.model.format})`,
+    model: obs.model.model,
     ...(obs.pipeline.lastSuccess !== undefined && { lastPipelineSuccess: obs.pipeline.lastSuccess }),
     ...(obs.backup !== "disabled" &&
       obs.backup.lastSuccess !== undefined && { lastBackupSuccess: obs.backup.lastSuccess }),

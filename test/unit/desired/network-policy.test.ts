@@ -11,6 +11,12 @@ const SCORER_SELECTOR = {
 };
 
 const MONITORING = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } };
+const OPERATOR = {
+  namespaceSelector: {},
+  podSelector: {
+    matchLabels: { "app.kubernetes.io/name": "maie", "app.kubernetes.io/component": "operator" },
+  },
+};
 const DNS_RULE = {
   to: [
     {
@@ -38,7 +44,7 @@ describe("buildNetworkPolicy", () => {
     expect(np["spec"]).toEqual({
       podSelector: SCORER_SELECTOR,
       policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: [MONITORING], ports: [{ protocol: "TCP", port: 9090 }] }],
+      ingress: [{ from: [MONITORING, OPERATOR], ports: [{ protocol: "TCP", port: 9090 }] }],
       egress: [DNS_RULE],
     });
   });
@@ -65,10 +71,28 @@ describe("buildNetworkPolicy", () => {
             { protocol: "TCP", port: 8080 },
           ],
         },
-        { from: [MONITORING], ports: [{ protocol: "TCP", port: 9090 }] },
+        { from: [MONITORING, OPERATOR], ports: [{ protocol: "TCP", port: 9090 }] },
       ],
       egress: [DNS_RULE, { to: [peer] }],
     });
+  });
+
+  test("a model URI opens egress on its port only, to any address (a NetworkPolicy cannot name a host)", () => {
+    const egress = (spec: object) =>
+      (buildNetworkPolicy(resource(spec), ctx)!["spec"] as { egress: unknown[] }).egress;
+    const store = { bucket: "models", endpoint: "http://seaweed.storage:8333" };
+    expect(egress({ model: { uri: "s3://models/alpha.txt" }, objectStore: store })).toEqual([
+      DNS_RULE,
+      { ports: [{ protocol: "TCP", port: 8333 }] },
+    ]);
+    expect(egress({ model: { uri: "s3://models/alpha.txt" }, objectStore: { bucket: "models" } })).toEqual([
+      DNS_RULE,
+      { ports: [{ protocol: "TCP", port: 443 }] },
+    ]);
+    expect(egress({ model: { uri: "https://models.example.com/alpha.txt" } })).toEqual([
+      DNS_RULE,
+      { ports: [{ protocol: "TCP", port: 443 }] },
+    ]);
   });
 
   test("an app container without a port opens no second port", () => {
@@ -97,7 +121,7 @@ describe("buildNetworkPolicy", () => {
     const rules = (np["spec"] as { ingress: { from: unknown[] }[] }).ingress;
     expect(rules).toHaveLength(2);
     expect(rules[0]!.from).toEqual([ingressController, prometheus]);
-    expect(rules[1]!.from).toEqual([MONITORING]);
+    expect(rules[1]!.from).toEqual([MONITORING, OPERATOR]);
   });
 
   test("for any spec: every rule has peers, ingress rules have ports, only the scorer pods, egress only DNS and the peers", () => {
@@ -141,7 +165,7 @@ describe("buildNetworkPolicy", () => {
           expect(new Set(withApp.map((p) => p.port)).size).toBe(withApp.length);
           expect(spec.ingress).toEqual([
             ...(allowFrom.length > 0 ? [{ from: allowFrom, ports: withApp }] : []),
-            { from: [MONITORING], ports: metricsOnly },
+            { from: [MONITORING, OPERATOR], ports: metricsOnly },
           ]);
           expect(spec.egress).toEqual([DNS_RULE, ...(allowFrom.length > 0 ? [{ to: allowFrom }] : [])]);
           for (const rule of [...spec.ingress.map((r) => r.from), ...spec.egress.map((r) => r.to)]) {

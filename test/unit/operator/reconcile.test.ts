@@ -17,6 +17,7 @@ import {
   reconcile,
   type ReconcilerDeps,
 } from "../../../src/operator/reconciler.js";
+import type { PodModelReport } from "../../../src/operator/served-model.js";
 import { MemoryKube } from "./memory-kube.js";
 
 /**
@@ -56,7 +57,11 @@ function rawResource(spec: unknown, generation = 1): KubeObject {
   } as unknown as KubeObject;
 }
 
-function world(spec: unknown = {}, capabilities: Capabilities = WITH_PROM): World {
+function world(
+  spec: unknown = {},
+  capabilities: Capabilities = WITH_PROM,
+  pods: PodModelReport[] = [],
+): World {
   const kube = new MemoryKube();
   const raw = rawResource(spec);
   kube.objects.set(resourcePath(RESOURCE_TYPES.MaieDeployment, NS, NAME), raw);
@@ -76,6 +81,8 @@ function world(spec: unknown = {}, capabilities: Capabilities = WITH_PROM): Worl
     logger: pino({ level: "silent" }),
     clock: { now: () => NOW, setTimeout: () => ({ cancel: () => undefined }) },
     resyncMs: RESYNC_MS,
+    // What the scorer pods answer on /ready; tests change it in place to play a model rollout.
+    modelProbe: () => Promise.resolve([...pods]),
   };
   return { kube, events, deps };
 }
@@ -373,5 +380,78 @@ describe("reconcile() checks what the schema cannot see before applying anything
     expect(condition(w, "Ready")).toMatchObject({ status: "False", reason: "InvalidSpec" });
     expect(condition(w, "Ready")?.message).toContain("spec.pipeline.timeZone");
     expect(w.events.map((e) => e.reason)).toEqual(["InvalidSpec"]);
+  });
+  describe("the served model (status.model, from the scorer pods' /ready)", () => {
+    const SHA_A = "a".repeat(64);
+    const SHA_B = "b".repeat(64);
+    const URI = { model: { uri: "https://models.example.com/alpha.txt" } };
+
+    test("reports what the pods serve, and a change of model is an event", async () => {
+      const pods: PodModelReport[] = [
+        { pod: "alpha-1", sha256: SHA_A, loadedAt: "2026-11-28T11:00:00Z", etag: '"e1"' },
+        { pod: "alpha-2", sha256: SHA_A, loadedAt: "2026-11-28T11:00:05Z", etag: '"e1"' },
+      ];
+      const w = world(URI, WITH_PROM, pods);
+      await reconcile(KEY, w.deps);
+      expect(stored(w).status?.model).toEqual({
+        source: URI.model.uri,
+        format: "auto",
+        sha256: SHA_A,
+        digest: "sha256:aaaaaaaaaaaa",
+        etag: '"e1"',
+        loadedAt: "2026-11-28T11:00:00Z",
+        serving: "2/2",
+      });
+      expect(w.events.filter((e) => e.reason === "ModelChanged")).toHaveLength(1);
+
+      pods.splice(0, 2, { pod: "alpha-1", sha256: SHA_B, etag: '"e2"' }, { pod: "alpha-2", sha256: SHA_B });
+      await reconcile(KEY, w.deps);
+      expect(stored(w).status?.model?.digest).toBe("sha256:bbbbbbbbbbbb");
+      const changes = w.events.filter((e) => e.reason === "ModelChanged");
+      expect(changes).toHaveLength(2);
+      expect(changes[1]?.note).toContain("(was sha256:aaaaaaaaaaaa)");
+    });
+
+    test("pods that answer with no model make Ready False, ModelUnavailable, in the pods' own words", async () => {
+      const w = world(URI, WITH_PROM, [
+        { pod: "alpha-1", sha256: null, error: "GET https://models.example.com/alpha.txt: 403 Forbidden" },
+      ]);
+      await reconcile(KEY, w.deps);
+      expect(condition(w, "Ready")).toMatchObject({ status: "False", reason: "ModelUnavailable" });
+      expect(condition(w, "Ready")?.message).toContain("403 Forbidden");
+      expect(w.events.filter((e) => e.reason === "ModelUnavailable")).toHaveLength(1);
+      await reconcile(KEY, w.deps);
+      expect(w.events.filter((e) => e.reason === "ModelUnavailable")).toHaveLength(1);
+    });
+
+    test("a pod still serving the last good model keeps Ready off ModelUnavailable, and status says why the new one failed", async () => {
+      const w = world(URI, WITH_PROM, [
+        { pod: "alpha-1", sha256: SHA_A, error: "sha256 of the new object is not the pinned one" },
+        { pod: "alpha-2", unreachable: "connect ECONNREFUSED" },
+      ]);
+      await reconcile(KEY, w.deps);
+      expect(condition(w, "Ready")?.reason).not.toBe("ModelUnavailable");
+      expect(stored(w).status?.model).toMatchObject({ sha256: SHA_A, serving: "1/1" });
+      expect(stored(w).status?.model?.message).toContain("not the pinned one");
+      expect(stored(w).status?.model?.message).toContain("alpha-2: connect ECONNREFUSED");
+    });
+
+    test("an unpinned URI is looked at again after its poll interval; a pinned one at the resync", async () => {
+      const unpinned = world({ model: { ...URI.model, pollInterval: "30s" } });
+      await expect(reconcile(KEY, unpinned.deps)).resolves.toEqual({ kind: "requeue", afterMs: 30_000 });
+      const pinned = world({ model: { ...URI.model, sha256: SHA_A, pollInterval: "30s" } });
+      await expect(reconcile(KEY, pinned.deps)).resolves.toEqual({ kind: "requeue", afterMs: RESYNC_MS });
+    });
+
+    test("pods that cannot be listed are a note in status.model, not a failed reconcile", async () => {
+      const w = world();
+      const deps: ReconcilerDeps = {
+        ...w.deps,
+        modelProbe: () => Promise.reject(new Error("pods is forbidden")),
+      };
+      await expect(reconcile(KEY, deps)).resolves.toEqual({ kind: "requeue", afterMs: RESYNC_MS });
+      expect(stored(w).status?.model).toMatchObject({ source: "models/model.txt", format: "auto" });
+      expect(stored(w).status?.model?.message).toContain("pods is forbidden");
+    });
   });
 });

@@ -34,6 +34,7 @@ function obs(over: Partial<Observations> = {}): Observations {
     backup: "disabled",
     pendingClaims: [],
     changed: 0,
+    model: { model: { source: "models/model.txt", format: "auto" } },
     ...over,
   };
 }

@@ -71,6 +71,10 @@ rbac.scope=cluster, a Role in the watched namespace with rbac.scope=namespace.
 - apiGroups: ["batch"]
   resources: ["jobs"]
   verbs: ["list", "watch"]
+# Scorer pods are listed to ask each which model it serves (status.model).
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["ingresses", "networkpolicies"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
