@@ -25,6 +25,7 @@ import {
   type ExpectedPanel,
 } from "../panel/index.js";
 import { readModelFile } from "../models/load.js";
+import type { FetchedModel } from "../model-source/fetch.js";
 import { loadPrices } from "../prices/index.js";
 import { renderReport } from "../report/index.js";
 import type { ExplainableModel, ModelLoader } from "../treeshap/model.js";
@@ -38,6 +39,8 @@ export interface PipelineOptions {
   readonly prices?: string;
   /** Model file, relative to dataDir unless absolute. @default DEFAULT_MODEL_PATH */
   readonly modelPath?: string;
+  /** Fetch the model from a URI instead of modelPath (`spec.model.uri`); a fetch failure fails the run. */
+  readonly modelUri?: { readonly label: string; readonly fetch: () => Promise<FetchedModel> };
   /** @default "auto" */
   readonly modelFormat?: ModelFormatOption;
   readonly loadModel: ModelLoader;
@@ -159,11 +162,22 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
         );
         progress(`features: ${all.featureNames.length} features (set ${all.featureSet}) on ${all.date}`);
 
-        const modelRel = options.modelPath ?? DEFAULT_MODEL_PATH;
+        const modelRel = options.modelUri?.label ?? options.modelPath ?? DEFAULT_MODEL_PATH;
         const modelFile = isAbsolute(modelRel) ? modelRel : join(dataDir, modelRel);
-        // Refused by size (LIMITS.maxModelBytes) before it is read.
-        const modelBytes = await step("model-read", timings, () => readModelFile(modelFile));
-        const modelStat = await stat(modelFile);
+        // Refused by size (LIMITS.maxModelBytes) before it is read, from the file or the URI.
+        const { bytes: modelBytes, modifiedAt: modelModifiedAt } = await step(
+          "model-read",
+          timings,
+          async () => {
+            if (options.modelUri !== undefined) {
+              const got = await options.modelUri.fetch();
+              progress(`model: fetched ${got.bytes.byteLength} bytes from ${options.modelUri.label}`);
+              return { bytes: got.bytes, modifiedAt: got.lastModified ?? new Date() };
+            }
+            const bytes = await readModelFile(modelFile);
+            return { bytes, modifiedAt: (await stat(modelFile)).mtime };
+          },
+        );
         const loaded = await step("model", timings, () =>
           options.loadModel(modelBytes, options.modelFormat ?? DEFAULT_MODEL_FORMAT),
         );
@@ -229,7 +243,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
               format: loaded.format,
               sha256,
               trees: loaded.numTrees,
-              modifiedAt: modelStat.mtime.toISOString(),
+              modifiedAt: modelModifiedAt.toISOString(),
             },
             prices: {
               source: relative(dataDir, priceReport.source).startsWith("..")

@@ -38,6 +38,21 @@ export const ScorerConfigSchema = z.object({
   modelPath: z.string().min(1).default(DEFAULT_MODEL_PATH),
   /** @default DEFAULT_MODEL_FORMAT */
   modelFormat: z.enum(MODEL_FORMAT_OPTIONS).default(DEFAULT_MODEL_FORMAT),
+  /** Fetch the model from this s3:// or https:// URI instead of modelPath (spec.model.uri). */
+  modelUri: z
+    .string()
+    .regex(
+      /^(s3:\/\/[^/\s]+\/\S+|https:\/\/[^/\s]+\/\S*)$/,
+      "must be s3://<bucket>/<key> or https://<host>/<path>",
+    )
+    .optional(),
+  /** Load only a model with this SHA-256 (spec.model.sha256). */
+  modelSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits")
+    .optional(),
+  /** How often a modelUri is checked for a new object. @default 60 */
+  modelPollSeconds: intFrom(1, 86_400).default(60),
   /** @default EXPECTED_LATEST */
   expectedPath: z.string().min(1).default(EXPECTED_LATEST),
   /** @default FEATURES_LATEST */

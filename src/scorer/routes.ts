@@ -198,6 +198,11 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
       ...(r.reason !== null ? { reason: r.reason } : {}),
       as_of: expected?.value.asOf ?? null,
       model_sha256: model?.sha256 ?? null,
+      model_source: state.model.path,
+      ...(model?.origin?.etag !== undefined && { model_etag: model.origin.etag }),
+      ...(model?.origin?.versionId !== undefined && { model_version_id: model.origin.versionId }),
+      ...(model !== null && { model_loaded_at: model.loadedAt.toISOString() }),
+      ...(state.modelError !== null && { model_error: state.modelError }),
       ...(skew.length > 0 ? { feature_skew: [...new Set(skew)] } : {}),
     };
     return { status: r.ready ? 200 : 503, body };

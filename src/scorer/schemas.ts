@@ -118,6 +118,14 @@ export const ReadyResponse = z.object({
   reason: z.string().optional(),
   as_of: z.string().nullable(),
   model_sha256: z.string().nullable(),
+  model_source: z.string().optional().meta({ description: "Where the model came from (path or URI)" }),
+  model_etag: z.string().optional().meta({ description: "ETag of the object served (URI models)" }),
+  model_version_id: z.string().optional().meta({ description: "Object version served (versioned buckets)" }),
+  model_loaded_at: z.string().optional().meta({ description: "When the served model was loaded (RFC 3339)" }),
+  model_error: z
+    .string()
+    .optional()
+    .meta({ description: "Why the newest model could not be loaded (the served one, if any, stays)" }),
   feature_skew: z.array(z.string()).optional(),
 });
 

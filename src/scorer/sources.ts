@@ -1,3 +1,5 @@
+import type { ModelFetch } from "../model-source/fetch.js";
+import type { UriModelSource } from "../model-source/source.js";
 import type { ModelLoader } from "../treeshap/model.js";
 
 /**
@@ -60,4 +62,6 @@ export interface ScorerSources {
    * per-request compute runs on the main thread.
    */
   readonly kernelModule?: string;
+  /** How a model behind a URI is fetched (config.modelUri); the object store settings come with it. */
+  readonly modelFetcher?: (source: UriModelSource) => ModelFetch;
 }

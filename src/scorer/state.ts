@@ -7,6 +7,10 @@ import { inProcessCompute, type Compute } from "./compute/compute.js";
 import { WorkerPool } from "./compute/pool.js";
 import type { ScorerMetrics } from "./metrics.js";
 import { WatchedFile, type Lease, type Loaded } from "./reload.js";
+import { UriSource } from "./uri-source.js";
+import { Watched, type WatchedOptions } from "./watched.js";
+import type { ModelFetch } from "../model-source/fetch.js";
+import type { UriModelSource } from "../model-source/source.js";
 import { LIMITS } from "../models/errors.js";
 import { disposeServedModel, loadServedModel, type ServedModel } from "./served-model.js";
 import type { ExpectedPanel, FeatureMatrix, ScorerSources } from "./sources.js";
@@ -49,7 +53,10 @@ export function createCompute(config: ScorerConfig, sources: ScorerSources, log:
 }
 
 export class ScorerState {
-  readonly model: WatchedFile<ServedModel>;
+  /** A file on the data volume, or an object behind config.modelUri. */
+  readonly model: Watched<ServedModel>;
+  /** Why the newest model did not load (the served one, if any, stays); null after a good load. */
+  modelError: string | null = null;
   readonly compute: Compute;
   readonly expected: WatchedFile<ExpectedPanel>;
   readonly features: WatchedFile<FeatureMatrix>;
@@ -69,12 +76,9 @@ export class ScorerState {
   ) {
     const pollMs = config.watchPollMs;
     this.compute = createCompute(config, sources, log);
-    this.model = new WatchedFile<ServedModel>({
-      path: dataPath(config, config.modelPath),
+    const modelOptions: WatchedOptions<ServedModel> = {
       pollMs,
       load: (bytes) => loadServedModel(bytes, config.modelFormat, sources.loadModel, this.compute),
-      maxBytes: LIMITS.maxModelBytes,
-      maxBytesName: "LIMITS.maxModelBytes",
       dispose: disposeServedModel,
       onSwap: (next) => {
         const m = next.value.model;
@@ -88,9 +92,11 @@ export class ScorerState {
           { path: this.model.path, sha256: next.sha256, trees: m.numTrees, format: m.format },
           "model loaded",
         );
+        this.modelError = null;
         this.#changed();
       },
       onFailure: (err, sha256) => {
+        this.modelError = errMessage(err);
         metrics.modelReloadFailures.inc();
         log.error(
           {
@@ -103,7 +109,20 @@ export class ScorerState {
         );
       },
       onMissing: () => log.warn({ path: this.model.path }, "model file not found"),
-    });
+    };
+    const uri = uriSourceOf(config);
+    this.model =
+      uri === undefined
+        ? new WatchedFile<ServedModel>({
+            ...modelOptions,
+            path: dataPath(config, config.modelPath),
+            maxBytes: LIMITS.maxModelBytes,
+            maxBytesName: "LIMITS.maxModelBytes",
+          })
+        : new Watched<ServedModel>(new UriSource(uri, (sources.modelFetcher ?? noFetcher)(uri)), {
+            ...modelOptions,
+            pollMs: config.modelPollSeconds * 1000,
+          });
     this.expected = new WatchedFile<ExpectedPanel>({
       path: dataPath(config, config.expectedPath),
       pollMs,
@@ -284,3 +303,16 @@ function toSeconds(v: unknown): number | null {
 function errMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+function uriSourceOf(config: ScorerConfig): UriModelSource | undefined {
+  if (config.modelUri === undefined) return undefined;
+  return config.modelSha256 === undefined
+    ? { uri: config.modelUri }
+    : { uri: config.modelUri, sha256: config.modelSha256 };
+}
+
+/** Sources without a fetcher (tests of file models) cannot serve a URI model: say so at the first poll. */
+const noFetcher =
+  (source: UriModelSource): ModelFetch =>
+  () =>
+    Promise.reject(new Error(`no model fetcher is wired for ${source.uri}`));

@@ -1,3 +1,4 @@
+import { modelFetcher } from "../model-source/fetch.js";
 import { decodeExpectedPanel, decodePanelFeatures } from "../panel/index.js";
 import type { ModelLoader } from "../treeshap/model.js";
 import { kernel, KERNEL_MODULE } from "./compute/kernel.js";
@@ -35,5 +36,9 @@ export function realSources(loadModel: ModelLoader): ScorerSources {
 
 /** What `maie scorer` serves with: the real modules, computed on worker threads running the same kernel. */
 export function servingSources(): ScorerSources {
-  return { ...realSources(kernel.loadModel), kernelModule: KERNEL_MODULE };
+  return {
+    ...realSources(kernel.loadModel),
+    kernelModule: KERNEL_MODULE,
+    modelFetcher: (source) => modelFetcher(source, process.env),
+  };
 }

@@ -9,6 +9,8 @@ import {
   reportPath,
 } from "../../contract/data-layout.js";
 import { PIPELINE_ENV } from "../../contract/env.js";
+import { modelFetcher, type FetchedModel } from "../../model-source/fetch.js";
+import { ModelSourceError, uriModelSource, type UriModelSource } from "../../model-source/source.js";
 import {
   DEFAULT_MODEL_FORMAT,
   MODEL_FORMAT_OPTIONS,
@@ -22,7 +24,7 @@ import { UsageError, type Command } from "../command.js";
 export const pipelineCommand: Command = {
   name: "pipeline",
   summary: "Daily pipeline: prices → features → scores + SHAP → expected panel, HTML report, run summary",
-  usage: `Usage: maie pipeline run [--data-dir DIR] [--prices PATH] [--model PATH] [--model-format FMT] [--log-format text|json]
+  usage: `Usage: maie pipeline run [--data-dir DIR] [--prices PATH] [--model PATH | --model-uri URI [--model-sha256 HEX]] [--model-format FMT] [--log-format text|json]
 
 Reads prices, computes feature set v1 on the latest date, scores every ticker
 with the model, computes SHAP for all of them in one batch, and writes
@@ -35,6 +37,9 @@ previous panel is left as it was.
   --data-dir DIR       data volume (default: $${PIPELINE_ENV.dataDir}, else .)
   --prices PATH        price file or directory (default: <data-dir>/${DATA_DIRS.prices})
   --model PATH         model file, relative to the data dir (default: $${PIPELINE_ENV.modelPath}, else ${DEFAULT_MODEL_PATH})
+  --model-uri URI      fetch the model from s3://<bucket>/<key> (the object store in $MAIE_OBJECT_STORE_*)
+                       or https://<host>/<path> instead of --model (default: $${PIPELINE_ENV.modelUri})
+  --model-sha256 HEX   refuse a fetched model with another SHA-256 (default: $${PIPELINE_ENV.modelSha256})
   --model-format FMT   lightgbm, xgboost or auto (default: $${PIPELINE_ENV.modelFormat}, else ${DEFAULT_MODEL_FORMAT})
   --log-format FMT     text or json (default: $${PIPELINE_ENV.logFormat}, else text on a terminal, json otherwise)`,
   async run(argv) {
@@ -45,6 +50,8 @@ previous panel is left as it was.
         "data-dir": { type: "string" },
         prices: { type: "string" },
         model: { type: "string" },
+        "model-uri": { type: "string" },
+        "model-sha256": { type: "string" },
         "model-format": { type: "string" },
         "log-format": { type: "string" },
       },
@@ -58,12 +65,26 @@ previous panel is left as it was.
       );
     const dataDir = dataDirSetting(values["data-dir"]);
     const modelPath = flagOrEnv(values.model, PIPELINE_ENV.modelPath);
+    const uriEnv = {
+      ...process.env,
+      [PIPELINE_ENV.modelUri]: flagOrEnv(values["model-uri"], PIPELINE_ENV.modelUri),
+      [PIPELINE_ENV.modelSha256]: flagOrEnv(values["model-sha256"], PIPELINE_ENV.modelSha256),
+    };
+    let source;
+    try {
+      source = uriModelSource(uriEnv);
+    } catch (err) {
+      if (err instanceof ModelSourceError) throw new UsageError(err.message);
+      throw err;
+    }
+    const modelUri = source === undefined ? undefined : { label: source.uri, fetch: fetchOnce(source) };
     return runJob("pipeline", values["log-format"], async (job) => {
       const summary = await job.work(
         runPipeline({
           dataDir,
           ...(values.prices === undefined ? {} : { prices: values.prices }),
           ...(modelPath === undefined ? {} : { modelPath }),
+          ...(modelUri === undefined ? {} : { modelUri }),
           modelFormat: format as ModelFormatOption,
           loadModel: loadExplainableModel,
           progress: job.progress,
@@ -74,3 +95,12 @@ previous panel is left as it was.
     });
   },
 };
+
+/** One unconditional fetch (the pipeline holds no earlier copy). */
+function fetchOnce(source: UriModelSource): () => Promise<FetchedModel> {
+  return async () => {
+    const got = await modelFetcher(source, process.env)(undefined);
+    if (got === "not-modified") throw new Error(`${source.uri} answered 304 to a request without an ETag`);
+    return got;
+  };
+}
