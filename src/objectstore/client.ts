@@ -59,14 +59,18 @@ export function createS3Client(config: ObjectStoreConfig, tuning: ClientTuning =
     forcePathStyle: config.pathStyle,
     maxAttempts: tuning.maxAttempts,
     retryMode: "standard",
-    // Checksums are chosen per request (SHA-256 on uploads) and verified by
-    // this module against the body it hashed, so every digest failure carries
-    // one message; the SDK's own CRC defaults would duplicate that work.
+    // Checksums only where this module asks for them: SHA-256 on every upload
+    // (so the store verifies what it receives), and on reads with
+    // ChecksumMode ENABLED, where the SDK checks the body against the store's
+    // whole-object SHA-256 as it streams (read.ts maps a mismatch). The
+    // SDK's default CRC32 on every request would add nothing to that.
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
     requestHandler: {
       connectionTimeout: tuning.connectTimeoutMs,
-      requestTimeout: tuning.socketTimeoutMs,
+      // Idle time on the socket, while waiting for headers and while reading the
+      // body alike. (The SDK's requestTimeout only warns unless told otherwise.)
+      socketTimeout: tuning.socketTimeoutMs,
       httpAgent: new HttpAgent({ keepAlive: true }),
       httpsAgent: new HttpsAgent({ keepAlive: true, ...(ca === undefined ? {} : { ca }) }),
     },

@@ -101,6 +101,16 @@ const TRANSIENT_NAMES = new Set([
   "InternalError",
 ]);
 
+/**
+ * The SDK wraps anything that is not `instanceof Error` in its realm (a socket
+ * error created in another VM context, as under Jest) into a plain Error
+ * that keeps only the message: find the socket code there.
+ */
+function codeInMessage(message: string | undefined): string | undefined {
+  const found = message?.match(/\b(E[A-Z]{3,}|ERR_[A-Z_]+|UND_ERR_[A-Z_]+)\b/)?.[1];
+  return found !== undefined && NETWORK_CODES.has(found) ? found : undefined;
+}
+
 function str(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
@@ -142,7 +152,7 @@ export function classify(err: unknown, ctx: ErrorContext): ObjectStoreError {
   const status = typeof e.$metadata?.httpStatusCode === "number" ? e.$metadata.httpStatusCode : undefined;
   const attempts = typeof e.$metadata?.attempts === "number" ? e.$metadata.attempts : undefined;
   const code = str(e.Code) ?? str(e.name) ?? str(e.code);
-  const errno = str(e.code);
+  const errno = str(e.code) ?? codeInMessage(str(e.message));
   const what = ctx.isPrefix === true ? `objects under ${formatS3Uri(ctx.ref)}` : formatS3Uri(ctx.ref);
   const at = `at ${ctx.endpoint}`;
   const options = { cause: err, httpStatus: status, code: errno ?? code };
@@ -163,6 +173,15 @@ export function classify(err: unknown, ctx: ErrorContext): ObjectStoreError {
     return new ObjectStoreError(
       "credentials",
       `cannot ${ctx.op} ${what} ${at}: ${credentialsAdvice(code, ctx.ref.bucket, ctx.op)}`,
+      options,
+    );
+  if (
+    (status === 401 || status === 403) &&
+    (code === undefined || code === "UnknownError" || code === "Unknown")
+  )
+    return new ObjectStoreError(
+      "credentials",
+      `cannot ${ctx.op} ${what} ${at}: HTTP ${status} with no reason given (a HEAD answer has no body): the credentials are wrong or lack permission; ${credentialsAdvice("AccessDenied", ctx.ref.bucket, ctx.op)}`,
       options,
     );
   const transient =

@@ -121,16 +121,35 @@ export function head(ctx: StoreContext, address: ObjectAddress): Promise<ObjectI
   });
 }
 
+/**
+ * With ChecksumMode ENABLED the SDK hashes the body as it streams and fails
+ * the read at its end when the store's whole-object SHA-256 differs (bytes
+ * changed on the way or at rest). Its error is a bare Error with both
+ * digests in base64 in the message: this makes it a digest-mismatch in hex.
+ */
+function storeChecksumMismatch(ref: ObjectRef, err: unknown): ObjectStoreError | undefined {
+  const message = err instanceof Error ? err.message : "";
+  const m =
+    /^Checksum mismatch: expected "([^"]+)" but received "([^"]+)" in response header "x-amz-checksum-sha256"/.exec(
+      message,
+    );
+  if (m === null) return undefined;
+  const computed = fullObjectSha256(m[1]) ?? m[1] ?? "";
+  const stored = fullObjectSha256(m[2]) ?? m[2] ?? "";
+  const e = digestMismatch(ref, computed, stored, "the store's checksum (x-amz-checksum-sha256)");
+  return new ObjectStoreError(e.kind, e.message, { cause: err });
+}
+
 function bodyOf(out: GetObjectCommandOutput): Readable & AsyncIterable<Uint8Array> {
   // In Node the SDK's body is an http.IncomingMessage (a Readable) with helpers mixed in.
   return out.Body as unknown as Readable & AsyncIterable<Uint8Array>;
 }
 
 /**
- * Fetches the object unless its ETag still equals `options.etag`. Verifies
- * the body against the store's whole-object checksum when it has one, and
- * against `expectedSha256` when given: a mismatch is a "digest-mismatch"
- * error and the bytes are not returned.
+ * Fetches the object unless its ETag still equals `options.etag`. The body
+ * is checked against the store's whole-object SHA-256 when it kept one (the
+ * SDK does it while streaming) and against `expectedSha256` when given: a
+ * mismatch is a "digest-mismatch" error and the bytes are not returned.
  */
 export function getIfChanged(
   ctx: StoreContext,
@@ -164,16 +183,17 @@ export function getIfChanged(
       const declared = out.ContentLength;
       if (declared !== undefined && declared > maxBytes)
         throw tooLarge(ref, declared, maxBytes, maxBytesName);
-      const read = await readBounded(body, maxBytes, (n) => tooLarge(ref, n, maxBytes, maxBytesName));
+      const read = await readBounded(body, maxBytes, (n) => tooLarge(ref, n, maxBytes, maxBytesName)).catch(
+        (err: unknown) => {
+          throw storeChecksumMismatch(ref, err) ?? err;
+        },
+      );
       if (declared !== undefined && read.bytes.length !== declared)
         throw new ObjectStoreError(
           "unavailable",
           `cannot read ${formatS3Uri(ref)}: the answer ended after ${read.bytes.length} of ${declared} bytes; it is retried later`,
           { code: "ERR_STREAM_PREMATURE_CLOSE" },
         );
-      const stored = out.ChecksumType === "COMPOSITE" ? undefined : fullObjectSha256(out.ChecksumSHA256);
-      if (stored !== undefined && stored !== read.sha256)
-        throw digestMismatch(ref, read.sha256, stored, "the store's checksum (x-amz-checksum-sha256)");
       if (options.expectedSha256 !== undefined && options.expectedSha256 !== read.sha256)
         throw digestMismatch(
           ref,

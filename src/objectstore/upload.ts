@@ -39,17 +39,20 @@ export interface UploadResult {
   readonly size: number;
 }
 
-/** A stream's bytes passed through unchanged, counted and hashed on the way. */
+/**
+ * A stream's bytes passed through unchanged, counted and hashed on the way.
+ * No public `size` or `length`: lib-storage takes either as the body's total.
+ */
 class Hashing extends Transform {
   readonly #hash = createHash("sha256");
-  size = 0;
+  #bytes = 0;
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.#hash.update(chunk);
-    this.size += chunk.length;
+    this.#bytes += chunk.length;
     done(null, chunk);
   }
-  sha256(): string {
-    return this.#hash.digest("hex");
+  digest(): { readonly sha256: string; readonly size: number } {
+    return { sha256: this.#hash.digest("hex"), size: this.#bytes };
   }
 }
 
@@ -96,7 +99,7 @@ export function upload(
       // A failing source destroys `hashed`, which fails the upload; the error reaches the caller there.
       pipeline(body, hashed, () => undefined);
       payload = hashed;
-      digest = () => ({ sha256: hashed.sha256(), size: hashed.size });
+      digest = () => hashed.digest();
     }
     const abortController = new AbortController();
     const onAbort = () => abortController.abort();

@@ -54,6 +54,11 @@ export interface HttpProxyOptions {
   /** Serve TLS with this certificate; plain HTTP when absent. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
   readonly decide: (req: IncomingMessage) => Decision;
+  /**
+   * Forward the client's Host header unchanged. S3 needs it: the Host is part
+   * of what SigV4 signs, so the store must see the one the client signed.
+   */
+  readonly preserveHost?: boolean;
 }
 
 export interface HttpProxy {
@@ -86,7 +91,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
       req.socket.destroy();
     };
     const headers = { ...req.headers };
-    delete headers.host;
+    if (options.preserveHost !== true) delete headers.host;
     const up = send(
       {
         protocol: upstream.protocol,

@@ -87,7 +87,7 @@ export async function startObjectStoreFaultProxy(upstream: string): Promise<Obje
     }
   };
 
-  const proxy = await startHttpProxy({ upstream, decide });
+  const proxy = await startHttpProxy({ upstream, decide, preserveHost: true });
   return {
     url: proxy.url,
     get injected() {

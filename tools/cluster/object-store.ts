@@ -178,6 +178,8 @@ export class ObjectStoreServer {
         `-master.port=${ports.master}`,
         `-master.port.grpc=${ports.masterGrpc}`,
         "-master.telemetry=false",
+        // A restarted single master elects itself after this; the default 10 s would stall every restart.
+        "-master.electionTimeout=1s",
         // Small volumes, many of them: each bucket is its own collection with its own volumes.
         "-master.volumeSizeLimitMB=64",
         "-volume.max=200",
