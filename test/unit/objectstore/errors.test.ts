@@ -62,6 +62,18 @@ describe("errors are mapped to a small set with a next step", () => {
     expect(e.message).toContain("retried later");
   });
 
+  test("a 403 with no reason (HEAD answers have no body) is still a credentials error", () => {
+    const e = classify(sdkError("UnknownError", 403), { ...ctx, op: "check" });
+    expect(e.kind).toBe("credentials");
+    expect(e.message).toContain("HTTP 403 with no reason given");
+  });
+
+  test("a socket code survives the SDK's wrapper for errors from another realm", () => {
+    const wrapped = new Error("AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:9");
+    const e = classify(wrapped, ctx);
+    expect([e.kind, e.code]).toEqual(["unavailable", "ECONNREFUSED"]);
+  });
+
   test("the SDK's attempts are reported", () => {
     expect(classify(sdkError("InternalError", 500), ctx).message).toContain("after 3 attempts");
   });
