@@ -15,7 +15,7 @@ import { freePort } from "../../tools/cluster/ports.js";
  */
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const CLI = resolve(ROOT, "dist/src/cli/main.js");
+export const CLI = resolve(ROOT, "dist/src/cli/main.js");
 
 export interface SoakOptions {
   /** Data dir holding models/model.txt, expected/expected_latest.parquet and features_latest.parquet. */

@@ -70,12 +70,14 @@ export async function eventually<T>(
  * Stands in for the kubelet, which the test control plane does not run:
  * marks the scorer pods Running and Ready through the pod status
  * subresource, so the real ReplicaSet and Deployment controllers report
- * the Deployment available.
+ * the Deployment available. `podIP` also gives the pods an address (a
+ * loopback one where a test runs the pod's process itself).
  */
 export async function markPodsReady(
   client: RestClient,
   namespace: string,
   selector: string,
+  podIP?: string,
 ): Promise<number> {
   const pods = await client.request<{ items: { metadata: { name: string } }[] }>(
     "GET",
@@ -89,6 +91,7 @@ export async function markPodsReady(
       body: {
         status: {
           phase: "Running",
+          ...(podIP !== undefined && { podIP, podIPs: [{ ip: podIP }] }),
           conditions: [
             { type: "PodScheduled", status: "True", lastTransitionTime: now },
             { type: "Initialized", status: "True", lastTransitionTime: now },
