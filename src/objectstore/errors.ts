@@ -147,8 +147,7 @@ function credentialsAdvice(code: string, bucket: string, op: string): string {
  */
 export function classify(err: unknown, ctx: ErrorContext): ObjectStoreError {
   if (err instanceof ObjectStoreError) return err;
-  const e: ErrorShape =
-    typeof err === "object" && err !== null ? (err as ErrorShape) : { message: String(err) };
+  const e: ErrorShape = typeof err === "object" && err !== null ? err : { message: String(err) };
   const status = typeof e.$metadata?.httpStatusCode === "number" ? e.$metadata.httpStatusCode : undefined;
   const attempts = typeof e.$metadata?.attempts === "number" ? e.$metadata.attempts : undefined;
   const code = str(e.Code) ?? str(e.name) ?? str(e.code);

@@ -20,13 +20,17 @@ describe("bounded, hashed reads", () => {
 
   test("stops at the first chunk past the limit, before reading the rest", async () => {
     let pulled = 0;
-    async function* body() {
-      for (let i = 0; i < 100; i += 1) {
-        pulled += 1;
-        yield Buffer.alloc(10);
-      }
-    }
-    await expect(readBounded(body(), 25, tooLarge)).rejects.toThrow("over: 30");
+    // Pulled lazily, one chunk per read: the count says how far the reader went.
+    const body = Readable.from(
+      (function* () {
+        for (let i = 0; i < 100; i += 1) {
+          pulled += 1;
+          yield Buffer.alloc(10);
+        }
+      })(),
+      { highWaterMark: 1 },
+    );
+    await expect(readBounded(body, 25, tooLarge)).rejects.toThrow("over: 30");
     expect(pulled).toBe(3);
   });
 
