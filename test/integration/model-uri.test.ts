@@ -11,7 +11,7 @@ import type { MaieDeploymentStatus } from "../../src/api/status.js";
 import { ObjectStoreServer } from "../../tools/cluster/object-store.js";
 import { freePort } from "../../tools/cluster/ports.js";
 import { applyMaieDeployments } from "../harness/apply.js";
-import { createNamespace, restClient, sharedKubeconfig } from "../harness/cluster.js";
+import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
 import { eventually, markPodsReady, startTestOperator, type TestOperator } from "../harness/operator.js";
 import { runProcess, startProcess, type RunningProcess } from "../harness/process.js";
 
@@ -205,13 +205,14 @@ describe("the operator reports the model the scorer pods serve (status.model)", 
   let client: RestClient;
   let ns: string;
   let operator: TestOperator;
+  let kubeconfig: string;
   const NAME = "alpha";
   const SCORER_PODS = `app.kubernetes.io/instance=${NAME},app.kubernetes.io/component=scorer`;
   // Each run its own loopback address, so the fixed management port (9090) is free.
   const podIP = `127.${randomInt(64, 250)}.${randomInt(1, 250)}.${randomInt(1, 250)}`;
 
   beforeAll(async () => {
-    const kubeconfig = sharedKubeconfig();
+    kubeconfig = sharedKubeconfig();
     client = await restClient(kubeconfig);
     ns = await createNamespace(client, "model-uri");
     operator = await startTestOperator(kubeconfig, ns, { resyncSeconds: "5" });
@@ -262,6 +263,9 @@ describe("the operator reports the model the scorer pods serve (status.model)", 
         digest: `sha256:${sha(modelA).slice(0, 12)}`,
         serving: "1/1",
       });
+      const table = await kubectl(kubeconfig, ["-n", ns, "get", "maie", NAME]);
+      expect(table.stdout).toMatch(new RegExp(`^NAME +READY +REPLICAS +MODEL +`, "m"));
+      expect(table.stdout).toContain(`sha256:${sha(modelA).slice(0, 12)}`);
 
       await put(modelB);
       await eventually(
