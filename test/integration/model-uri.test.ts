@@ -1,4 +1,5 @@
 import { createHash, randomInt } from "node:crypto";
+import { createServer, type Server } from "node:https";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import type { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import type { MaieDeploymentStatus } from "../../src/api/status.js";
 import { ObjectStoreServer } from "../../tools/cluster/object-store.js";
+import { generateCerts } from "../../tools/cluster/certs.js";
 import { freePort } from "../../tools/cluster/ports.js";
 import { applyMaieDeployments } from "../harness/apply.js";
 import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
@@ -179,6 +181,77 @@ describe("a model behind an s3:// URI, served by maie scorer", () => {
       await scorer.stop();
     }
   }, 60_000);
+});
+
+describe("a model behind an https:// URL", () => {
+  let https: Server;
+  let url: string;
+  let body: Buffer = Buffer.alloc(0);
+  const answers: number[] = [];
+
+  beforeAll(async () => {
+    const certs = await generateCerts(mkdtempSync(join(dir, "tls-")));
+    // A plain static server with strong ETags, as a CDN or an artifact store answers.
+    https = createServer(
+      { cert: readFileSync(certs.servingCert), key: readFileSync(certs.servingKey) },
+      (req, res) => {
+        const etag = `"${sha(body)}"`;
+        const status =
+          req.url !== "/models/alpha.txt" ? 404 : req.headers["if-none-match"] === etag ? 304 : 200;
+        answers.push(status);
+        res.writeHead(
+          status,
+          status === 404 ? {} : { etag, "content-length": status === 200 ? body.length : 0 },
+        );
+        res.end(status === 200 ? body : undefined);
+      },
+    );
+    await new Promise<void>((resolve) => https.listen(0, "127.0.0.1", resolve));
+    const address = https.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    url = `https://127.0.0.1:${address.port}/models/alpha.txt`;
+    process.env["MAIE_TEST_CA"] = certs.caCert;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => https.close(() => resolve())));
+
+  test("loads, polls with If-None-Match (304s), swaps a new body, and names a 404", async () => {
+    body = modelA;
+    const scorer = await startScorer({
+      [ENV.modelUri]: url,
+      NODE_EXTRA_CA_CERTS: process.env["MAIE_TEST_CA"] ?? "",
+    });
+    try {
+      await eventually(
+        async () => (await scorer.ready()).model_sha256 === sha(modelA),
+        30_000,
+        "model A over https",
+      );
+      await eventually(async () => answers.includes(304), 10_000, "a conditional GET answered 304");
+      body = modelB;
+      await eventually(
+        async () => (await scorer.ready()).model_sha256 === sha(modelB),
+        30_000,
+        "model B over https",
+      );
+    } finally {
+      await scorer.stop();
+    }
+    const missing = await startScorer({
+      [ENV.modelUri]: url.replace("alpha.txt", "none.txt"),
+      NODE_EXTRA_CA_CERTS: process.env["MAIE_TEST_CA"] ?? "",
+    });
+    try {
+      const r = await eventually(async () => {
+        const x = await missing.ready();
+        return x.model_error !== undefined && x;
+      });
+      expect(r.model_error).toContain("404");
+      expect(r.model_error).toContain("none.txt");
+    } finally {
+      await missing.stop();
+    }
+  }, 120_000);
 });
 
 describe("maie pipeline run --model-uri", () => {
