@@ -187,6 +187,7 @@ describe("a model behind an https:// URL", () => {
   let https: Server;
   let url: string;
   let body: Buffer = Buffer.alloc(0);
+  let caCert: string;
   const answers: number[] = [];
 
   beforeAll(async () => {
@@ -210,7 +211,7 @@ describe("a model behind an https:// URL", () => {
     const address = https.address();
     if (address === null || typeof address === "string") throw new Error("no port");
     url = `https://127.0.0.1:${address.port}/models/alpha.txt`;
-    process.env["MAIE_TEST_CA"] = certs.caCert;
+    caCert = certs.caCert;
   });
 
   afterAll(() => new Promise<void>((resolve) => https.close(() => resolve())));
@@ -219,7 +220,7 @@ describe("a model behind an https:// URL", () => {
     body = modelA;
     const scorer = await startScorer({
       [ENV.modelUri]: url,
-      NODE_EXTRA_CA_CERTS: process.env["MAIE_TEST_CA"] ?? "",
+      NODE_EXTRA_CA_CERTS: caCert,
     });
     try {
       await eventually(
@@ -239,7 +240,7 @@ describe("a model behind an https:// URL", () => {
     }
     const missing = await startScorer({
       [ENV.modelUri]: url.replace("alpha.txt", "none.txt"),
-      NODE_EXTRA_CA_CERTS: process.env["MAIE_TEST_CA"] ?? "",
+      NODE_EXTRA_CA_CERTS: caCert,
     });
     try {
       const r = await eventually(async () => {
