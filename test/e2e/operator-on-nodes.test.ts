@@ -1,6 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import type { ServedModel } from "../../src/api/status.js";
+import { forwardIntoNodeNetwork, nodeAddress } from "../../tools/cluster/node-network.js";
+import { ObjectStoreServer } from "../../tools/cluster/object-store.js";
 import { eventually } from "../harness/operator.js";
 import { builtKubernetesVersion } from "../harness/kube-version.js";
 import {
@@ -24,6 +28,8 @@ import {
 const ns = "research"; // the namespace docs/operations.md uses
 const cr = "alpha"; // the sample resource's name
 const operations = readFileSync("docs/operations.md", "utf8");
+/** Where the pods reach the test's S3 server on the node network. */
+const S3_NODE_PORT = 18333;
 
 interface PodList {
   items: {
@@ -290,6 +296,136 @@ describe("MAIE on real nodes", () => {
       expect(p.status.containerStatuses?.every((c) => c.restartCount === 0)).toBe(true);
     }
   });
+
+  test("a model from the bucket: status shows what the pods serve; a new object swaps live; a pin rolls; a bad pin leaves the old model serving", async () => {
+    // The test's S3 server on the host, reachable from every node and pod at the first node's IP.
+    const store = await ObjectStoreServer.start({ buckets: ["models"] });
+    const forward = await forwardIntoNodeNetwork(
+      process.env["MAIE_E2E_NETNS"] ?? "",
+      process.env["MAIE_E2E_CLUSTER_DIR"] ?? "",
+      new URL(store.endpoint).port === "" ? 80 : Number(new URL(store.endpoint).port),
+      S3_NODE_PORT,
+    );
+    const s3 = store.client();
+    try {
+      const modelA = readFileSync("config/samples/data/models/lightgbm/model.txt");
+      const modelB = readFileSync("config/samples/data/models/xgboost/model.xgb.json");
+      const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+      const put = (body: Buffer) =>
+        s3.send(new PutObjectCommand({ Bucket: "models", Key: "alpha/model", Body: body }));
+      await put(modelA);
+      const keys = store.env("models");
+      await k(
+        ["-n", ns, "apply", "-f", "-"],
+        JSON.stringify({
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: { name: "maie-s3" },
+          stringData: {
+            AWS_ACCESS_KEY_ID: keys["AWS_ACCESS_KEY_ID"],
+            AWS_SECRET_ACCESS_KEY: keys["AWS_SECRET_ACCESS_KEY"],
+          },
+        }),
+      );
+      const patch = (spec: unknown) =>
+        k(["-n", ns, "patch", "maie", cr, "--type", "merge", "-p", JSON.stringify({ spec })]);
+      const served = async () =>
+        (
+          JSON.parse(await k(["-n", ns, "get", "maie", cr, "-o", "json"])) as {
+            status?: { model?: ServedModel };
+          }
+        ).status?.model;
+
+      await patch({
+        objectStore: {
+          bucket: "models",
+          endpoint: `http://${nodeAddress(1).ip}:${S3_NODE_PORT}`,
+          forcePathStyle: true,
+          credentials: { secretRef: { name: "maie-s3" } },
+        },
+        model: { uri: "s3://models/alpha/model", pollInterval: "5s" },
+      });
+      await eventually(
+        async () => {
+          const m = await served();
+          return m?.sha256 === sha(modelA) && m.serving === "2/2";
+        },
+        240_000,
+        "both pods serving model A from the bucket",
+      );
+      expect(await k(["-n", ns, "get", "maie", cr])).toContain(`sha256:${sha(modelA).slice(0, 12)}`);
+      const before = (await scorerPods()).map((p) => p.metadata.name).sort();
+
+      // Unpinned: a new object at the same URI, no restart.
+      await put(modelB);
+      await eventually(
+        async () => {
+          const m = await served();
+          return m?.sha256 === sha(modelB) && m.serving === "2/2";
+        },
+        120_000,
+        "both pods serving model B, swapped live",
+      );
+      expect((await scorerPods()).map((p) => p.metadata.name).sort()).toEqual(before);
+      const events = await k([
+        "-n",
+        ns,
+        "get",
+        "events",
+        "--field-selector",
+        "reason=ModelChanged",
+        "-o",
+        "json",
+      ]);
+      expect(events).toContain(`was sha256:${sha(modelA).slice(0, 12)}`);
+
+      // A pin that no object matches: the new pod never loads it, the old pods keep serving B.
+      await patch({ model: { sha256: sha(modelA) } });
+      const stuck = await eventually(
+        async () => {
+          const m = await served();
+          return m?.sha256 === sha(modelB) && m.message?.includes("spec.model.sha256") === true && m;
+        },
+        240_000,
+        "the new pod's refusal reported, model B still served",
+      );
+      expect(stuck.serving).toMatch(/^2\//);
+      expect((await condition("Ready"))?.reason).not.toBe("ModelUnavailable");
+
+      // The right pin: the rollout completes with the pinned model.
+      await patch({ model: { sha256: sha(modelB) } });
+      await eventually(
+        async () => {
+          const m = await served();
+          const pods = await scorerPods();
+          return (
+            m?.sha256 === sha(modelB) && m.serving === "2/2" && pods.length === 2 && pods.every(podReady)
+          );
+        },
+        300_000,
+        "the pinned rollout to finish",
+      );
+    } finally {
+      // Back to the model on the data volume for the rest of the story.
+      await k([
+        "-n",
+        ns,
+        "patch",
+        "maie",
+        cr,
+        "--type",
+        "merge",
+        "-p",
+        JSON.stringify({
+          spec: { objectStore: null, model: { uri: null, sha256: null, pollInterval: null } },
+        }),
+      ]);
+      await k(["-n", ns, "wait", "--for=condition=Ready", `maie/${cr}`, "--timeout=300s"]);
+      s3.destroy();
+      await forward.stop();
+      await store.stop({ removeDir: true });
+    }
+  }, 900_000);
 
   test("the backup Job from the CronJob writes a verifying archive; a restore Job restores it", async () => {
     await k(["-n", ns, "create", "job", `--from=cronjob/${cr}-backup`, `${cr}-backup-e2e`]);

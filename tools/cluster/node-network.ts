@@ -168,3 +168,54 @@ export class NodeNetwork {
     await sh("ip", ["netns", "del", this.netns]).catch(() => undefined);
   }
 }
+
+/**
+ * Makes a server on the host's loopback (`127.0.0.1:hostPort`, e.g. a test's
+ * S3 server) reachable from the nodes and their pods at any node IP on
+ * `nodePort`: the apiserver's two forwarders, for one more port. The host
+ * still gets no address on the node network.
+ */
+export async function forwardIntoNodeNetwork(
+  netns: string,
+  dir: string,
+  hostPort: number,
+  nodePort: number,
+): Promise<{ stop(): Promise<void> }> {
+  const script = fileURLToPath(new URL("./netns-proxy.js", import.meta.url));
+  const socket = join(dir, `forward-${hostPort}.sock`);
+  const host = spawnTied(
+    `forward :${hostPort} (host)`,
+    process.execPath,
+    [script, "--unix-to-tcp", `${socket}=127.0.0.1:${hostPort}`],
+    join(dir, `forward-${hostPort}-host.log`),
+  );
+  const inside = spawnTied(
+    `forward :${nodePort} (node network)`,
+    "nsenter",
+    [
+      `--net=/run/netns/${netns}`,
+      "--",
+      process.execPath,
+      script,
+      "--tcp-to-unix",
+      `0.0.0.0:${nodePort}=${socket}`,
+    ],
+    join(dir, `forward-${hostPort}-netns.log`),
+  );
+  const stop = async () => {
+    await inside.stop(3_000);
+    await host.stop(3_000);
+  };
+  try {
+    await waitFor(
+      () => existsSync(socket),
+      10_000,
+      () => host.isRunning() && inside.isRunning(),
+      "the forwarders",
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { stop };
+}
