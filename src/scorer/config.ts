@@ -89,7 +89,7 @@ export type ScorerConfig = z.output<typeof ScorerConfigSchema>;
  * Compute workers when none are configured: one per available CPU (Node's
  * count follows the container's CPU quota), at most
  * {@link DEFAULT_MAX_COMPUTE_WORKERS}: each worker holds a copy of the model
- * (about 130 MB for the 500-tree benchmark model), and a pod without a CPU
+ * (about 100 MiB of RSS for the 500-tree benchmark model), and a pod without a CPU
  * limit would otherwise size the pool to the node.
  */
 export function defaultComputeWorkers(availableCpus: number): number {
