@@ -338,16 +338,16 @@ function treePatterns(row: usize, first: usize, count: i32, pat: usize): void {
  */
 function tableLeaves(phi: usize, rec: usize, count: i32, pat: usize): usize {
   for (let j = 0; j < count; j++) {
-    const tp = tablesPtr + (usize(load<i32>(rec)) << 3);
+    const tp = tablesPtr + usize(load<i32>(rec));
     const d = load<i32>(rec, 4);
-    const pattern = load<u64>(pat + (usize(load<i32>(rec, 8)) << 3));
+    const pattern = load<u64>(pat + usize(load<i32>(rec, 8)));
     let e = rec + LEAF_HEADER_BYTES;
     const end = e + (usize(d) << 4);
-    for (let k: u64 = 0; e < end; e += 16, k++) {
-      const inS = (pattern >> k) & 1;
-      const a = load<f64>(tp + (usize(pattern & ~(inS << k)) << 3));
-      const p = phi + (usize(load<i32>(e)) << 3);
-      store<f64>(p, load<f64>(p) + select<f64>(load<f64>(e, 8), -1.0, inS != 0) * a);
+    // A[S with bit k cleared] is A[S] itself when k ∉ S.
+    for (let bit: u64 = 1; e < end; e += 16, bit <<= 1) {
+      const a = load<f64>(tp + (usize(pattern & ~bit) << 3));
+      const p = phi + usize(load<i32>(e));
+      store<f64>(p, load<f64>(p) + select<f64>(load<f64>(e, 8), -1.0, (pattern & bit) != 0) * a);
     }
     rec = end;
   }
@@ -362,7 +362,7 @@ function tableLeaves(phi: usize, rec: usize, count: i32, pat: usize): usize {
 function directLeaves(phi: usize, rec: usize, count: i32, pat: usize, poly: usize): void {
   for (let j = 0; j < count; j++) {
     const d = load<i32>(rec, 4);
-    const pattern = load<u64>(pat + (usize(load<i32>(rec, 8)) << 3));
+    const pattern = load<u64>(pat + usize(load<i32>(rec, 8)));
     const slots = rec + LEAF_HEADER_BYTES;
     const v = load<f64>(slots + (usize(d) << 4));
     store<f64>(poly, 1.0);
@@ -389,7 +389,7 @@ function directLeaves(phi: usize, rec: usize, count: i32, pat: usize, poly: usiz
     const vz = v * zout;
     for (let k = 0; k < d; k++) {
       const e = slots + (usize(k) << 4);
-      const p = phi + (usize(load<i32>(e)) << 3);
+      const p = phi + usize(load<i32>(e));
       if ((pattern >> u64(k)) & 1) {
         const z = load<f64>(e, 8);
         let q = load<f64>(poly + (usize(m) << 3));
