@@ -178,6 +178,19 @@ const TAR_TRAILER = 20 * 512;
 const GZIP_MAGIC = [0x1f, 0x8b];
 
 /**
+ * Largest archive file (compressed) whose contents can fit `limits`: the
+ * file data and manifest, tar framing for up to twice `maxFiles` entries
+ * (files and their folders), and gzip's worst case on incompressible data
+ * (5 bytes per 64 KiB stored block, well under 0.1%). An archive fetched
+ * from elsewhere (the object store) is refused past this before it is read.
+ */
+export function archiveBytesLimit(limits: ArchiveLimits = ARCHIVE_LIMITS): number {
+  const tar =
+    limits.maxBytes + limits.maxManifestBytes + 2 * limits.maxFiles * TAR_ENTRY_OVERHEAD + TAR_TRAILER;
+  return Math.ceil(tar * 1.001) + 1024;
+}
+
+/**
  * Reads an archive once, trusting nothing in it, and returns its manifest
  * or throws BackupVerifyError listing what is wrong. `manifest.json` must be
  * the first entry, at most `limits.maxManifestBytes`, and valid (see

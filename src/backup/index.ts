@@ -1,5 +1,12 @@
 /** Backups of models/, expected/ and reports/ with SHA-256 manifests; verification and byte-identical restore. */
-export { listDataFiles, readArchive, verifyArchive, writeArchive, type ArchiveSink } from "./archive.js";
+export {
+  archiveBytesLimit,
+  listDataFiles,
+  readArchive,
+  verifyArchive,
+  writeArchive,
+  type ArchiveSink,
+} from "./archive.js";
 export {
   ARCHIVE_LIMITS,
   DIR_MODE,
@@ -15,6 +22,22 @@ export {
   type BackupManifest,
   type ManifestFile,
 } from "./manifest.js";
+export {
+  listBucketArchives,
+  resolveBucketArchive,
+  sha256File,
+  uploadArchive,
+  verifyBucketArchive,
+  type BucketArchive,
+  type UploadedArchive,
+  type VerifiedObject,
+} from "./offsite.js";
+export {
+  describeSource,
+  resolveRestoreSource,
+  restoreFromStore,
+  type ArchiveSource,
+} from "./restore-source.js";
 export {
   archivesToPrune,
   listArchives,

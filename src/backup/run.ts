@@ -1,8 +1,10 @@
-import { createHash } from "node:crypto";
 import { lstat, mkdtemp, open, readdir, readFile, rename, rm, stat, chmod, mkdir } from "node:fs/promises";
 import { constants } from "node:fs";
 import { dirname, join } from "node:path";
 import { BACKUP_ROOTS, BACKUP_SUMMARY, DATA_DIRS, EXPECTED_LATEST } from "../contract/data-layout.js";
+import { backupKey, OBJECT_DIRS } from "../contract/object-layout.js";
+import type { ObjectStore } from "../objectstore/index.js";
+import { messageOf } from "../util/message-of.js";
 import { decodeExpectedPanel } from "../panel/index.js";
 import { recordRun, type RunSummary } from "../job/summary.js";
 import {
@@ -24,6 +26,7 @@ import {
   type ArchiveLimits,
   type BackupManifest,
 } from "./manifest.js";
+import { listBucketArchives, sha256File, uploadArchive, type UploadedArchive } from "./offsite.js";
 
 const DAY_MS = 86_400_000;
 
@@ -41,7 +44,19 @@ export interface BackupOptions {
   readonly progress?: (line: string) => void;
   /** Test hook: bytes of the new archive written so far. */
   readonly onBytes?: (written: number) => void;
+  /**
+   * Off-site copy: each verified archive is uploaded to `backups/<archive>`
+   * under the store's prefix, and retention is applied to the bucket too.
+   */
+  readonly objectStore?: ObjectStore;
 }
+
+/**
+ * Incomplete multipart uploads under `backups/` older than this before a run
+ * starts are orphans of a killed run (runs never overlap: the CronJob
+ * forbids it) and are aborted. The margin covers clock skew with the store.
+ */
+const ORPHAN_UPLOAD_MARGIN_MS = 3_600_000;
 
 /** What a backup run records besides its outcome (`runs/backup-last.json`). */
 export interface BackupRun {
@@ -54,6 +69,10 @@ export interface BackupRun {
   readonly verified: boolean;
   readonly prunedArchives: readonly string[];
   readonly prunedReports: readonly string[];
+  /** The off-site copy, or null when no object store is configured. */
+  readonly uploaded: UploadedArchive | null;
+  /** URIs of the archives retention deleted from the bucket. */
+  readonly prunedObjects: readonly string[];
 }
 
 export type BackupSummary = RunSummary<BackupRun>;
@@ -73,12 +92,12 @@ export async function listArchives(backupsDir: string): Promise<ArchiveInfo[]> {
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
 
-/** Archives that retention deletes at `now`: older than `retentionDays`, never the newest one. */
-export function archivesToPrune(
-  archives: readonly ArchiveInfo[],
+/** Archives (oldest first) that retention deletes at `now`: older than `retentionDays`, never the newest one. */
+export function archivesToPrune<T extends { readonly createdAt: Date }>(
+  archives: readonly T[],
   now: Date,
   retentionDays: number,
-): ArchiveInfo[] {
+): T[] {
   const cutoff = now.getTime() - retentionDays * DAY_MS;
   return archives.slice(0, -1).filter((a) => a.createdAt.getTime() < cutoff);
 }
@@ -116,18 +135,51 @@ function stagingSink(staging: string): ArchiveSink {
   };
 }
 
-async function sha256File(path: string): Promise<string> {
-  return createHash("sha256")
-    .update(await readFile(path))
-    .digest("hex");
+/**
+ * The off-site half of a run: orphan uploads aborted, the archive uploaded,
+ * then bucket retention. An upload failure names what is kept locally.
+ */
+async function copyOffsite(
+  store: ObjectStore,
+  archive: { readonly path: string; readonly name: string; readonly sha256: string },
+  times: { readonly startedAt: Date; readonly now: () => Date },
+  retentionDays: number,
+  progress: (line: string) => void,
+): Promise<{ uploaded: UploadedArchive; prunedObjects: string[] }> {
+  let uploaded: UploadedArchive;
+  try {
+    const orphans = await store.abortIncompleteUploads(
+      OBJECT_DIRS.backups,
+      new Date(times.startedAt.getTime() - ORPHAN_UPLOAD_MARGIN_MS),
+    );
+    if (orphans.length > 0)
+      progress(`aborted ${orphans.length} incomplete upload(s) left by an interrupted backup`);
+    uploaded = await uploadArchive(store, archive.path, archive.name, archive.sha256);
+  } catch (err) {
+    throw new Error(
+      `${archive.name} is written, verified and kept in ${dirname(archive.path)}, but its upload to ${store.uri(backupKey(archive.name))} failed: ${messageOf(err)}`,
+      { cause: err },
+    );
+  }
+  progress(`uploaded ${archive.name} to ${uploaded.uri} (${uploaded.size} bytes, sha256 ${uploaded.sha256})`);
+  const pruned = archivesToPrune(await listBucketArchives(store), times.now(), retentionDays);
+  for (const a of pruned) await store.delete(a.ref);
+  if (pruned.length > 0)
+    progress(
+      `pruned ${pruned.length} archive(s) older than ${retentionDays} days from ${store.uri(OBJECT_DIRS.backups)}`,
+    );
+  return { uploaded, prunedObjects: pruned.map((a) => a.uri) };
 }
 
 /**
  * `maie backup run`: 1. sweep leftovers of interrupted runs; 2. write a new
- * archive (atomically); 3. verify it by re-reading; 4. prune archives past
- * retention (never the newest); 5. prune old reports from the data dir;
- * 6. write `runs/backup-last.json`. A failure leaves earlier archives as
- * they were and records the failure with the last success time kept.
+ * archive (atomically); 3. verify it by re-reading; 4. with an object
+ * store, upload it and prune the bucket's archives past retention (never
+ * the newest); 5. prune local archives past retention (never the newest);
+ * 6. prune old reports from the data dir; 7. write `runs/backup-last.json`.
+ * A failure leaves earlier archives as they were (a failed upload also
+ * keeps the new local archive) and records the failure with the last
+ * success time kept.
  */
 export async function runBackup(options: BackupOptions): Promise<BackupSummary> {
   const clock = options.clock ?? (() => new Date());
@@ -165,6 +217,17 @@ export async function runBackup(options: BackupOptions): Promise<BackupSummary> 
         await verifyArchive(path);
         progress(`verified ${name}: every file matches its SHA-256`);
       }
+      const archiveSha256 = await sha256File(path);
+      const offsite =
+        options.objectStore === undefined
+          ? { uploaded: null, prunedObjects: [] }
+          : await copyOffsite(
+              options.objectStore,
+              { path, name, sha256: archiveSha256 },
+              { startedAt, now: clock },
+              retentionDays,
+              progress,
+            );
       const now = clock();
       const pruned = archivesToPrune(await listArchives(options.backupsDir), now, retentionDays);
       for (const a of pruned) await rm(a.path, { force: true });
@@ -178,13 +241,14 @@ export async function runBackup(options: BackupOptions): Promise<BackupSummary> 
       return {
         archive: name,
         archiveBytes,
-        archiveSha256: await sha256File(path),
+        archiveSha256,
         files: manifest.files.length,
         totalBytes: manifest.totalBytes,
         panelAsOf: manifest.panelAsOf,
         verified: verify,
         prunedArchives: pruned.map((a) => a.name),
         prunedReports: oldReports,
+        ...offsite,
       };
     },
   });
@@ -208,6 +272,8 @@ export interface RestoreOptions {
   readonly progress?: (line: string) => void;
   /** Caps on what the archive may hold. @default ARCHIVE_LIMITS */
   readonly limits?: ArchiveLimits;
+  /** How messages and the result name the archive (the object's URI for a downloaded copy). @default archive */
+  readonly label?: string;
 }
 
 export interface RestoreResult {
@@ -269,8 +335,9 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
   const progress = options.progress ?? (() => undefined);
   const clock = options.clock ?? (() => new Date());
   const limits = options.limits ?? ARCHIVE_LIMITS;
+  const label = options.label ?? options.archive;
   const manifest = await verifyArchive(options.archive, limits);
-  progress(`verified ${options.archive}: ${manifest.files.length} files from ${manifest.createdAt}`);
+  progress(`verified ${label}: ${manifest.files.length} files from ${manifest.createdAt}`);
   const reasons = await newerDataReasons(options.dataDir, manifest);
   if (reasons.length > 0 && options.force !== true) throw new RestoreRefusedError(reasons);
   await mkdir(options.dataDir, { recursive: true });
@@ -278,12 +345,12 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
   try {
     const extracted = await readArchive(options.archive, limits, stagingSink(staging));
     if (JSON.stringify(extracted) !== JSON.stringify(manifest))
-      throw new BackupVerifyError(options.archive, ["the archive changed while it was restored"]);
+      throw new BackupVerifyError(label, ["the archive changed while it was restored"]);
     for (const f of manifest.files) {
       const p = safeJoin(staging, f.path);
       const info = await lstat(p);
       if (!info.isFile() || info.nlink !== 1)
-        throw new BackupVerifyError(options.archive, [`${f.path}: not a regular file after extraction`]);
+        throw new BackupVerifyError(label, [`${f.path}: not a regular file after extraction`]);
       const handle = await open(p, constants.O_RDONLY | constants.O_NOFOLLOW);
       try {
         await handle.chmod(f.mode & FILE_MODE_MASK);
@@ -296,8 +363,7 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
     for (const dir of manifestDirs(manifest.files)) {
       const p = safeJoin(staging, dir);
       const info = await lstat(p);
-      if (!info.isDirectory())
-        throw new BackupVerifyError(options.archive, [`${dir}: not a folder after extraction`]);
+      if (!info.isDirectory()) throw new BackupVerifyError(label, [`${dir}: not a folder after extraction`]);
       await chmod(p, DIR_MODE);
     }
     const stamp = clock().toISOString().replace(/[:.]/g, "-");
@@ -323,7 +389,7 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
       `restored ${manifest.files.length} files (panel as of ${manifest.panelAsOf ?? "none"}) into ${options.dataDir}`,
     );
     return {
-      archive: options.archive,
+      archive: label,
       files: manifest.files.length,
       panelAsOf: manifest.panelAsOf,
       movedAside: moved ? aside : null,

@@ -12,6 +12,7 @@ export {
   type Credentials,
   type ObjectStoreConfig,
 } from "./config.js";
+export type { DownloadOptions, DownloadResult } from "./download.js";
 export { ObjectStoreError, type ObjectStoreErrorKind } from "./errors.js";
 export { fullObjectSha256, isSha256Hex, sha256Hex } from "./bounded-read.js";
 export type { IncompleteUpload } from "./incomplete-uploads.js";

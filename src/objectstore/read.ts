@@ -127,7 +127,7 @@ export function head(ctx: StoreContext, address: ObjectAddress): Promise<ObjectI
  * changed on the way or at rest). Its error is a bare Error with both
  * digests in base64 in the message: this makes it a digest-mismatch in hex.
  */
-function storeChecksumMismatch(ref: ObjectRef, err: unknown): ObjectStoreError | undefined {
+export function storeChecksumMismatch(ref: ObjectRef, err: unknown): ObjectStoreError | undefined {
   const message = err instanceof Error ? err.message : "";
   const m =
     /^Checksum mismatch: expected "([^"]+)" but received "([^"]+)" in response header "x-amz-checksum-sha256"/.exec(
@@ -140,7 +140,7 @@ function storeChecksumMismatch(ref: ObjectRef, err: unknown): ObjectStoreError |
   return new ObjectStoreError(e.kind, e.message, { cause: err });
 }
 
-function bodyOf(out: GetObjectCommandOutput): Readable & AsyncIterable<Uint8Array> {
+export function bodyOf(out: GetObjectCommandOutput): Readable & AsyncIterable<Uint8Array> {
   // In Node the SDK's body is an http.IncomingMessage (a Readable) with helpers mixed in.
   return out.Body as unknown as Readable & AsyncIterable<Uint8Array>;
 }

@@ -6,6 +6,7 @@
 import type { Readable } from "node:stream";
 import { createS3Client, DEFAULT_TUNING, type ClientTuning } from "./client.js";
 import { endpointLabel, type ObjectStoreConfig } from "./config.js";
+import { download, type DownloadOptions, type DownloadResult } from "./download.js";
 import {
   abortIncompleteUploads,
   listIncompleteUploads,
@@ -57,6 +58,11 @@ export class ObjectStore {
 
   newestUnder(prefix: ObjectAddress, suffixes: readonly string[] = []): Promise<ListedRef | undefined> {
     return newestUnder(this.#ctx, prefix, suffixes);
+  }
+
+  /** The object into a new local file (`path` must not exist), bounded by `options.maxBytes`. */
+  download(address: ObjectAddress, path: string, options: DownloadOptions): Promise<DownloadResult> {
+    return download(this.#ctx, address, path, options);
   }
 
   upload(

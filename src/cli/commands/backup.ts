@@ -1,7 +1,17 @@
 import { parseArgs } from "node:util";
-import { listArchives, resolveArchive, runBackup, verifyArchive } from "../../backup/index.js";
+import {
+  listArchives,
+  listBucketArchives,
+  resolveArchive,
+  resolveBucketArchive,
+  runBackup,
+  verifyArchive,
+  verifyBucketArchive,
+} from "../../backup/index.js";
 import { BACKUP_SUMMARY } from "../../contract/data-layout.js";
-import { BACKUP_ENV, envValue } from "../../contract/env.js";
+import { BACKUP_ENV, envValue, OBJECT_STORE_ENV } from "../../contract/env.js";
+import { backupKey, OBJECT_DIRS } from "../../contract/object-layout.js";
+import { ObjectStore, parseObjectStoreEnv, requireObjectStoreEnv } from "../../objectstore/index.js";
 import { backupsDirSetting, dataDirSetting, flagOrEnv, runJob } from "../../job/cli.js";
 import { UsageError, type Command } from "../command.js";
 
@@ -18,16 +28,24 @@ export const backupCommand: Command = {
   summary: "Archive models/, expected/ and reports/ with SHA-256 manifests; prune by retention; verify",
   usage: `Usage: maie backup run [--data-dir DIR] [--backups-dir DIR] [--retention-days N] [--reports-retention-days N] [--no-verify] [--log-format text|json]
        maie backup verify [--backups-dir DIR] [--archive PATH|latest|all]
+       maie backup verify --from s3://BUCKET/KEY|KEY|latest|all
 
 run     writes <backups-dir>/maie-backup-<UTC time>.tar.gz (manifest.json first,
         then models/, expected/, reports/), atomically; re-reads it and checks
         every file's SHA-256; deletes archives older than --retention-days
         (never the newest) and reports/<date>/ folders older than
         --reports-retention-days; writes <data-dir>/${BACKUP_SUMMARY}.
+        With an object store ($${OBJECT_STORE_ENV.bucket} and the other
+        $MAIE_OBJECT_STORE_* variables) each verified archive is also uploaded
+        to <prefix>/${backupKey("<archive>")} (SHA-256 checked by the store)
+        and the bucket's archives get the same retention; a failed upload
+        fails the run and keeps the local archive.
 verify  re-reads an archive (default: the newest; 'all' for every one) with
         the checks made before any file is put back (validated manifest, caps
         on files and bytes, regular files and folders only, safe paths,
-        sizes, SHA-256). Exit 1 on any problem.
+        sizes, SHA-256). Exit 1 on any problem. --from reads from the object
+        store instead: an s3:// URI, a key under the prefix, the bucket's
+        'latest' or 'all', each downloaded to a temp folder ($TMPDIR).
   --data-dir DIR                data volume (default: $${BACKUP_ENV.dataDir}, else .)
   --backups-dir DIR             backups volume (default: $${BACKUP_ENV.backupsDir}, else ./backups)
   --retention-days N            default: $${BACKUP_ENV.retentionDays}, else 30
@@ -45,6 +63,7 @@ verify  re-reads an archive (default: the newest; 'all' for every one) with
         "reports-retention-days": { type: "string" },
         "no-verify": { type: "boolean" },
         archive: { type: "string" },
+        from: { type: "string" },
         "log-format": { type: "string" },
       },
     });
@@ -52,6 +71,27 @@ verify  re-reads an archive (default: the newest; 'all' for every one) with
     return runJob("backup", values["log-format"], async (job) => {
       if (positionals.length !== 1 || (positionals[0] !== "run" && positionals[0] !== "verify"))
         throw new UsageError("expected exactly one action: run or verify");
+      if (positionals[0] === "verify" && values.from !== undefined) {
+        if (values.archive !== undefined)
+          throw new UsageError("give --archive (local) or --from (object store), not both");
+        const store = new ObjectStore(requireObjectStoreEnv(process.env, "maie backup verify --from"));
+        try {
+          const refs =
+            values.from === "all"
+              ? (await listBucketArchives(store)).map((a) => a.ref)
+              : [await resolveBucketArchive(store, values.from)];
+          if (refs.length === 0) throw new Error(`no backup archive under ${store.uri(OBJECT_DIRS.backups)}`);
+          for (const ref of refs) {
+            const v = await job.work(verifyBucketArchive(store, ref));
+            job.progress(
+              `${v.uri}: OK, ${v.manifest.files.length} files, ${v.manifest.totalBytes} bytes, created ${v.manifest.createdAt}, archive sha256 ${v.sha256}`,
+            );
+          }
+        } finally {
+          store.close();
+        }
+        return 0;
+      }
       if (positionals[0] === "verify") {
         const which = values.archive;
         const paths =
@@ -82,8 +122,19 @@ verify  re-reads an archive (default: the newest; 'all' for every one) with
           values["no-verify"] !== true && envValue(process.env, BACKUP_ENV.verify)?.toLowerCase() !== "false",
         progress: job.progress,
       };
-      const summary = await job.work(runBackup(options));
-      job.progress(`done: ${summary.archive} (${summary.files} files, ${summary.archiveBytes} bytes)`);
+      const config = parseObjectStoreEnv(process.env);
+      const objectStore = config === undefined ? undefined : new ObjectStore(config);
+      try {
+        const summary = await job.work(
+          runBackup(objectStore === undefined ? options : { ...options, objectStore }),
+        );
+        const offsite = summary.uploaded == null ? "" : `, uploaded to ${summary.uploaded.uri}`;
+        job.progress(
+          `done: ${summary.archive} (${summary.files} files, ${summary.archiveBytes} bytes)${offsite}`,
+        );
+      } finally {
+        objectStore?.close();
+      }
       return 0;
     });
   },

@@ -1,13 +1,14 @@
 import { parseArgs } from "node:util";
-import { resolveArchive, runRestore } from "../../backup/index.js";
-import { RESTORE_ENV } from "../../contract/env.js";
+import { describeSource, resolveRestoreSource, restoreFromStore, runRestore } from "../../backup/index.js";
+import { OBJECT_STORE_ENV, RESTORE_ENV } from "../../contract/env.js";
+import { ObjectStore, parseObjectStoreEnv, requireObjectStoreEnv } from "../../objectstore/index.js";
 import { backupsDirSetting, dataDirSetting, runJob } from "../../job/cli.js";
 import { UsageError, type Command } from "../command.js";
 
 export const restoreCommand: Command = {
   name: "restore",
   summary: "Restore models/, expected/ and reports/ from a backup archive, byte-identical",
-  usage: `Usage: maie restore [--data-dir DIR] [--backups-dir DIR] [--from PATH|latest] [--force] [--log-format text|json]
+  usage: `Usage: maie restore [--data-dir DIR] [--backups-dir DIR] [--from PATH|s3://BUCKET/KEY|latest] [--force] [--log-format text|json]
 
 Verifies the archive (trusting nothing in it: validated manifest, caps on
 files and bytes, regular files and folders only, safe paths, every SHA-256),
@@ -19,7 +20,11 @@ newer data (a later panel, or files changed after the archive was made) unless
 --force; data it replaces is moved to <data-dir>/.pre-restore-<time>/.
   --data-dir DIR      data volume (default: $${RESTORE_ENV.dataDir}, else .)
   --backups-dir DIR   where 'latest' is looked up (default: $${RESTORE_ENV.backupsDir}, else ./backups)
-  --from PATH         archive to restore (default: latest)
+  --from PATH         archive to restore: a file, an s3:// object (downloaded into
+                      <data-dir>/.restore-download-*/ first, bounded by the archive
+                      limits), or 'latest' (default): the newest archive in the
+                      backups dir or, when an object store is configured
+                      ($${OBJECT_STORE_ENV.bucket} …), in its bucket, whichever is newer
   --force             restore over newer data
   --log-format FMT    text or json (default: $${RESTORE_ENV.logFormat}, else text on a terminal, json otherwise)`,
   async run(argv) {
@@ -38,11 +43,25 @@ newer data (a later panel, or files changed after the archive was made) unless
     const backupsDir = backupsDirSetting(values["backups-dir"]);
     return runJob("restore", values["log-format"], async (job) => {
       const dataDir = dataDirSetting(values["data-dir"]);
-      const archive = await resolveArchive(backupsDir, values.from);
-      const result = await job.work(
-        runRestore({ dataDir, archive, force: values.force === true, progress: job.progress }),
-      );
-      job.progress(`done in ${job.elapsed(2)} s from ${result.archive}`);
+      const config =
+        values.from?.startsWith("s3://") === true
+          ? requireObjectStoreEnv(process.env, `maie restore --from ${values.from}`)
+          : parseObjectStoreEnv(process.env);
+      const store = config === undefined ? undefined : new ObjectStore(config);
+      try {
+        const source = await job.work(resolveRestoreSource(backupsDir, values.from, store));
+        if (values.from === undefined || values.from === "latest")
+          job.progress(`latest: ${describeSource(source)}`);
+        const options = { dataDir, force: values.force === true, progress: job.progress };
+        const result = await job.work(
+          source.kind === "object"
+            ? restoreFromStore(source.store, source.ref, options)
+            : runRestore({ ...options, archive: describeSource(source) }),
+        );
+        job.progress(`done in ${job.elapsed(2)} s from ${result.archive}`);
+      } finally {
+        store?.close();
+      }
       return 0;
     });
   },
