@@ -21,6 +21,20 @@ export interface RawTree {
   readonly gain: ArrayLike<number>;
 }
 
+/** Zeroed node arrays of a raw tree of `n` nodes, for a parser to fill. */
+export function rawNodeArrays(n: number) {
+  return {
+    left: new Int32Array(n),
+    right: new Int32Array(n),
+    feature: new Int32Array(n),
+    threshold: new Float64Array(n),
+    decision: new Uint8Array(n),
+    value: new Float64Array(n),
+    cover: new Float64Array(n),
+    gain: new Float64Array(n),
+  };
+}
+
 export interface EnsembleHeader {
   readonly format: ModelFormat;
   readonly featureNames: readonly string[];

@@ -1,4 +1,4 @@
-import { buildEnsemble, type RawTree } from "./builder.js";
+import { buildEnsemble, rawNodeArrays, type RawTree } from "./builder.js";
 import { DecisionFlag, MissingType, type TreeEnsemble } from "./ensemble.js";
 import { LIMITS, ModelFormatError } from "./errors.js";
 
@@ -166,16 +166,7 @@ function readTree(
   }
 
   const n = ni + numLeaves;
-  const raw = {
-    left: new Int32Array(n),
-    right: new Int32Array(n),
-    feature: new Int32Array(n),
-    threshold: new Float64Array(n),
-    decision: new Uint8Array(n),
-    value: new Float64Array(n),
-    cover: new Float64Array(n),
-    gain: new Float64Array(n),
-  };
+  const raw = rawNodeArrays(n);
   // Raw numbering: internal node k → k, leaf j → ni + j.
   const child = (c: number): number => (c >= 0 ? c : ni + ~c);
   for (let k = 0; k < ni; k++) {

@@ -1,4 +1,4 @@
-import { buildEnsemble, type RawTree } from "./builder.js";
+import { buildEnsemble, rawNodeArrays, type RawTree } from "./builder.js";
 import { DecisionFlag, MissingType, type TreeEnsemble } from "./ensemble.js";
 import { LIMITS, ModelFormatError } from "./errors.js";
 import { parseXgboostJson } from "./xgboost-json.js";
@@ -329,16 +329,7 @@ function readTree(
     });
   }
 
-  const raw = {
-    left: new Int32Array(n),
-    right: new Int32Array(n),
-    feature: new Int32Array(n),
-    threshold: new Float64Array(n),
-    decision: new Uint8Array(n),
-    value: new Float64Array(n),
-    cover: new Float64Array(n),
-    gain: new Float64Array(n),
-  };
+  const raw = rawNodeArrays(n);
   for (let i = 0; i < n; i++) {
     raw.cover[i] = Math.fround(hess[i]!);
     if (left[i] === -1) {

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 
 export interface ProcessResult {
   /** The exit code; 128 + signal number when a signal ended it. */
@@ -49,4 +49,30 @@ export function runProcess(
       resolve({ code: code ?? 128 + (signal === null ? 0 : (SIGNALS[signal] ?? 0)), stdout, stderr });
     });
   });
+}
+
+/** A process left running: its exit code once it exits, and what it has written so far. */
+export interface RunningProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  out(): string;
+  err(): string;
+}
+
+/**
+ * Starts a process that keeps running (a server under test) and collects its
+ * output as it comes; the test reads it, signals the child and awaits `exited`.
+ */
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  options: Omit<SpawnOptions, "stdio"> = {},
+): RunningProcess {
+  const child = spawn(command, [...args], { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, exited, out: () => stdout, err: () => stderr };
 }

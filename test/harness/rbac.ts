@@ -1,14 +1,8 @@
-import { stringify } from "yaml";
 import type { KubeObject } from "../../src/kube/object.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
-import {
-  createNamespace,
-  kubectl,
-  restClient,
-  serviceAccountKubeconfig,
-  sharedKubeconfig,
-} from "./cluster.js";
+import { applyMaieDeployments, kubectlApply } from "./apply.js";
+import { createNamespace, restClient, serviceAccountKubeconfig, sharedKubeconfig } from "./cluster.js";
 import { eventually, startTestOperator, type TestOperator } from "./operator.js";
 
 /**
@@ -50,7 +44,8 @@ export const SHIPPED_GRANTS: Readonly<Record<string, readonly string[]>> = {
   // The leader Lease.
   "coordination.k8s.io/leases": ["get", "create", "update"],
   "/secrets": [],
-  "/pods": [],
+  // Listed to ask each scorer which model it serves (status.model).
+  "/pods": ["list"],
   "/pods/exec": [],
   "/serviceaccounts/token": [],
   "/events": [],
@@ -117,16 +112,6 @@ export async function grantedVerbs(
   return VERBS.filter((_, i) => allowed[i]);
 }
 
-/** Server-side applies `objects` with the admin's kubeconfig (field manager rbac-test, forced). */
-export async function applyAsAdmin(adminKubeconfig: string, objects: readonly KubeObject[]): Promise<void> {
-  const out = await kubectl(
-    adminKubeconfig,
-    ["apply", "--server-side", "--force-conflicts", "--field-manager=rbac-test", "-f", "-"],
-    objects.map((o) => `---\n${stringify(o)}`).join(""),
-  );
-  if (out.code !== 0) throw new Error(`kubectl apply: ${out.stderr}`);
-}
-
 /** A resource whose reconcile needs every rule: monitoring on, an Ingress (with auth), autoscaling. */
 const FULL_SPEC = {
   monitoring: { serviceMonitor: { enabled: "true" }, alerts: { enabled: "true" } },
@@ -147,14 +132,7 @@ export async function reconcileFullResource(
   namespace: string,
   name: string,
 ): Promise<ReconciledStatus> {
-  await applyAsAdmin(adminKubeconfig, [
-    {
-      apiVersion: "maie.io/v1alpha1",
-      kind: "MaieDeployment",
-      metadata: { name, namespace },
-      spec: FULL_SPEC,
-    },
-  ]);
+  await applyMaieDeployments(adminKubeconfig, namespace, [{ name, spec: FULL_SPEC }]);
   return eventually(
     async () => {
       const r = await admin.request<{ status?: Partial<ReconciledStatus> }>(
@@ -194,7 +172,7 @@ export async function startOperatorUnderRbac(
   const admin = await restClient(adminKubeconfig);
   const ns = await createNamespace(admin, prefix);
   const sa = { namespace: ns, name: OPERATOR_SERVICE_ACCOUNT };
-  await applyAsAdmin(adminKubeconfig, await rbacObjects(ns));
+  await kubectlApply(adminKubeconfig, await rbacObjects(ns), { fieldManager: "rbac-test", force: true });
   const kubeconfig = await serviceAccountKubeconfig(admin, adminKubeconfig, ns, sa.name);
   const operator = await startTestOperator(kubeconfig, ns, {
     leaderElection: "true",

@@ -1,12 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { stringify } from "yaml";
 import { renderKubeconfig } from "../../tools/cluster/kubeconfig.js";
 import type { KubeObject } from "../../src/kube/object.js";
-import { createNamespace, kubectl, startPrivateCluster, type TestCluster } from "../harness/cluster.js";
+import { createNamespace, startPrivateCluster, type TestCluster } from "../harness/cluster.js";
 import { childNames, listObjects, unconverged } from "../harness/convergence.js";
 import { startFaultProxy, type FaultProxy } from "../harness/fault-proxy.js";
 import { eventually, startTestOperator, type TestOperator } from "../harness/operator.js";
+import { applyMaieDeployments } from "../harness/apply.js";
 
 /**
  * The operator talks to the real kube-apiserver only through a proxy that
@@ -54,24 +54,18 @@ afterAll(async () => {
 
 /** Applied straight to the apiserver (admin kubeconfig): only the operator's traffic goes through the proxy. */
 async function applyAll(replicas: number): Promise<void> {
-  const docs = Array.from({ length: N }, (_, i) =>
-    stringify({
-      apiVersion: "maie.io/v1alpha1",
-      kind: "MaieDeployment",
-      metadata: { name: `e${i}` },
+  await applyMaieDeployments(
+    cluster.kubeconfigPath,
+    ns,
+    Array.from({ length: N }, (_, i) => ({
+      name: `e${i}`,
       spec: {
         replicas,
         scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
         ingress: { enabled: (i + replicas) % 2 === 0, host: `e${i}.example.com` },
       },
-    }),
+    })),
   );
-  const out = await kubectl(
-    cluster.kubeconfigPath,
-    ["apply", "--server-side", "-n", ns, "-f", "-"],
-    docs.join("---\n"),
-  );
-  if (out.code !== 0) throw new Error(out.stderr);
 }
 
 async function deploymentsAt(replicas: number): Promise<boolean> {

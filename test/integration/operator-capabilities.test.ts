@@ -1,8 +1,8 @@
-import { stringify } from "yaml";
 import { installCrds, prometheusOperatorCrds } from "../../tools/cluster/install-crds.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
-import { createNamespace, kubectl, startPrivateCluster, type TestCluster } from "../harness/cluster.js";
+import { createNamespace, startPrivateCluster, type TestCluster } from "../harness/cluster.js";
 import { eventually, startTestOperator, type TestOperator } from "../harness/operator.js";
+import { applyMaieDeployments } from "../harness/apply.js";
 
 /** A cluster without the Prometheus Operator, which gets it later: no error loop, then picked up without a restart. */
 
@@ -36,12 +36,7 @@ async function condition(name: string, type: string): Promise<Cond | undefined> 
 describe("monitoring capability discovery", () => {
   test("without the Prometheus Operator CRDs, MonitoringConfigured is False/CRDNotInstalled and the rest is applied, with no error loop", async () => {
     const spec = { monitoring: { serviceMonitor: { enabled: "auto" }, alerts: { enabled: "true" } } };
-    const out = await kubectl(
-      cluster.kubeconfigPath,
-      ["apply", "--server-side", "-n", ns, "-f", "-"],
-      stringify({ apiVersion: "maie.io/v1alpha1", kind: "MaieDeployment", metadata: { name: "mon" }, spec }),
-    );
-    expect(out.code).toBe(0);
+    await applyMaieDeployments(cluster.kubeconfigPath, ns, [{ name: "mon", spec }]);
     const c = await eventually(
       () => condition("mon", "MonitoringConfigured"),
       30_000,

@@ -1,10 +1,10 @@
-import { stringify } from "yaml";
 import type { KubeObject } from "../../src/kube/object.js";
 import { APPLY_PATCH, isConflict, MERGE_PATCH, type RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
-import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
+import { createNamespace, restClient, sharedKubeconfig } from "../harness/cluster.js";
 import { childNames, unconverged } from "../harness/convergence.js";
 import { eventually, startTestOperator, type TestOperator } from "../harness/operator.js";
+import { applyMaieDeployments } from "../harness/apply.js";
 
 /**
  * Competing writers on the real apiserver. A rival fights the operator over
@@ -41,14 +41,8 @@ async function get(kind: keyof typeof RESOURCE_TYPES, name: string): Promise<Kub
   return client.request<KubeObject>("GET", path(kind, name));
 }
 
-async function applyResource(name: string, spec: unknown): Promise<void> {
-  const out = await kubectl(
-    kubeconfig,
-    ["apply", "--server-side", "-n", ns, "-f", "-"],
-    stringify({ apiVersion: "maie.io/v1alpha1", kind: "MaieDeployment", metadata: { name }, spec }),
-  );
-  if (out.code !== 0) throw new Error(out.stderr);
-}
+const applyResource = (name: string, spec: unknown): Promise<void> =>
+  applyMaieDeployments(kubeconfig, ns, [{ name, spec }]);
 
 /** Runs `write`, counting a 409 as the rival losing a race (what a real client sees) rather than failing. */
 async function attempt(write: () => Promise<unknown>, conflicts: { n: number }): Promise<void> {

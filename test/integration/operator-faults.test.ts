@@ -1,8 +1,8 @@
-import { stringify } from "yaml";
 import type { KubeObject } from "../../src/kube/object.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
-import { createNamespace, kubectl, startPrivateCluster, type TestCluster } from "../harness/cluster.js";
+import { createNamespace, startPrivateCluster, type TestCluster } from "../harness/cluster.js";
 import { eventually, startTestOperator, type TestOperator } from "../harness/operator.js";
+import { applyMaieDeployments } from "../harness/apply.js";
 
 /** Faults the apiserver throws at a controller: apiserver and etcd restarts, cut watches. The operator must converge without a restart of its own. */
 
@@ -21,14 +21,8 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-async function apply(name: string, spec: unknown) {
-  const out = await kubectl(
-    cluster.kubeconfigPath,
-    ["apply", "--server-side", "-n", ns, "-f", "-"],
-    stringify({ apiVersion: "maie.io/v1alpha1", kind: "MaieDeployment", metadata: { name }, spec }),
-  );
-  if (out.code !== 0) throw new Error(out.stderr);
-}
+const apply = (name: string, spec: unknown) =>
+  applyMaieDeployments(cluster.kubeconfigPath, ns, [{ name, spec }]);
 
 async function deploymentReplicas(name: string): Promise<number | undefined> {
   const d = await cluster.client

@@ -1,11 +1,11 @@
 import type { ChildProcess } from "node:child_process";
-import { stringify } from "yaml";
 import type { KubeObject } from "../../src/kube/object.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
-import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
+import { createNamespace, restClient, sharedKubeconfig } from "../harness/cluster.js";
 import { eventually } from "../harness/operator.js";
 import { spawnOperator } from "../harness/operator-process.js";
+import { applyMaieDeployments } from "../harness/apply.js";
 
 /** Two operator processes (the real CLI), one Lease: one leader; kill it and the other takes over. */
 
@@ -55,19 +55,8 @@ afterAll(async () => {
   client.close();
 });
 
-async function apply(replicas: number) {
-  const out = await kubectl(
-    kubeconfig,
-    ["apply", "--server-side", "-n", ns, "-f", "-"],
-    stringify({
-      apiVersion: "maie.io/v1alpha1",
-      kind: "MaieDeployment",
-      metadata: { name: "led" },
-      spec: { replicas },
-    }),
-  );
-  if (out.code !== 0) throw new Error(out.stderr);
-}
+const apply = (replicas: number) =>
+  applyMaieDeployments(kubeconfig, ns, [{ name: "led", spec: { replicas } }]);
 
 async function replicas(): Promise<number | undefined> {
   const d = await client

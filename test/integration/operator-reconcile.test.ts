@@ -1,9 +1,9 @@
-import { stringify } from "yaml";
 import type { KubeObject } from "../../src/kube/object.js";
 import { isNotFound, type RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath, resourceType } from "../../src/kube/resources.js";
 import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
 import { eventually, markPodsReady, startTestOperator, type TestOperator } from "../harness/operator.js";
+import { applyMaieDeployments } from "../harness/apply.js";
 
 let kubeconfig: string;
 let client: RestClient;
@@ -41,14 +41,8 @@ async function resource(): Promise<{
   return client.request("GET", resourcePath(RESOURCE_TYPES.MaieDeployment, ns, NAME));
 }
 
-async function applySpec(spec: unknown): Promise<void> {
-  const out = await kubectl(
-    kubeconfig,
-    ["apply", "--server-side", "--field-manager=test-user", "-n", ns, "-f", "-"],
-    stringify({ apiVersion: "maie.io/v1alpha1", kind: "MaieDeployment", metadata: { name: NAME }, spec }),
-  );
-  if (out.code !== 0) throw new Error(out.stderr);
-}
+const applySpec = (spec: unknown): Promise<void> =>
+  applyMaieDeployments(kubeconfig, ns, [{ name: NAME, spec }], { fieldManager: "test-user" });
 
 async function converged(): Promise<void> {
   const r = await resource();
@@ -69,6 +63,15 @@ const baseSpec = {
   replicas: 2,
   model: { format: "lightgbm", path: "models/model.txt" },
   monitoring: { serviceMonitor: { enabled: "true" }, alerts: { enabled: "true" } },
+};
+
+/** The spec after the change test: more replicas, another schedule, an Ingress (with the auth it requires). */
+const changedSpec = {
+  ...baseSpec,
+  replicas: 3,
+  pipeline: { schedule: "30 21 * * 1-5" },
+  scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
+  ingress: { enabled: true, host: "maie.example.com" },
 };
 
 describe("the operator on a real control plane", () => {
@@ -153,13 +156,7 @@ describe("the operator on a real control plane", () => {
   });
 
   test("spec changes reach the children and observedGeneration follows", async () => {
-    await applySpec({
-      ...baseSpec,
-      replicas: 3,
-      pipeline: { schedule: "30 21 * * 1-5" },
-      scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
-      ingress: { enabled: true, host: "maie.example.com" },
-    });
+    await applySpec(changedSpec);
     await eventually(
       async () => ((await get("Deployment", NAME))?.["spec"] as { replicas: number }).replicas === 3,
       30_000,
@@ -178,14 +175,7 @@ describe("the operator on a real control plane", () => {
   });
 
   test("turning autoscaling on hands spec.replicas over without a dip to 1", async () => {
-    await applySpec({
-      ...baseSpec,
-      replicas: 3,
-      pipeline: { schedule: "30 21 * * 1-5" },
-      scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
-      ingress: { enabled: true, host: "maie.example.com" },
-      autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 5 },
-    });
+    await applySpec({ ...changedSpec, autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 5 } });
     await eventually(() => get("HorizontalPodAutoscaler", NAME), 30_000, "hpa");
     await converged();
     const deployment = await get("Deployment", NAME);
@@ -193,13 +183,7 @@ describe("the operator on a real control plane", () => {
     const managers = (deployment?.metadata.managedFields ?? []).map((m) => m.manager);
     expect(managers).toContain("maie-operator-handover");
     // And back off: the operator owns replicas again and sets the spec's value.
-    await applySpec({
-      ...baseSpec,
-      replicas: 3,
-      pipeline: { schedule: "30 21 * * 1-5" },
-      scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
-      ingress: { enabled: true, host: "maie.example.com" },
-    });
+    await applySpec(changedSpec);
     await eventually(
       async () => (await get("HorizontalPodAutoscaler", NAME)) === undefined,
       30_000,

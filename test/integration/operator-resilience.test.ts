@@ -5,6 +5,7 @@ import { RESOURCE_TYPES, resourcePath, type KindName } from "../../src/kube/reso
 import { createNamespace, kubectl, startPrivateCluster, type TestCluster } from "../harness/cluster.js";
 import { childNames, unconverged } from "../harness/convergence.js";
 import { eventually } from "../harness/operator.js";
+import { applyMaieDeployments } from "../harness/apply.js";
 
 /**
  * The operator as a real process on a throttled apiserver
@@ -55,6 +56,22 @@ afterAll(async () => {
 
 const N = 12;
 
+/** The FailedCreate events in the namespace (a controller refused a pod), one name a line. */
+async function failedCreateEvents(): Promise<string> {
+  const out = await kubectl(cluster.kubeconfigPath, [
+    "get",
+    "events",
+    "-n",
+    ns,
+    "--field-selector",
+    "reason=FailedCreate",
+    "-o",
+    "name",
+  ]);
+  if (out.code !== 0) throw new Error(`kubectl get events: ${out.stderr}`);
+  return out.stdout.trim();
+}
+
 async function list(kind: KindName): Promise<KubeObject[]> {
   return (
     await cluster.client.request<{ items: KubeObject[] }>("GET", resourcePath(RESOURCE_TYPES[kind], ns))
@@ -62,24 +79,18 @@ async function list(kind: KindName): Promise<KubeObject[]> {
 }
 
 async function applyAll(replicas: number): Promise<void> {
-  const docs = Array.from({ length: N }, (_, i) =>
-    stringify({
-      apiVersion: "maie.io/v1alpha1",
-      kind: "MaieDeployment",
-      metadata: { name: `r${i}` },
+  await applyMaieDeployments(
+    cluster.kubeconfigPath,
+    ns,
+    Array.from({ length: N }, (_, i) => ({
+      name: `r${i}`,
       spec: {
         replicas,
         scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
         ingress: { enabled: i % 2 === 0, host: `r${i}.example.com` },
       },
-    }),
+    })),
   );
-  const out = await kubectl(
-    cluster.kubeconfigPath,
-    ["apply", "--server-side", "-n", ns, "-f", "-"],
-    docs.join("---\n"),
-  );
-  if (out.code !== 0) throw new Error(out.stderr);
 }
 
 /** Children a status reports as applied that the apiserver does not have: the status must never claim more than was written. */
@@ -140,17 +151,7 @@ describe("operator resilience on a throttled apiserver", () => {
   test("every scorer pod template is admitted by the restricted Pod Security Standard (enforced by the apiserver)", async () => {
     // The ReplicaSet controller creates the pods; a template that broke "restricted" would be refused (FailedCreate).
     await eventually(async () => (await list("Pod")).length >= N * 2, 120_000, "scorer pods created");
-    const events = await kubectl(cluster.kubeconfigPath, [
-      "get",
-      "events",
-      "-n",
-      ns,
-      "--field-selector",
-      "reason=FailedCreate",
-      "-o",
-      "name",
-    ]);
-    expect(events.stdout.trim()).toBe("");
+    expect(await failedCreateEvents()).toBe("");
   });
 
   test("the pipeline and backup Job templates are admitted by the restricted Pod Security Standard", async () => {
@@ -183,17 +184,7 @@ describe("operator resilience on a throttled apiserver", () => {
         `pod of ${job}`,
       );
     }
-    const refused = await kubectl(cluster.kubeconfigPath, [
-      "get",
-      "events",
-      "-n",
-      ns,
-      "--field-selector",
-      "reason=FailedCreate",
-      "-o",
-      "name",
-    ]);
-    expect(refused.stdout.trim()).toBe("");
+    expect(await failedCreateEvents()).toBe("");
   });
 
   test("a pod template that breaks the restricted profile is refused in this namespace (the check is real)", async () => {

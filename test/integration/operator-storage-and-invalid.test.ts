@@ -1,9 +1,9 @@
-import { stringify } from "yaml";
 import type { KubeObject } from "../../src/kube/object.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
 import { eventually, startTestOperator, type TestOperator } from "../harness/operator.js";
+import { applyMaieDeployments } from "../harness/apply.js";
 
 let kubeconfig: string;
 let client: RestClient;
@@ -22,14 +22,7 @@ afterAll(async () => {
   client.close();
 });
 
-async function apply(name: string, spec: unknown) {
-  const out = await kubectl(
-    kubeconfig,
-    ["apply", "--server-side", "-n", ns, "-f", "-"],
-    stringify({ apiVersion: "maie.io/v1alpha1", kind: "MaieDeployment", metadata: { name }, spec }),
-  );
-  if (out.code !== 0) throw new Error(out.stderr);
-}
+const apply = (name: string, spec: unknown) => applyMaieDeployments(kubeconfig, ns, [{ name, spec }]);
 
 type Conditions = { type: string; status: string; reason: string; message: string }[];
 
@@ -279,17 +272,13 @@ describe("objects the operator did not create are never taken over", () => {
         spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } },
       },
     });
-    const out = await kubectl(
-      kubeconfig,
-      ["apply", "--server-side", "-n", ns, "-f", "-"],
-      stringify({
-        apiVersion: "maie.io/v1alpha1",
-        kind: "MaieDeployment",
-        metadata: { name: "restored", annotations: { "maie.io/adopt-pvcs": "true" } },
+    await applyMaieDeployments(kubeconfig, ns, [
+      {
+        name: "restored",
+        annotations: { "maie.io/adopt-pvcs": "true" },
         spec: { backup: { enabled: false } },
-      }),
-    );
-    expect(out.stderr).toBe("");
+      },
+    ]);
     const adopted = await eventually(
       async () => {
         const live = await get("PersistentVolumeClaim", "restored-data");

@@ -10,9 +10,8 @@ import {
   regexLiteral,
   selector,
 } from "../../monitoring/promql.js";
-import { runbookUrl } from "../../monitoring/runbooks.js";
 import { SCORER_CONTAINER } from "../deployment.js";
-import type { AlertingRule, RuleGroup, Severity } from "./rule-types.js";
+import { alertingRule, type AlertingRule, type RuleGroup, type Severity } from "./rule-types.js";
 import { type InstanceScope, instanceScope } from "./scope.js";
 
 /**
@@ -64,13 +63,7 @@ function rule(
   summary: string,
   description: string,
 ): AlertingRule {
-  return {
-    alert,
-    expr,
-    ...(forDuration !== undefined ? { for: forDuration } : {}),
-    labels: { severity, ...s.instanceLabels },
-    annotations: { summary, description, runbook_url: runbookUrl(alert) },
-  };
+  return alertingRule(alert, severity, expr, forDuration, summary, description, s.instanceLabels);
 }
 
 const WHERE_JOB = "{{ $labels.namespace }}/{{ $labels.job }}";

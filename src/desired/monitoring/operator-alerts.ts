@@ -1,7 +1,6 @@
 import { OPERATOR_METRICS, RECONCILE_RESULTS } from "../../monitoring/metric-names.js";
 import { eq, humanRatio, type Matcher, selector } from "../../monitoring/promql.js";
-import { runbookUrl } from "../../monitoring/runbooks.js";
-import type { AlertingRule, RuleGroup, Severity } from "./rule-types.js";
+import { alertingRule, type AlertingRule, type RuleGroup, type Severity } from "./rule-types.js";
 
 /**
  * Alerts on the operator itself. They are not part of each MaieDeployment's
@@ -36,13 +35,7 @@ function rule(
   summary: string,
   description: string,
 ): AlertingRule {
-  return {
-    alert,
-    expr,
-    for: forDuration,
-    labels: { severity },
-    annotations: { summary, description, runbook_url: runbookUrl(alert) },
-  };
+  return alertingRule(alert, severity, expr, forDuration, summary, description);
 }
 
 export function operatorRuleGroups(o: OperatorScope): RuleGroup[] {

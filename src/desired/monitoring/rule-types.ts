@@ -1,3 +1,5 @@
+import { runbookUrl } from "../../monitoring/runbooks.js";
+
 /**
  * The Prometheus rule-file shape (`groups: [{name, rules: [...]}]`), which is
  * also the `spec` of a monitoring.coreos.com/v1 PrometheusRule. Tests write
@@ -16,6 +18,25 @@ export interface AlertingRule {
     readonly summary: string;
     readonly description: string;
     readonly runbook_url: string;
+  };
+}
+
+/** An alerting rule with its severity, extra labels and the runbook of the alert as annotations. */
+export function alertingRule(
+  alert: string,
+  severity: Severity,
+  expr: string,
+  forDuration: string | undefined,
+  summary: string,
+  description: string,
+  labels: Readonly<Record<string, string>> = {},
+): AlertingRule {
+  return {
+    alert,
+    expr,
+    ...(forDuration !== undefined ? { for: forDuration } : {}),
+    labels: { severity, ...labels },
+    annotations: { summary, description, runbook_url: runbookUrl(alert) },
   };
 }
 

@@ -3,7 +3,6 @@ import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -11,7 +10,6 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { create, extract } from "tar";
 import {
@@ -27,15 +25,14 @@ import {
 } from "../../../src/backup/index.js";
 import { BACKUP_SUMMARY } from "../../../src/contract/data-layout.js";
 import { encodeExpectedPanel } from "../../../src/panel/index.js";
+import { tempDirs } from "../../harness/temp-dirs.js";
 
 const at = (iso: string) => () => new Date(iso);
-const dirs: string[] = [];
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs();
+
+/** `maie backup run` of `data` into `backups` at the tests' usual time, 2026-11-27 23:00 UTC. */
+const backupAt = (data: string, backups: string) =>
+  runBackup({ dataDir: data, backupsDir: backups, clock: at("2026-11-27T23:00:00Z") });
 
 function put(root: string, rel: string, data: string | Uint8Array, mtime = new Date("2026-11-27T22:20:00Z")) {
   const p = join(root, rel);
@@ -79,11 +76,7 @@ describe("maie backup and restore", () => {
     const data = dataDir();
     const backups = tempDir("maie-backups-");
     const before = await snapshot(data);
-    const summary = await runBackup({
-      dataDir: data,
-      backupsDir: backups,
-      clock: at("2026-11-27T23:00:00Z"),
-    });
+    const summary = await backupAt(data, backups);
     expect(summary).toMatchObject({
       ok: true,
       archive: "maie-backup-20261127T230000Z.tar.gz",
@@ -108,11 +101,7 @@ describe("maie backup and restore", () => {
     const backups = tempDir("maie-backups-");
     chmodSync(backups, 0o2775);
     for (const folder of ["models", "expected", "reports"]) chmodSync(join(data, folder), 0o2775);
-    const summary = await runBackup({
-      dataDir: data,
-      backupsDir: backups,
-      clock: at("2026-11-27T23:00:00Z"),
-    });
+    const summary = await backupAt(data, backups);
     expect(summary).toMatchObject({ ok: true, verified: true });
     await expect(verifyArchive(join(backups, summary.archive!))).resolves.toBeDefined();
   });
@@ -120,11 +109,7 @@ describe("maie backup and restore", () => {
   test("verify finds a file whose content does not match the manifest", async () => {
     const data = dataDir();
     const backups = tempDir("maie-backups-");
-    const { archive } = await runBackup({
-      dataDir: data,
-      backupsDir: backups,
-      clock: at("2026-11-27T23:00:00Z"),
-    });
+    const { archive } = await backupAt(data, backups);
     const work = tempDir("maie-tamper-");
     await extract({ file: join(backups, archive!), cwd: work });
     writeFileSync(join(work, "models/model.txt"), "tampered");
@@ -145,11 +130,7 @@ describe("maie backup and restore", () => {
   test("restore refuses to overwrite newer data unless forced, and keeps what it replaced", async () => {
     const data = dataDir();
     const backups = tempDir("maie-backups-");
-    const { archive } = await runBackup({
-      dataDir: data,
-      backupsDir: backups,
-      clock: at("2026-11-27T23:00:00Z"),
-    });
+    const { archive } = await backupAt(data, backups);
     const newer = encodeExpectedPanel({ asOf: "2026-11-30", tickers: ["A"], alpha: Float64Array.of(1) });
     put(data, "expected/expected_latest.parquet", newer, new Date("2026-11-30T22:20:00Z"));
     const path = join(backups, archive!);
@@ -208,7 +189,7 @@ describe("maie backup and restore", () => {
     const data = dataDir();
     const backups = tempDir("maie-backups-");
     put(data, "expected/history/big.bin", randomBytes(2_000_000));
-    await runBackup({ dataDir: data, backupsDir: backups, clock: at("2026-11-27T23:00:00Z") });
+    await backupAt(data, backups);
     const previous = readFileSync(join(backups, "maie-backup-20261127T230000Z.tar.gz"));
     const child = spawnSync(
       process.execPath,

@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { runNode, smallDisk, type SmallDisk } from "../../harness/small-disk.js";
 import { archiveName } from "../../../src/backup/manifest.js";
+import { tempDirs } from "../../harness/temp-dirs.js";
 
 /**
  * `maie backup run` onto a full backups volume: a real tmpfs when this
@@ -16,7 +16,7 @@ import { archiveName } from "../../../src/backup/manifest.js";
  */
 
 const CLI = "dist/src/cli/main.js";
-const dirs: string[] = [];
+const temp = tempDirs("maie-backup-fulldisk-");
 let disk: SmallDisk;
 const MiB = 1024 * 1024;
 
@@ -24,16 +24,7 @@ beforeAll(() => {
   disk = smallDisk(3 * MiB);
   process.stderr.write(`full-disk: ${disk.note}\n`);
 });
-afterAll(() => {
-  disk.release();
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
-
-function temp(): string {
-  const d = mkdtempSync(join(tmpdir(), "maie-backup-fulldisk-"));
-  dirs.push(d);
-  return d;
-}
+afterAll(() => disk.release());
 
 function put(root: string, rel: string, data: Uint8Array | string) {
   mkdirSync(dirname(join(root, rel)), { recursive: true });

@@ -11,7 +11,6 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Header } from "tar";
@@ -24,6 +23,7 @@ import {
   type ArchiveLimits,
   type ArchiveSink,
 } from "../../../src/backup/index.js";
+import { tempDirs } from "../../harness/temp-dirs.js";
 
 /**
  * Restore trusts nothing (issue "Safe by default", item 4). Each run builds a
@@ -35,13 +35,7 @@ import {
  * folder must create nothing but regular files and folders inside it.
  */
 
-const dirs: string[] = [];
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs();
 
 type EntryType = "File" | "Directory" | "SymbolicLink" | "Link" | "CharacterDevice" | "BlockDevice" | "FIFO";
 interface Entry {

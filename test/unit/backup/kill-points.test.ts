@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { listArchives, verifyArchive } from "../../../src/backup/index.js";
+import { tempDirs } from "../../harness/temp-dirs.js";
 
 /**
  * SIGKILL at write operations of a real backup (kill-at-op.ts preloaded into
@@ -17,14 +17,7 @@ import { listArchives, verifyArchive } from "../../../src/backup/index.js";
 
 const PRELOAD = "./dist/test/unit/pipeline/kill-at-op.js";
 const CHILD = "dist/test/unit/backup/run-child.js";
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function temp(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs();
 
 function put(root: string, rel: string, data: Uint8Array | string) {
   mkdirSync(dirname(join(root, rel)), { recursive: true });

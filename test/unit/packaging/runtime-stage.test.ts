@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parseDockerfile, type Instruction, type Stage } from "./dockerfile-inspect.js";
 import { finalStage } from "./dockerfile-invariants.js";
+import { startProcess, type RunningProcess } from "../../harness/process.js";
 
 /**
  * The Dockerfile's runtime stage reproduced without a container engine: the
@@ -133,29 +134,15 @@ function envOf(stage: Stage): Record<string, string> {
   return env;
 }
 
-interface Run {
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  out(): string;
-  err(): string;
-}
-
 /** Starts the image's ENTRYPOINT with args, as the unprivileged user, in the read-only WORKDIR. */
-function start(args: readonly string[], extraEnv: Record<string, string> = {}): Run {
+function start(args: readonly string[], extraEnv: Record<string, string> = {}): RunningProcess {
   const [cmd, ...rest] = entrypoint;
-  const child = spawn(cmd === "node" ? join(bin, "node") : cmd!, [...rest, ...args], {
+  return startProcess(cmd === "node" ? join(bin, "node") : cmd!, [...rest, ...args], {
     cwd: app,
     uid,
     gid,
     env: { PATH: `${bin}:/usr/bin:/bin`, HOME: home, ...envOf(fin), ...extraEnv },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, exited, out: () => stdout, err: () => stderr };
 }
 
 /** Polls until predicate holds; step (a probe) runs between checks. No deadline: Jest's own timeout bounds it. */

@@ -2,16 +2,15 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { runNode, smallDisk, type SmallDisk } from "../../harness/small-disk.js";
+import { tempDirs } from "../../harness/temp-dirs.js";
 
 /**
  * `maie pipeline run` on a full volume: a real tmpfs when this process may
@@ -24,23 +23,14 @@ import { runNode, smallDisk, type SmallDisk } from "../../harness/small-disk.js"
 
 const CLI = "dist/src/cli/main.js";
 const PRICES = readFileSync("config/samples/data/prices.csv", "utf8").trimEnd().split("\n");
-const dirs: string[] = [];
+const temp = tempDirs("maie-fulldisk-");
 let disk: SmallDisk;
 
 beforeAll(() => {
   disk = smallDisk(8 * 1024 * 1024);
   process.stderr.write(`full-disk: ${disk.note}\n`);
 });
-afterAll(() => {
-  disk.release();
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
-
-function temp(): string {
-  const d = mkdtempSync(join(tmpdir(), "maie-fulldisk-"));
-  dirs.push(d);
-  return d;
-}
+afterAll(() => disk.release());
 
 function files(root: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();

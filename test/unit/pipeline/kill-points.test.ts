@@ -1,17 +1,8 @@
 import { spawn } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { decodeExpectedPanel } from "../../../src/panel/index.js";
+import { tempDirs } from "../../harness/temp-dirs.js";
 
 /**
  * SIGKILL at every write-side file operation of a real `maie pipeline run`
@@ -27,14 +18,7 @@ import { decodeExpectedPanel } from "../../../src/panel/index.js";
 const CLI = "dist/src/cli/main.js";
 const PRELOAD = "./dist/test/unit/pipeline/kill-at-op.js";
 const PRICES = readFileSync("config/samples/data/prices.csv", "utf8").trimEnd().split("\n");
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function temp(): string {
-  const d = mkdtempSync(join(tmpdir(), "maie-killpoints-"));
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs("maie-killpoints-");
 
 /** Runs the pipeline CLI on `dir`; resolves with the exit code, the signal and stderr. */
 function run(

@@ -1,15 +1,5 @@
 import { spawnSync } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FEATURE_NAMES_V1 } from "../../../src/features/index.js";
 import { decodeExpectedPanel, readExpectedLatest, readFeaturesLatest } from "../../../src/panel/index.js";
@@ -18,12 +8,14 @@ import { runPipeline, PipelineError } from "../../../src/pipeline/run.js";
 import { readPipelineSummary } from "../../../src/pipeline/summary.js";
 import { REPORT_CSP } from "../../../src/report/index.js";
 import { linearModel } from "./fake-model.js";
+import { tempDirs } from "../../harness/temp-dirs.js";
 
 const SAMPLE_PRICES = "config/samples/data/prices.csv";
+const temp = tempDirs("maie-pipeline-");
 
 /** A data dir with the sample prices (optionally without the last `dropDays` rows) and a model file. */
 function sampleDataDir(dropDays = 0): string {
-  const dir = mkdtempSync(join(tmpdir(), "maie-pipeline-"));
+  const dir = temp();
   mkdirSync(join(dir, "prices"));
   mkdirSync(join(dir, "models"));
   const lines = readFileSync(SAMPLE_PRICES, "utf8").trimEnd().split("\n");
@@ -36,12 +28,8 @@ const clockAt = (iso: string) => () => new Date(iso);
 const linear = async () => linearModel(FEATURE_NAMES_V1);
 
 describe("maie pipeline run", () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
   test("on the sample data writes panel, history, features, report and summary", async () => {
     const dir = sampleDataDir();
-    dirs.push(dir);
     const lines: string[] = [];
     const summary = await runPipeline({
       dataDir: dir,
@@ -77,7 +65,6 @@ describe("maie pipeline run", () => {
 
   test("a second day reports turnover against the previous panel", async () => {
     const dir = sampleDataDir(1);
-    dirs.push(dir);
     await runPipeline({ dataDir: dir, loadModel: linear, clock: clockAt("2026-11-27T22:15:00Z") });
     expect((await readExpectedLatest(dir)).asOf).toBe("2026-11-26");
     cpSync(SAMPLE_PRICES, join(dir, "prices", "prices.csv"));
@@ -93,7 +80,6 @@ describe("maie pipeline run", () => {
 
   test("a model whose features the feature set lacks fails before anything is written", async () => {
     const dir = sampleDataDir();
-    dirs.push(dir);
     await runPipeline({ dataDir: dir, loadModel: linear, clock: clockAt("2026-11-27T22:15:00Z") });
     const before = readFileSync(join(dir, "expected/expected_latest.parquet"));
     const skewed = async () => linearModel([...FEATURE_NAMES_V1, "alpha_magic"]);
@@ -107,7 +93,6 @@ describe("maie pipeline run", () => {
 
   test("bad prices fail with the price error as the one-line reason", async () => {
     const dir = sampleDataDir();
-    dirs.push(dir);
     writeFileSync(join(dir, "prices", "prices.csv"), "date,AAA\n2026-01-02,1\n2026-01-01,-3\n");
     await expect(runPipeline({ dataDir: dir, loadModel: linear })).rejects.toThrow(
       /^prices: .*strictly ascending/,
@@ -117,7 +102,6 @@ describe("maie pipeline run", () => {
 
   test("a crash in the middle of the panel write leaves the previous panel intact", async () => {
     const dir = sampleDataDir(1);
-    dirs.push(dir);
     await runPipeline({ dataDir: dir, loadModel: linear });
     const before = readFileSync(join(dir, "expected/expected_latest.parquet"));
     cpSync(SAMPLE_PRICES, join(dir, "prices", "prices.csv"));

@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { copyFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FEATURE_NAMES_V1 } from "../../../src/features/index.js";
 import { encodeExpectedPanel, encodePanelFeatures } from "../../../src/panel/index.js";
+import { startProcess, type RunningProcess } from "../../harness/process.js";
 import { makeDataDir, until, type DataDir } from "./fakes.js";
 
 /** `maie scorer` as a separate process: config errors, serving, SIGTERM drain. */
@@ -13,17 +13,10 @@ const SAMPLE = fileURLToPath(
   new URL("../../../../config/samples/data/models/lightgbm/model.txt", import.meta.url),
 );
 
-function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [MAIN, "scorer", ...args], {
+function run(args: string[], env: Record<string, string> = {}): RunningProcess {
+  return startProcess(process.execPath, [MAIN, "scorer", ...args], {
     env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, exited, out: () => stdout, err: () => stderr };
 }
 
 let data: DataDir;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { connect } from "node:net";
 import { makeDataDir, startScorer, writeStandardData, type DataDir, type Running } from "./fakes.js";
+import { rawExchange } from "./raw-http.js";
 
 /**
  * Property: whatever arrives (random JSON, random bytes, random methods,
@@ -118,19 +118,9 @@ test("random bytes, content types, methods, paths and queries: no 5xx", async ()
 });
 
 test("raw malformed HTTP on a socket: the server answers or closes, and lives on", async () => {
-  const port = Number(new URL(s.url).port);
   await fc.assert(
     fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 512 }), async (bytes) => {
-      const reply = await new Promise<string>((resolve) => {
-        const sock = connect(port, "127.0.0.1", () => {
-          sock.write(bytes);
-          sock.end();
-        });
-        let text = "";
-        sock.on("data", (d) => (text += d.toString("latin1")));
-        sock.on("close", () => resolve(text));
-        sock.on("error", () => resolve(text));
-      });
+      const reply = await rawExchange(s.url, bytes, true);
       const status = /^HTTP\/1\.1 (\d{3})/.exec(reply)?.[1];
       if (status !== undefined) expect(Number(status)).toBeLessThan(500);
     }),

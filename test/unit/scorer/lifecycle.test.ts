@@ -14,6 +14,7 @@ import {
   writeStandardData,
   type DataDir,
 } from "./fakes.js";
+import { rawExchange } from "./raw-http.js";
 
 /** Readiness transitions, hot reload, auth, timeouts and drain, each on a fresh server. */
 
@@ -319,17 +320,10 @@ describe("timeouts and drain", () => {
     await writeStandardData(data);
     const s = await startScorer(data.dir, { requestTimeoutMs: "200" });
     try {
-      const reply = await new Promise<string>((resolve) => {
-        const sock = connect(Number(new URL(s.url).port), "127.0.0.1", () =>
-          sock.write(
-            "POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{",
-          ),
-        );
-        let text = "";
-        sock.on("data", (d) => (text += d.toString()));
-        sock.on("close", () => resolve(text));
-        sock.on("error", () => resolve(text));
-      });
+      const reply = await rawExchange(
+        s.url,
+        "POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{",
+      );
       expect(reply).toMatch(/^HTTP\/1.1 408/);
       expect(reply).toContain('"code":"request_timeout"');
       expect((await fetch(`${s.url}/health`)).status).toBe(200);

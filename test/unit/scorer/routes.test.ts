@@ -1,5 +1,4 @@
 import { stat } from "node:fs/promises";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { METRIC_CATALOGUE, seriesNames } from "../../../src/monitoring/metric-names.js";
 import {
@@ -14,6 +13,7 @@ import {
   type DataDir,
   type Running,
 } from "./fakes.js";
+import { rawExchange } from "./raw-http.js";
 
 /** Every route of design §5 against the real server on loopback, with the fake model and panel. */
 
@@ -435,13 +435,7 @@ describe("routing errors", () => {
   });
 
   test("malformed HTTP gets a JSON 400 and the server lives on", async () => {
-    const reply = await new Promise<string>((resolve) => {
-      const sock = connect(Number(new URL(s.url).port), "127.0.0.1", () => sock.write("GARBAGE\r\n\r\n"));
-      let text = "";
-      sock.on("data", (d) => (text += d.toString()));
-      sock.on("close", () => resolve(text));
-      sock.on("error", () => resolve(text));
-    });
+    const reply = await rawExchange(s.url, "GARBAGE\r\n\r\n");
     expect(reply).toMatch(/^HTTP\/1.1 400/);
     expect(reply).toContain('"code":"invalid_json"');
     expect((await fetch(`${s.url}/health`)).status).toBe(200);
