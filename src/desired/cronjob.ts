@@ -125,12 +125,14 @@ export function buildPipelineCronJob(cr: MaieDeployment, ctx: DesiredContext): K
 
 /**
  * `<cr>-backup`, only while `backup.enabled`: archives the data volume to
- * the backups volume, prunes by retention and verifies the new archive.
+ * the backups volume, prunes by retention and verifies the new archive;
+ * with `spec.objectStore`, also uploads it off-site (same retention there).
  * Runs in the pipeline's time zone; has no suspend switch of its own.
  */
 export function buildBackupCronJob(cr: MaieDeployment, ctx: DesiredContext): KubeObject | null {
   const { backup, pipeline } = cr.spec;
   if (!backup.enabled) return null;
+  const store = objectStoreAccess(cr);
   const container: V1Container = {
     name: BACKUP_CONTAINER,
     image: scorerImage(cr, ctx),
@@ -142,16 +144,17 @@ export function buildBackupCronJob(cr: MaieDeployment, ctx: DesiredContext): Kub
       envVar(BACKUP_ENV.retentionDays, backup.retentionDays),
       envVar(BACKUP_ENV.reportsRetentionDays, backup.reportsRetentionDays),
       envVar(BACKUP_ENV.verify, backup.verify),
+      ...store.env,
     ],
     resources: resourceRequirements(backup.resources, "spec.backup.resources"),
     securityContext: containerSecurityContext(),
-    volumeMounts: [dataMount, backupsMount, tmpMount()],
+    volumeMounts: [dataMount, backupsMount, tmpMount(), ...store.mounts],
   };
   return cronJob(
     cr,
     names.backupCronJob(cr),
     "backup",
     { ...backup, timeZone: pipeline.timeZone, suspend: false },
-    commonPodSpec(cr, [container], [dataVolume(cr), backupsVolume(cr), tmpVolume()]),
+    commonPodSpec(cr, [container], [dataVolume(cr), backupsVolume(cr), tmpVolume(), ...store.volumes]),
   );
 }

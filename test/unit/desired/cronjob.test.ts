@@ -1,5 +1,6 @@
 import type { V1Container, V1CronJob, V1PodSpec } from "@kubernetes/client-node";
 import { buildBackupCronJob, buildPipelineCronJob } from "../../../src/desired/cronjob.js";
+import { objectStoreAccess } from "../../../src/desired/object-store.js";
 import { as, ctx, expectedLabels, OWNER, resource, restrictedViolations } from "./helpers.js";
 
 const pipeline = (spec: unknown = {}) => as<V1CronJob>(buildPipelineCronJob(resource(spec), ctx));
@@ -203,6 +204,34 @@ describe("buildBackupCronJob", () => {
       { name: "tmp", mountPath: "/tmp" },
     ]);
     expect(restrictedViolations(p)).toEqual([]);
+  });
+
+  test("with spec.objectStore, gets the store's settings, credentials and CA bundle to upload off-site", () => {
+    const objectStore = {
+      bucket: "maie-backups",
+      endpoint: "https://s3.example.com",
+      prefix: "teams/alpha",
+      credentials: { secretRef: { name: "alpha-s3" } },
+      caBundle: { configMapRef: { name: "s3-ca", key: "ca.crt" } },
+    };
+    const cr = resource({ objectStore });
+    const access = objectStoreAccess(cr);
+    const cj = as<V1CronJob>(buildBackupCronJob(cr, ctx));
+    expect(env(only(cj))).toEqual({
+      ...env(only(backup())),
+      ...Object.fromEntries(access.env.map((e) => [e.name, e.value ?? e.valueFrom])),
+    });
+    expect(env(only(cj))).toMatchObject({
+      MAIE_OBJECT_STORE_BUCKET: "maie-backups",
+      MAIE_OBJECT_STORE_PREFIX: "teams/alpha",
+      AWS_SECRET_ACCESS_KEY: {
+        secretKeyRef: { name: "alpha-s3", key: "AWS_SECRET_ACCESS_KEY", optional: false },
+      },
+    });
+    expect(only(cj).volumeMounts).toContainEqual(access.mounts[0]);
+    expect(pod(cj).volumes).toContainEqual(access.volumes[0]);
+    expect(access.mounts).toHaveLength(1);
+    expect(restrictedViolations(pod(cj))).toEqual([]);
   });
 
   test("uses the MAIE image even when the pipeline image is overridden", () => {
