@@ -29,7 +29,15 @@ interface CoreExports {
     bias: Ptr,
     base: Ptr,
   ): void;
-  setFast(internal: Ptr, treeInfo: Ptr, leafInfo: Ptr, tables: Ptr, maxTreeNodes: number, weights: Ptr): void;
+  setFast(
+    internal: Ptr,
+    treeInfo: Ptr,
+    leafInfo: Ptr,
+    tables: Ptr,
+    maxTreeNodes: number,
+    weights: Ptr,
+    rowRule: number,
+  ): void;
   predict(rows: Ptr, nRows: number, out: Ptr): void;
   shap(rows: Ptr, nRows: number, out: Ptr, scratch: Ptr): void;
   shapClassic(rows: Ptr, nRows: number, out: Ptr, scratch: Ptr): void;
@@ -173,7 +181,7 @@ export class Explainer {
       new Uint8Array(buf, leafInfo, fast.leafInfo.byteLength).set(new Uint8Array(fast.leafInfo));
       new Float64Array(buf, tables, fast.tables.length).set(fast.tables);
       new Float64Array(buf, weights, WEIGHTS_BYTES / 8).set(shapleyWeights());
-      core.setFast(internal, treeInfo, leafInfo, tables, fast.maxTreeNodes, weights);
+      core.setFast(internal, treeInfo, leafInfo, tables, fast.maxTreeNodes, weights, fast.rowRule);
     }
   }
 

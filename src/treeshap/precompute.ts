@@ -1,4 +1,4 @@
-import type { TreeEnsemble } from "../models/ensemble.js";
+import { DecisionFlag, MissingType, type TreeEnsemble } from "../models/ensemble.js";
 
 /**
  * FastTreeSHAP-v2-style precomputation (Yang 2021), per leaf.
@@ -28,12 +28,15 @@ export const LEAF_HEADER_BYTES = 16;
 
 export interface Precomputed {
   /**
-   * Per tree, its internal nodes in preorder, INTERNAL_BYTES each: f64 threshold,
-   * i32 (feature << 8) | decision flags, i32 node, i32 right child (both relative to
-   * the tree's root; the left child is node + 1), i32 slot | (isNew << 8).
-   * The core walks these in order, carrying each node's path pattern, with no stack.
+   * Per tree, its internal nodes in preorder, INTERNAL_BYTES each: f64 threshold
+   * (a numeric split's as numericSplit gives it), i32 (feature << 8) | decision flags,
+   * i32 byte offset of the node's pattern, i32 the right child's (8 × node relative to
+   * the tree's root; the left child's follows the node's), i32 slot | SplitBits. The
+   * core walks these in order, carrying each node's path pattern, with no stack.
    */
   readonly internal: ArrayBuffer;
+  /** How the core normalises rows before the pattern pass (RowRule). */
+  readonly rowRule: number;
   /**
    * Per tree, its leaf records, 8-byte aligned, table leaves first: i32 byte offset of
    * its table in `tables` (−1 = direct), i32 d, i32 byte offset of its node's pattern
@@ -96,6 +99,10 @@ export function precompute(
   let maxUniqueDepth = 0;
   let maxTreeNodes = 0;
   let nextInternal = 0;
+  // XGBoost marks every split FLOAT32_LESS, LightGBM none.
+  const rowRule = model.decision.some((d) => (d & DecisionFlag.FLOAT32_LESS) !== 0)
+    ? RowRule.FLOAT32
+    : RowRule.ZERO_THRESHOLD;
 
   // Depth-first over each tree with the path's unique features and z products.
   for (let t = 0; t < model.numTrees; t++) {
@@ -120,11 +127,12 @@ export function precompute(
         zs.push(1);
       }
       const rec = nextInternal++ * INTERNAL_BYTES;
-      inF64[rec >> 3] = model.threshold[i]!;
+      const split = numericSplit(model.decision[i]!, model.threshold[i]!, rowRule);
+      inF64[rec >> 3] = split?.threshold ?? model.threshold[i]!;
       inI32[(rec >> 2) + 2] = (f << 8) | model.decision[i]!;
-      inI32[(rec >> 2) + 3] = i - root;
-      inI32[(rec >> 2) + 4] = model.right[i]! - root;
-      inI32[(rec >> 2) + 5] = slot | (isNew ? 1 << 8 : 0);
+      inI32[(rec >> 2) + 3] = (i - root) * 8;
+      inI32[(rec >> 2) + 4] = (model.right[i]! - root) * 8;
+      inI32[(rec >> 2) + 5] = slot | (isNew ? SplitBits.NEW_SLOT : 0) | (split?.bits ?? SplitBits.GENERIC);
       for (const c of [l, model.right[i]!]) {
         const saved = zs[slot]!;
         zs[slot] = saved * zf[c]!;
@@ -205,6 +213,7 @@ export function precompute(
   }
   return {
     internal,
+    rowRule,
     leafInfo,
     treeInfo,
     tables,
@@ -213,6 +222,71 @@ export function precompute(
     directLeaves: leaves.length - tableLeaves,
     tableLeaves,
   };
+}
+
+/**
+ * How the core normalises each row before the pattern pass, once per row
+ * instead of once per node. Both rules are idempotent and leave every split's
+ * outcome unchanged (src/treeshap/assembly/index.ts, decide): FLOAT32 rounds x
+ * to float32, as XGBoost's splits do; ZERO_THRESHOLD reads |x| ≤ 1e-35 as 0,
+ * as LightGBM's row parser does. NaN stays NaN.
+ */
+export const RowRule = { ZERO_THRESHOLD: 0, FLOAT32: 1 } as const;
+
+/** Bits above the slot (bits 0–7) in an internal record's last word. */
+export const SplitBits = {
+  /** The split's feature is new on the path (slot | NEW_SLOT, as before). */
+  NEW_SLOT: 1 << 8,
+  /** Decided by the general rule (categorical, or a numeric split not matching the row rule). */
+  GENERIC: 1 << 9,
+  /** Numeric, normalised x: NaN goes left. */
+  NAN_LEFT: 1 << 10,
+  /** Numeric, normalised x: ±0 goes left. */
+  ZERO_LEFT: 1 << 11,
+} as const;
+
+const f32Bits = new Float32Array(1);
+const i32OfF32 = new Int32Array(f32Bits.buffer);
+
+/** The largest float32 below the float32 `t` (t finite or +∞). */
+function previousFloat32(t: number): number {
+  f32Bits[0] = t;
+  if (t === 0) i32OfF32[0] = 0x80000001 | 0;
+  else if (t > 0) i32OfF32[0] = i32OfF32[0]! - 1;
+  else i32OfF32[0] = i32OfF32[0]! + 1;
+  return f32Bits[0]!;
+}
+
+/**
+ * A numeric split as `x ≤ threshold` on the normalised x, plus where NaN and ±0
+ * go (each a constant of the split), or undefined when the general rule must
+ * decide. Under FLOAT32, x and fround(t) are float32 values, so x < fround(t)
+ * ⇔ x ≤ the float32 just below fround(t) (never true when fround(t) is −∞ or NaN,
+ * hence the NaN threshold).
+ */
+function numericSplit(
+  flags: number,
+  threshold: number,
+  rowRule: number,
+): { readonly threshold: number; readonly bits: number } | undefined {
+  if (flags & DecisionFlag.CATEGORICAL) return undefined;
+  const float32 = (flags & DecisionFlag.FLOAT32_LESS) !== 0;
+  if (float32 !== (rowRule === RowRule.FLOAT32)) return undefined;
+  const missing = (flags & DecisionFlag.MISSING_MASK) >> DecisionFlag.MISSING_SHIFT;
+  const defaultLeft = (flags & DecisionFlag.DEFAULT_LEFT) !== 0;
+  let t: number;
+  let zeroLeft: boolean;
+  if (float32) {
+    const f = Math.fround(threshold);
+    t = f === -Infinity || Number.isNaN(f) ? NaN : previousFloat32(f);
+    zeroLeft = 0 < f;
+  } else {
+    t = threshold;
+    zeroLeft = missing === MissingType.Zero ? defaultLeft : 0 <= threshold;
+  }
+  // Missing type NaN sends NaN to the default child; the others read NaN as 0.
+  const nanLeft = missing === MissingType.NaN ? defaultLeft : zeroLeft;
+  return { threshold: t, bits: (nanLeft ? SplitBits.NAN_LEFT : 0) | (zeroLeft ? SplitBits.ZERO_LEFT : 0) };
 }
 
 function countLeaves(model: TreeEnsemble): number {

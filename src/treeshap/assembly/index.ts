@@ -47,6 +47,7 @@ let treeInfoPtr: usize = 0;
 let leafInfoPtr: usize = 0;
 let tablesPtr: usize = 0;
 let patternBytes: usize = 0;
+let rowRule: i32 = 0;
 let weightsPtr: usize = 0;
 
 /** Lowest byte offset the host may use. */
@@ -78,7 +79,7 @@ export function setModel(
 
 /**
  * The per-leaf precomputation of src/treeshap/precompute.ts; `maxTreeNodes` sizes the per-node
- * pattern scratch; `weights` holds the Shapley weights w_d(q) = q!(d−q−1)!/d! as f64 [64][65] (row d, column q).
+ * pattern scratch; `rule` is its RowRule; `weights` holds the Shapley weights w_d(q) = q!(d−q−1)!/d! as f64 [64][65] (row d, column q).
  */
 export function setFast(
   internal: usize,
@@ -87,6 +88,7 @@ export function setFast(
   tables: usize,
   maxTreeNodes: i32,
   weights: usize,
+  rule: i32,
 ): void {
   internalPtr = internal;
   treeInfoPtr = treeInfo;
@@ -94,6 +96,7 @@ export function setFast(
   tablesPtr = tables;
   patternBytes = usize(maxTreeNodes) << 3;
   weightsPtr = weights;
+  rowRule = rule;
 }
 
 function categoryIn(x: f64, setIndex: i32): bool {
@@ -305,6 +308,29 @@ const BLOCK: i32 = 1024;
 const INTERNAL_BYTES: usize = 24;
 const TREE_INFO_BYTES: usize = 24;
 const LEAF_HEADER_BYTES: usize = 16;
+// SplitBits and RowRule of src/treeshap/precompute.ts.
+const NEW_SLOT: i32 = 1 << 8;
+const GENERIC: i32 = 1 << 9;
+const NAN_LEFT: i32 = 1 << 10;
+const ZERO_LEFT: i32 = 1 << 11;
+const ROW_FLOAT32: i32 = 1;
+
+/**
+ * Normalises rows in place so a numeric split is one comparison (RowRule in
+ * src/treeshap/precompute.ts): float32 rounding (XGBoost) or |x| ≤ 1e-35 read as 0
+ * (LightGBM). Idempotent, and `decide` gives every split the same answer on the result.
+ */
+function normaliseRows(rows: usize, count: usize): void {
+  const end = rows + (count << 3);
+  if (rowRule == ROW_FLOAT32) {
+    for (let p = rows; p < end; p += 8) store<f64>(p, f64(f32(load<f64>(p))));
+  } else {
+    for (let p = rows; p < end; p += 8) {
+      const x = load<f64>(p);
+      store<f64>(p, select<f64>(0.0, x, x >= -ZERO_THRESHOLD && x <= ZERO_THRESHOLD));
+    }
+  }
+}
 
 /**
  * Path patterns of every node of one tree for one row, into `pat` (u64 per node,
@@ -318,16 +344,25 @@ function treePatterns(row: usize, first: usize, count: i32, pat: usize): void {
   const end = rec + usize(count) * INTERNAL_BYTES;
   for (; rec < end; rec += INTERNAL_BYTES) {
     const ff = load<i32>(rec, 8);
-    const node = usize(load<i32>(rec, 12));
-    const right = usize(load<i32>(rec, 16));
+    const node = pat + usize(load<i32>(rec, 12));
+    const right = pat + usize(load<i32>(rec, 16));
     const aux = load<i32>(rec, 20);
-    const left = decide(ff & 0xff, load<f64>(rec), load<f64>(row + (usize(ff >> 8) << 3)));
-    const p = load<u64>(pat + (node << 3));
+    const x = load<f64>(row + (usize(ff >> 8) << 3));
+    const threshold = load<f64>(rec);
+    // A numeric split on the normalised row is x ≤ threshold, with NaN and ±0 sent
+    // where the split sends them (constants of the split): selects, no branches.
+    let left = select<bool>(
+      (aux & NAN_LEFT) != 0,
+      select<bool>((aux & ZERO_LEFT) != 0, x <= threshold, x == 0.0),
+      x != x,
+    );
+    if (aux & GENERIC) left = decide(ff & 0xff, threshold, x);
+    const p = load<u64>(node);
     const bit = u64(1) << u64(aux & 0xff);
-    const hot = aux & 0x100 ? p | bit : p;
+    const hot = aux & NEW_SLOT ? p | bit : p;
     const cold = p & ~bit;
-    store<u64>(pat + ((node + 1) << 3), select<u64>(hot, cold, left));
-    store<u64>(pat + (right << 3), select<u64>(cold, hot, left));
+    store<u64>(node, select<u64>(hot, cold, left), 8);
+    store<u64>(right, select<u64>(cold, hot, left));
   }
 }
 
@@ -407,7 +442,10 @@ function directLeaves(phi: usize, rec: usize, count: i32, pat: usize, poly: usiz
   }
 }
 
-/** SHAP values for `nRows` rows: per row, per output, numFeatures values then the bias. Trees outer, rows inner (blocks of BLOCK rows). */
+/**
+ * SHAP values for `nRows` rows: per row, per output, numFeatures values then the bias.
+ * Trees outer, rows inner (blocks of BLOCK rows). Normalises `rows` in place (normaliseRows).
+ */
 export function shap(rows: usize, nRows: i32, out: usize, scratch: usize): void {
   const rowBytes = usize(numFeatures) << 3;
   const width = usize(numFeatures + 1);
@@ -415,6 +453,7 @@ export function shap(rows: usize, nRows: i32, out: usize, scratch: usize): void 
   memory.fill(out, 0, total << 3);
   const pat = scratch;
   const poly = scratch + patternBytes;
+  normaliseRows(rows, usize(nRows) * usize(numFeatures));
   for (let r = 0; r < nRows; r++) {
     const o = out + ((usize(r) * usize(numOutputs) * width) << 3);
     for (let k = 0; k < numOutputs; k++) {

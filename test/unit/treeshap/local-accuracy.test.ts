@@ -224,6 +224,83 @@ test("random trees: SHAP equals brute-force Shapley values of the cover-weighted
   );
 });
 
+/** The float32 next to `t` towards `dir` (what fround can land on either side of a threshold). */
+function nextFloat32(t: number, dir: 1 | -1): number {
+  const f = new Float32Array([t]);
+  const i = new Int32Array(f.buffer);
+  if (t === 0) i[0] = dir > 0 ? 1 : 0x80000001 | 0;
+  else i[0] = i[0]! + (t > 0 === dir > 0 ? 1 : -1);
+  return f[0]!;
+}
+
+test("numeric splits at edge values: SHAP's branch (normalised rows, one comparison) is the split rule's", async () => {
+  // One split, left leaf 1, right leaf 2: bias + Σφ is the leaf the SHAP pass chose.
+  const thresholds = [
+    0,
+    -0,
+    0.5,
+    -0.25,
+    1e-36,
+    -1e-36,
+    1e-35,
+    0.1,
+    3.4028234663852886e38,
+    -Infinity,
+    Infinity,
+  ];
+  const threshold = fc.oneof(fc.constantFrom(...thresholds), fc.double({ noNaN: true, min: -1e6, max: 1e6 }));
+  const decisions = [
+    MissingType.NaN << DecisionFlag.MISSING_SHIFT,
+    (MissingType.NaN << DecisionFlag.MISSING_SHIFT) | DecisionFlag.DEFAULT_LEFT,
+    MissingType.None << DecisionFlag.MISSING_SHIFT,
+    MissingType.Zero << DecisionFlag.MISSING_SHIFT,
+    (MissingType.Zero << DecisionFlag.MISSING_SHIFT) | DecisionFlag.DEFAULT_LEFT,
+    (MissingType.NaN << DecisionFlag.MISSING_SHIFT) | DecisionFlag.FLOAT32_LESS,
+    (MissingType.NaN << DecisionFlag.MISSING_SHIFT) | DecisionFlag.FLOAT32_LESS | DecisionFlag.DEFAULT_LEFT,
+  ];
+  await fc.assert(
+    fc.asyncProperty(
+      threshold,
+      fc.constantFrom(...decisions),
+      fc.integer({ min: 0, max: 11 }),
+      async (t, d, pick) => {
+        const f = Math.fround(t);
+        const near = [
+          t,
+          f,
+          nextFloat32(f, 1),
+          nextFloat32(f, -1),
+          t * (1 + 1e-12),
+          t * (1 - 1e-12),
+          (f + nextFloat32(f, 1)) / 2,
+        ];
+        const x = [...near, 0, -0, NaN, 1e-36, -1e-36][pick]!;
+        const model = ensembleOf([
+          { feature: 0, threshold: t, decision: d, left: 1, right: 2, coverLeft: 3, coverRight: 5 },
+        ]);
+        const row = new Float64Array(NUM_FEATURES).fill(x);
+        const i = model.treeStart[0]!;
+        const want =
+          model.value[goesLeft(model, i, x) ? model.left[i]! : model.right[i]!]! + model.baseScore[0]!;
+        for (const options of [
+          { algorithm: "fast" as const },
+          { algorithm: "fast" as const, tableBudgetBytes: 0 },
+        ]) {
+          const explainer = await Explainer.load(model, options);
+          const phi = explainer.shap(row, 1);
+          const got = phi.reduce((a, b) => a + b, 0);
+          explainer.dispose();
+          if (!closeRel(got, want, 1e-12))
+            throw new Error(
+              `threshold ${t}, decision ${d}, x ${x}: SHAP sums to ${got}, the split rule gives ${want}`,
+            );
+        }
+      },
+    ),
+    { numRuns: 600 },
+  );
+});
+
 test("one explainer serves many batches, including ones that grow its memory", async () => {
   const fx = readFixture("lgb_regression_nan");
   const explainer = await Explainer.load(parseModel(fixtureBytes(fx.model), "lightgbm"));
