@@ -189,7 +189,7 @@ async function phase(
         timeout: 10,
         ...(rate === null ? {} : { overallRate: rate }),
       },
-      (err, res) => (err ? reject(err) : resolve(res)),
+      (err: Error | null, res) => (err ? reject(err) : resolve(res)),
     );
     instance.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   });
@@ -418,7 +418,7 @@ async function main(): Promise<void> {
       ratios,
       targets,
     };
-    await writeFile(opts.out!, `${JSON.stringify(report, null, 2)}\n`);
+    await writeFile(opts.out, `${JSON.stringify(report, null, 2)}\n`);
     process.stderr.write(`wrote ${opts.out}\n`);
   } finally {
     for (const s of services) await stop(s);

@@ -137,7 +137,7 @@ export const ModelSpec = z
       .min(1)
       .max(2048)
       .regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[^\s]+|https:\/\/[^\s/]+\/[^\s]*)$/, {
-        message: "must be s3://<bucket>/<key> or https://<host>/<path>",
+        error: "must be s3://<bucket>/<key> or https://<host>/<path>",
       })
       .optional()
       .describe(

@@ -101,7 +101,8 @@ async function readCapped(res: Response, where: string): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (res.body === null) return new Uint8Array(0);
-  for await (const chunk of res.body) {
+  // Typed as any by the DOM stream's iterator; the fetch body yields bytes.
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
     if (size > LIMITS.maxModelBytes) {
       await res.body.cancel();

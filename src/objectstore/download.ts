@@ -57,7 +57,8 @@ export function download(
       const hash = createHash("sha256");
       let size = 0;
       try {
-        for await (const chunk of body) {
+        // The Readable half of the type iterates any; the body yields bytes.
+        for await (const chunk of body as AsyncIterable<Uint8Array>) {
           size += chunk.byteLength;
           if (size > options.maxBytes) throw tooLarge(ref, size, options.maxBytes, options.maxBytesName);
           hash.update(chunk);

@@ -119,7 +119,8 @@ export function loadConfig(
     const value = env[envName];
     if (value !== undefined && value !== "") raw[key] = value;
   }
-  for (const [key, value] of Object.entries(flags)) {
+  // Object.entries types away the optional keys' undefined, but parseArgs leaves unset flags as undefined keys.
+  for (const [key, value] of Object.entries(flags) as [string, string | boolean | undefined][]) {
     if (value !== undefined && value !== "") raw[key] = value;
   }
   const parsed = ScorerConfigSchema.safeParse(raw);

@@ -186,7 +186,10 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
         res.end(d.body);
         return;
       case "forward": {
-        if (d.delayMs === undefined || d.delayMs <= 0) return forward(req, res, d);
+        if (d.delayMs === undefined || d.delayMs <= 0) {
+          forward(req, res, d);
+          return;
+        }
         // The client may give up while we wait: then there is nothing to forward.
         req.pause();
         const t = later(d.delayMs, () => forward(req, res, d));

@@ -203,8 +203,7 @@ describe("an upload cut or killed midway leaves the previous object", () => {
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    let running = true;
-    void exited.then(() => (running = false));
+    const running = () => child.exitCode === null && child.signalCode === null;
 
     const admin = server.client();
     // Three parts' bytes are sent; lib-storage holds the last back until it knows whether more follow.
@@ -221,7 +220,7 @@ describe("an upload cut or killed midway leaves the previous object", () => {
       await waitFor(
         async () => (await partsUploaded()) >= 2,
         60_000,
-        () => running,
+        running,
         `two parts uploaded (${stderr})`,
       );
       child.kill("SIGKILL");
@@ -241,7 +240,7 @@ describe("an upload cut or killed midway leaves the previous object", () => {
       expect(await store.listIncompleteUploads("panels/")).toEqual([]);
       expect(await direct("panels/latest.parquet")).toBe(sha256Hex(old));
     } finally {
-      if (running) child.kill("SIGKILL");
+      if (running()) child.kill("SIGKILL");
       admin.destroy();
     }
   });

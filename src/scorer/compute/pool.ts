@@ -179,7 +179,9 @@ export class WorkerPool implements Compute {
     worker.unref();
     const slot: Slot = { worker, models: new Set(), loading: null, running: null, exited: false };
     worker.on("message", (m: FromWorker) => this.#onMessage(slot, m));
-    worker.on("error", (err) => this.#options.log.error({ err: err.message }, "compute worker failed"));
+    worker.on("error", (err: Error) =>
+      this.#options.log.error({ err: err.message }, "compute worker failed"),
+    );
     worker.on("exit", (code) => this.#onExit(slot, code));
     this.#slots.push(slot);
     this.#advance();

@@ -26,21 +26,15 @@ export interface PackedPrices {
 }
 
 export function packPrices(prices: Readonly<Record<string, readonly number[]>>): PackedPrices {
-  const tickers = Object.keys(prices);
-  const lengths = new Int32Array(tickers.length);
-  let total = 0;
-  tickers.forEach((t, i) => {
-    lengths[i] = prices[t]!.length;
-    total += lengths[i]!;
-  });
-  const closes = new Float64Array(total);
+  const entries = Object.entries(prices);
+  const lengths = Int32Array.from(entries, ([, series]) => series.length);
+  const closes = new Float64Array(lengths.reduce((sum, n) => sum + n, 0));
   let at = 0;
-  for (const t of tickers) {
-    const series = prices[t]!;
-    for (let i = 0; i < series.length; i++) closes[at + i] = series[i]!;
+  for (const [, series] of entries) {
+    closes.set(series, at);
     at += series.length;
   }
-  return { tickers, lengths, closes };
+  return { tickers: entries.map(([t]) => t), lengths, closes };
 }
 
 /** Views on the packed closes, keyed by ticker in the posted order. */

@@ -17,7 +17,7 @@ describe("the newest object under a prefix", () => {
     const objects = [at("p/a.csv", 1), at("p/b.parquet", 2), at("p/c.json", 9)];
     expect(pickNewest(objects, [".csv", ".parquet"])?.key).toBe("p/b.parquet");
     expect(pickNewest(objects, [".txt"])).toBeUndefined();
-    expect(pickNewest([], [])).toBeUndefined();
+    expect(pickNewest<ListedObject>([], [])).toBeUndefined();
   });
 
   test("folder markers are not objects", () => {

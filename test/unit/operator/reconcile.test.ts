@@ -54,7 +54,7 @@ function rawResource(spec: unknown, generation = 1): KubeObject {
     kind: "MaieDeployment",
     metadata: { name: NAME, namespace: NS, uid: UID, generation },
     spec,
-  } as unknown as KubeObject;
+  };
 }
 
 function world(
@@ -88,7 +88,7 @@ function world(
 }
 
 function parsed(spec: unknown): MaieDeployment {
-  const p = parseMaieDeployment(rawResource(spec) as never);
+  const p = parseMaieDeployment(rawResource(spec));
   if (!p.ok) throw new Error(p.message);
   return p.value;
 }
@@ -133,7 +133,7 @@ function ownedChild(kind: string, name: string, uid = UID): KubeObject {
         { apiVersion: "maie.io/v1alpha1", kind: "MaieDeployment", name: NAME, uid, controller: true },
       ],
     },
-  } as KubeObject;
+  };
 }
 
 function put(w: World, o: KubeObject): void {
@@ -253,7 +253,7 @@ describe("reconcile() never adopts what it did not create", () => {
       kind,
       metadata: { name, namespace: NS, uid: `foreign-${kind}`, resourceVersion: "7" },
       spec: { mine: true },
-    } as KubeObject;
+    };
   }
 
   test("a foreign Service and PVC are left untouched, reported as ChildConflict, the rest applied", async () => {
