@@ -12,7 +12,12 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { create, extract } from "tar";
 import {
   listBucketArchives,
@@ -294,6 +299,40 @@ describe("maie backup run with an object store", () => {
       });
       expect(next.uploaded?.size).toBeGreaterThan(12 * MiB);
       expect(await bucketListing(prefix)).toEqual([next.archive]);
+    } finally {
+      store.close();
+    }
+  });
+
+  test("an upload a killed run left incomplete is aborted by a run starting over an hour later, not sooner", async () => {
+    const prefix = "orphans";
+    const data = dataDir();
+    const store = storeFor(prefix);
+    try {
+      // What a run SIGKILLed mid-upload leaves: a multipart upload with one part and no completion.
+      const Key = `${prefix}/${backupKey("maie-backup-20261130T230000Z.tar.gz")}`;
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key }));
+      await s3.send(
+        new UploadPartCommand({ Bucket: BUCKET, Key, UploadId, PartNumber: 1, Body: randomBytes(5 * MiB) }),
+      );
+      const lines: string[] = [];
+      const runAt = (offsetMs: number) =>
+        runBackup({
+          dataDir: data,
+          backupsDir: fresh("backups"),
+          clock: () => new Date(Date.now() + offsetMs),
+          objectStore: store,
+          progress: (line) => lines.push(line),
+        });
+      await runAt(30 * 60_000);
+      expect((await store.listIncompleteUploads(OBJECT_DIRS.backups)).map((u) => u.uploadId)).toEqual([
+        UploadId,
+      ]);
+      expect(lines.filter((l) => l.startsWith("aborted"))).toEqual([]);
+      await runAt(2 * 3_600_000);
+      expect(lines).toContain("aborted 1 incomplete upload(s) left by an interrupted backup");
+      expect(await store.listIncompleteUploads(OBJECT_DIRS.backups)).toEqual([]);
+      expect(await bucketListing(prefix)).toHaveLength(2);
     } finally {
       store.close();
     }
