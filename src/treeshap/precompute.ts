@@ -254,7 +254,8 @@ function previousFloat32(t: number): number {
   if (t === 0) i32OfF32[0] = 0x80000001 | 0;
   else if (t > 0) i32OfF32[0] = i32OfF32[0]! - 1;
   else i32OfF32[0] = i32OfF32[0]! + 1;
-  return f32Bits[0]!;
+  // The two views share one buffer: this reads the float the integer step made.
+  return f32Bits[0];
 }
 
 /**
