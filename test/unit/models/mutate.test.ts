@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ModelFormatError, parseModel, type TreeEnsemble } from "../../../src/models/load.js";
 import { Explainer } from "../../../src/treeshap/explainer.js";
 import { FIXTURE_DIR } from "../treeshap/fixtures.js";
+import { applyByteEdits, byteEdit } from "./byte-edits.js";
 
 /**
  * Structured mutations of real model files (the sample models the pipeline
@@ -295,19 +296,10 @@ describe("model parsers under structured mutation", () => {
 
   test("XGBoost UBJSON: bytes replaced, dropped, inserted or cut end in a usable model or a ModelFormatError", async () => {
     const seen: Record<string, number> = {};
-    const edit = fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), op: fc.nat(3) });
     await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.array(edit, { minLength: 1, maxLength: 3 }), async (f, edits) => {
-        const b = Array.from(UBJ_FILES[f % UBJ_FILES.length]!);
-        for (const { at, byte, op } of edits) {
-          if (b.length === 0) break;
-          const i = at % b.length;
-          if (op === 0) b[i] = byte;
-          else if (op === 1) b.splice(i, 1);
-          else if (op === 2) b.splice(i, 0, byte);
-          else b.length = Math.max(1, i);
-        }
-        await check(Uint8Array.from(b), "xgboost", seen);
+      fc.asyncProperty(fc.nat(), fc.array(byteEdit, { minLength: 1, maxLength: 3 }), async (f, edits) => {
+        const file = UBJ_FILES[f % UBJ_FILES.length]!;
+        await check(applyByteEdits(file, edits, 1), "xgboost", seen);
       }),
       { numRuns: 400 },
     );

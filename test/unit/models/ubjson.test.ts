@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ModelFormatError } from "../../../src/models/errors.js";
 import { decodeUbjson, looksLikeUbjson, MAX_DEPTH } from "../../../src/models/ubjson.js";
 import { FIXTURE_DIR } from "../treeshap/fixtures.js";
+import { applyByteEdits, byteEdit } from "./byte-edits.js";
 
 /**
  * The UBJSON decoder (draft 12, the subset XGBoost writes and the rest of
@@ -213,23 +214,8 @@ describe("UBJSON decoder", () => {
       { numRuns: 500 },
     );
     fc.assert(
-      fc.property(
-        fc.array(fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), op: fc.nat(3) }), {
-          minLength: 1,
-          maxLength: 4,
-        }),
-        (edits) => {
-          const b = Array.from(ubj);
-          for (const { at, byte, op } of edits) {
-            if (b.length === 0) break;
-            const i = at % b.length;
-            if (op === 0) b[i] = byte;
-            else if (op === 1) b.splice(i, 1);
-            else if (op === 2) b.splice(i, 0, byte);
-            else b.length = i;
-          }
-          valueOrRefusal(Uint8Array.from(b));
-        },
+      fc.property(fc.array(byteEdit, { minLength: 1, maxLength: 4 }), (edits) =>
+        valueOrRefusal(applyByteEdits(ubj, edits)),
       ),
       { numRuns: 500 },
     );
