@@ -43,10 +43,5 @@ export function rowMatrix(rows: NativeFixture["rows"]): Float64Array {
   return out;
 }
 
-/** design §8: LightGBM ≤ 1e-6 × (1 + |v|) absolute; XGBoost (float32 inside) ≤ 1e-4 relative, i.e. 1e-4 × max(1, |v|). */
-export function withinTolerance(format: "lightgbm" | "xgboost", ours: number, native: number): boolean {
-  const err = Math.abs(ours - native);
-  return format === "lightgbm"
-    ? err <= 1e-6 * (1 + Math.abs(native))
-    : err <= 1e-4 * Math.max(1, Math.abs(native));
-}
+/** design §8 tolerance, defined once in src/treeshap/tolerance.ts. */
+export { withinTolerance } from "../../../src/treeshap/tolerance.js";
