@@ -1,5 +1,6 @@
 import autocannon from "autocannon";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
@@ -24,7 +25,9 @@ import { freePort } from "../../tools/cluster/ports.js";
  * latency p50/p95/p99, and a saturation phase (default 32 connections) for
  * req/s. Latencies are every response's own time, collected exactly. The
  * 1-minute load average is recorded after each phase (the machine may be
- * shared; the bench's own processes count in it too). Before any load the
+ * shared; the bench's own processes count in it too), and so is each
+ * service's CPU time per request (from /proc, all its threads and worker
+ * processes), which other jobs on the machine barely move. Before any load the
  * answers of both services are compared on both paths.
  *
  * Run through bench/scorer/run.sh, which type-checks, builds and prepares the data.
@@ -121,6 +124,29 @@ async function startBaseline(workers: number): Promise<Service> {
   return { name: "baseline", url, child };
 }
 
+/** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU time (ms) used so far by a process and its live descendants (uvicorn's
+ * workers are child processes; the scorer's workers are threads, counted in
+ * its own line). Reported per request beside the latencies: unlike them it
+ * barely moves when other jobs share the machine.
+ */
+function treeCpuMs(pid: number): number {
+  let ms = 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+    for (const tid of readdirSync(`/proc/${pid}/task`))
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" "))
+        if (child.trim() !== "") ms += treeCpuMs(Number(child));
+  } catch {
+    // the process is gone: nothing more to count
+  }
+  return ms;
+}
+
 async function stop(s: Service): Promise<void> {
   if (s.child.exitCode !== null) return;
   const exited = new Promise((r) => s.child.once("exit", r));
@@ -169,6 +195,8 @@ interface PhaseResult {
   readonly timeouts: number;
   /** 1-minute load average when the phase ended. */
   readonly loadAvg: number;
+  /** The service's CPU time (all its threads and processes) per answered request. */
+  readonly serverCpuMsPerRequest: number;
 }
 
 async function phase(
@@ -179,6 +207,8 @@ async function phase(
   rate: number | null,
 ): Promise<PhaseResult> {
   const latencies: number[] = [];
+  const pid = service.child.pid ?? -1;
+  const cpuBefore = treeCpuMs(pid);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -211,10 +241,12 @@ async function phase(
     non2xx: result.non2xx,
     timeouts: result.timeouts,
     loadAvg: loadavg()[0] ?? NaN,
+    serverCpuMsPerRequest: (treeCpuMs(pid) - cpuBefore) / Math.max(1, result.requests.total),
   };
   process.stderr.write(
     `${r.path.padEnd(8)} ${r.service.padEnd(12)} ${r.endpoint.padEnd(36)} ${r.phase.padEnd(10)} ${r.reqPerSec.toFixed(0).padStart(6)} req/s  ` +
-      `p50 ${r.p50ms.toFixed(2)}  p95 ${r.p95ms.toFixed(2)}  p99 ${r.p99ms.toFixed(2)} ms  errors ${r.errors + r.non2xx + r.timeouts}  load ${r.loadAvg.toFixed(2)}\n`,
+      `p50 ${r.p50ms.toFixed(2)}  p95 ${r.p95ms.toFixed(2)}  p99 ${r.p99ms.toFixed(2)} ms  errors ${r.errors + r.non2xx + r.timeouts}  ` +
+      `CPU ${r.serverCpuMsPerRequest.toFixed(2)} ms/req  load ${r.loadAvg.toFixed(2)}\n`,
   );
   return r;
 }
@@ -365,6 +397,10 @@ async function main(): Promise<void> {
       endpoint: e.name,
       throughputRatio:
         find(maie.name, e.name, "max").reqPerSec / find(baseline.name, e.name, "max").reqPerSec,
+      /** Baseline CPU per request over ours, at saturation: the throughput ratio the CPU allows. */
+      cpuRatio:
+        find(baseline.name, e.name, "max").serverCpuMsPerRequest /
+        find(maie.name, e.name, "max").serverCpuMsPerRequest,
       p95AtRate: find(maie.name, e.name, `${RATE} req/s`).p95ms,
     }));
     const errors = results
@@ -384,16 +420,17 @@ async function main(): Promise<void> {
       `ours: ${ours}`,
       `machine: ${CORES} cores (${cpus()[0]?.model ?? "unknown"}); load average before ${loadBefore[0]?.toFixed(2)}, during ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} (1-min, the bench's own processes included)`,
       "",
-      "| path | endpoint | service | load | req/s | p50 ms | p95 ms | p99 ms | errors | load avg |",
-      "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
+      "| path | endpoint | service | load | req/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/req | load avg |",
+      "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
       ...results.map(
         (r) =>
-          `| ${r.path} | ${r.endpoint} | ${r.service} | ${r.phase === "max" ? `max, ${r.connections} conns` : r.phase} | ${r.reqPerSec.toFixed(0)} | ${r.p50ms.toFixed(2)} | ${r.p95ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${r.errors + r.non2xx + r.timeouts} | ${r.loadAvg.toFixed(2)} |`,
+          `| ${r.path} | ${r.endpoint} | ${r.service} | ${r.phase === "max" ? `max, ${r.connections} conns` : r.phase} | ${r.reqPerSec.toFixed(0)} | ${r.p50ms.toFixed(2)} | ${r.p95ms.toFixed(2)} | ${r.p99ms.toFixed(2)} | ${r.errors + r.non2xx + r.timeouts} | ${r.serverCpuMsPerRequest.toFixed(2)} | ${r.loadAvg.toFixed(2)} |`,
       ),
       "",
       ...ratios.map(
         (r) =>
-          `${r.path} ${r.endpoint}: ${r.throughputRatio.toFixed(1)}x the baseline's max throughput; p95 ${r.p95AtRate.toFixed(2)} ms at ${RATE} req/s`,
+          `${r.path} ${r.endpoint}: ${r.throughputRatio.toFixed(1)}x the baseline's max throughput ` +
+          `(${r.cpuRatio.toFixed(1)}x less server CPU per request); p95 ${r.p95AtRate.toFixed(2)} ms at ${RATE} req/s`,
       ),
       `targets: p95 < 10 ms at ${RATE} req/s on every endpoint: ${targets.p95Under10msAtRate}; cached >= 10x: ${targets.cachedAtLeast10x}; ` +
         `compute >= 2x: ${targets.computeAtLeast2x}; zero errors (scorer): ${targets.zeroErrors}`,
