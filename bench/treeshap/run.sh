@@ -3,7 +3,7 @@
 # Type-checks the tree (no table if it does not), trains the three models once
 # (cached in $MAIE_CACHE/bench-treeshap), times the peers single-threaded
 # (OMP/numba limited to one thread), each in its own virtualenv, then ours:
-#   venv-bench-current (Python >= 3.12): LightGBM 4.7 and XGBoost 3.4 (the
+#   venv-bench-current (Python >= 3.12, tools/python312.sh): LightGBM 4.7 and XGBoost 3.4 (the
 #     reference values), shap.TreeExplainer
 #   venv (the fixtures' pins): XGBoost 3.2, the last release before Quadrature TreeSHAP
 #   venv-fasttreeshap (numpy 1): fasttreeshap v2
@@ -21,16 +21,9 @@ fi
 npm run --silent build:wasm
 test -f dist/bench/treeshap/bench.js
 
-# XGBoost >= 3.3 wheels need Python >= 3.12.
-py312() {
-  if [[ -n "${PYTHON312:-}" ]]; then echo "$PYTHON312"; return; fi
-  for p in python3.12 python3.13; do command -v "$p" >/dev/null && { command -v "$p"; return; }; done
-  for p in "$HOME"/.pyenv/versions/3.1[23]*/bin/python; do [[ -x "$p" ]] && { echo "$p"; return; }; done
-  echo "bench/treeshap: XGBoost 3.4 needs Python >= 3.12 (set PYTHON312)" >&2
-  exit 2
-}
 py=$(tools/python-env.sh bench/treeshap/requirements.txt)
-current=$(PYTHON="$(py312)" MAIE_VENV_NAME=venv-bench-current tools/python-env.sh bench/treeshap/requirements-current.txt)
+py312=$(tools/python312.sh)
+current=$(PYTHON="$py312" MAIE_VENV_NAME=venv-bench-current tools/python-env.sh bench/treeshap/requirements-current.txt)
 fts=$(MAIE_VENV_NAME=venv-fasttreeshap tools/python-env.sh bench/treeshap/requirements-fasttreeshap.txt)
 
 "$py" bench/treeshap/train.py "$out" "$rows"
