@@ -3,7 +3,7 @@
 # baseline (bench/baseline, as many uvicorn workers as cores) on loopback, same
 # data, same autocannon client; cached and compute paths (bench/scorer/run.ts).
 #
-#   bash bench/scorer/run.sh [--duration 10] [--rate 200] [--connections 32] [--post-tickers 20]
+#   bash bench/scorer/run.sh [--duration 10] [--rate 200] [--connections 32] [--post-tickers 20] [--paths cached,compute]
 #
 # Type-checks the tree first: a tree that does not type-check gives no table.
 # Builds what it needs (TypeScript, the WASM core), creates the baseline venv
