@@ -239,6 +239,22 @@ const jobCommon = {
   failedJobsHistoryLimit: z.number().int().min(0).max(100).default(3).describe("Finished failed Jobs kept."),
 };
 
+export const PricesSpec = z
+  .object({
+    uri: z
+      .string()
+      .min(6)
+      .max(2048)
+      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[^\s]*$/, {
+        error: "must be s3://<bucket>/<key> or s3://<bucket>/<prefix>/",
+      })
+      .describe(
+        "Where each run reads its prices, through spec.objectStore: an object (s3://<bucket>/prices.csv, CSV or Parquet by its extension), or a prefix ending in '/' meaning the newest .csv or .parquet object under it. A missing or unreadable source fails the run and the previous panel keeps serving.",
+      ),
+  })
+  .strict()
+  .describe("Prices from the object store instead of prices/ on the data volume.");
+
 export const PipelineSpec = z
   .object({
     schedule: cronSchedule("When the daily pipeline runs (cron, in timeZone).", "15 22 * * *"),
@@ -276,6 +292,7 @@ export const PipelineSpec = z
       .max(64)
       .default([])
       .describe("Extra environment sources (core/v1 EnvFromSource)."),
+    prices: PricesSpec.optional(),
     ...jobCommon,
   })
   .strict()
@@ -532,7 +549,9 @@ export const ObjectStoreSpec = z
       ),
   })
   .strict()
-  .describe("An S3 or S3-compatible object store the scorer and the pipeline fetch models from.");
+  .describe(
+    "An S3 or S3-compatible object store. The scorer and the pipeline fetch s3:// models and prices from it, and while it is set the pipeline publishes the panels to it (expected/ under prefix, a pointer written last) and the scorers follow them there instead of the data volume; with model.uri set too, the scorer pods mount no data volume and spread across nodes.",
+  );
 
 export const ServiceAccountSpec = z
   .object({
@@ -604,6 +623,11 @@ export const MaieDeploymentSpec = z
       {
         rule: "!has(self.model) || !has(self.model.uri) || !self.model.uri.startsWith('s3://') || has(self.objectStore)",
         message: "model.uri s3://… needs spec.objectStore (endpoint, region and credentials of the store)",
+      },
+      {
+        rule: "!has(self.pipeline) || !has(self.pipeline.prices) || has(self.objectStore)",
+        message:
+          "pipeline.prices.uri s3://… needs spec.objectStore (endpoint, region and credentials of the store)",
       },
       {
         // The has() guards are for the CRD's own `default: {}`, which the apiserver checks before nested defaults exist.

@@ -14,6 +14,9 @@ export const ENV = {
   modelUri: "MAIE_MODEL_URI",
   modelSha256: "MAIE_MODEL_SHA256",
   modelPollSeconds: "MAIE_MODEL_POLL_SECONDS",
+  pricesUri: "MAIE_PRICES_URI",
+  panelStore: "MAIE_PANEL_STORE",
+  panelPollSeconds: "MAIE_PANEL_POLL_SECONDS",
   logLevel: "MAIE_LOG_LEVEL",
   logFormat: "MAIE_LOG_FORMAT",
   scorerHost: "MAIE_SCORER_HOST",
@@ -73,6 +76,8 @@ export const SCORER_ENV = {
   modelPollSeconds: ENV.modelPollSeconds,
   expectedPath: ENV.expectedPath,
   featuresPath: ENV.featuresPath,
+  panelStore: ENV.panelStore,
+  panelPollSeconds: ENV.panelPollSeconds,
   readinessRequiresModel: ENV.readinessRequiresModel,
   tokenFile: ENV.authTokenFile,
   logLevel: ENV.logLevel,
@@ -103,9 +108,14 @@ export const OBJECT_STORE_ENV = {
   sessionToken: ENV.awsSessionToken,
 } as const;
 
-/** `maie pipeline run` (the pipeline CronJob sets dataDir and the model's source and format). */
+/**
+ * `maie pipeline run` (the pipeline CronJob sets dataDir, the model's source
+ * and format, the prices URI and where panels are published).
+ */
 export const PIPELINE_ENV = {
   dataDir: ENV.dataDir,
+  pricesUri: ENV.pricesUri,
+  panelStore: ENV.panelStore,
   modelPath: ENV.modelPath,
   modelFormat: ENV.modelFormat,
   modelUri: ENV.modelUri,

@@ -4,6 +4,7 @@ import type { KubeObject } from "../kube/object.js";
 import { BACKUPS_MOUNT, DATA_MOUNT } from "../contract/data-layout.js";
 import { BACKUP_ENV, PIPELINE_ENV } from "../contract/env.js";
 import { modelEnv, objectStoreAccess } from "./object-store.js";
+import { panelStoreEnv, pipelineUsesDataVolume, pricesEnv, SCRATCH_DATA_DIR } from "./data-mode.js";
 import { childMeta, commonLabels, type Component, type DesiredContext, names } from "./meta.js";
 import { passThroughList, toKubeObject } from "./plain.js";
 import {
@@ -31,6 +32,8 @@ import {
  * data volume is single-node (ReadWriteOnce) their pods carry the
  * data-volume label and require the node of the other pods that carry it
  * (the scorer's, where the volume is attached), like the scorer pods do.
+ * A pipeline that needs no data volume (src/desired/data-mode.ts) mounts
+ * none and carries neither.
  */
 
 export const PIPELINE_CONTAINER = "pipeline";
@@ -55,6 +58,7 @@ function cronJob(
   component: Component,
   settings: JobSettings,
   podSpec: V1PodSpec,
+  sharesDataVolume: boolean,
 ): KubeObject {
   const labels = commonLabels(cr, component);
   const cj: V1CronJob = {
@@ -75,8 +79,12 @@ function cronJob(
           backoffLimit: settings.backoffLimit,
           template: {
             // Only the pods mount the volume, so only they need the data-volume label.
-            metadata: { labels: { ...labels, ...dataVolumeLabels(cr) } },
-            spec: { ...podSpec, affinity: dataVolumeAffinity(cr), restartPolicy: "Never" },
+            metadata: { labels: { ...labels, ...(sharesDataVolume ? dataVolumeLabels(cr) : {}) } },
+            spec: {
+              ...podSpec,
+              affinity: sharesDataVolume ? dataVolumeAffinity(cr) : undefined,
+              restartPolicy: "Never",
+            },
           },
         },
       },
@@ -94,6 +102,7 @@ function cronJob(
 export function buildPipelineCronJob(cr: MaieDeployment, ctx: DesiredContext): KubeObject {
   const { pipeline } = cr.spec;
   const store = objectStoreAccess(cr);
+  const data = pipelineUsesDataVolume(cr);
   const container: V1Container = {
     name: PIPELINE_CONTAINER,
     image: pipeline.image ?? scorerImage(cr, ctx),
@@ -106,20 +115,27 @@ export function buildPipelineCronJob(cr: MaieDeployment, ctx: DesiredContext): K
           ? [...PIPELINE_ARGS]
           : undefined,
     env: mergeEnv(
-      [envVar(PIPELINE_ENV.dataDir, DATA_MOUNT), ...modelEnv(cr, { poll: false }), ...store.env],
+      [
+        envVar(PIPELINE_ENV.dataDir, data ? DATA_MOUNT : SCRATCH_DATA_DIR),
+        ...modelEnv(cr, { poll: false }),
+        ...pricesEnv(cr),
+        ...panelStoreEnv(cr),
+        ...store.env,
+      ],
       passThroughList<V1EnvVar>(pipeline.env) ?? [],
     ),
     envFrom: passThroughList<V1EnvFromSource>(pipeline.envFrom),
     resources: resourceRequirements(pipeline.resources, "spec.pipeline.resources"),
     securityContext: containerSecurityContext(),
-    volumeMounts: [dataMount, tmpMount(), ...store.mounts],
+    volumeMounts: [...(data ? [dataMount] : []), tmpMount(), ...store.mounts],
   };
   return cronJob(
     cr,
     names.pipelineCronJob(cr),
     "pipeline",
     pipeline,
-    commonPodSpec(cr, [container], [dataVolume(cr), tmpVolume(), ...store.volumes]),
+    commonPodSpec(cr, [container], [...(data ? [dataVolume(cr)] : []), tmpVolume(), ...store.volumes]),
+    data,
   );
 }
 
@@ -156,5 +172,6 @@ export function buildBackupCronJob(cr: MaieDeployment, ctx: DesiredContext): Kub
     "backup",
     { ...backup, timeZone: pipeline.timeZone, suspend: false },
     commonPodSpec(cr, [container], [dataVolume(cr), backupsVolume(cr), tmpVolume(), ...store.volumes]),
+    true,
   );
 }

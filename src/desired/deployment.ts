@@ -14,6 +14,7 @@ import type { KubeObject } from "../kube/object.js";
 import { DATA_MOUNT } from "../contract/data-layout.js";
 import { SCORER_ENV } from "../contract/env.js";
 import { modelEnv, objectStoreAccess } from "./object-store.js";
+import { defaultScorerSpread, panelStoreEnv, SCRATCH_DATA_DIR, scorerUsesDataVolume } from "./data-mode.js";
 import { checkPodAnnotations } from "./annotations.js";
 import { InvalidSpecError } from "./errors.js";
 import { childMeta, commonLabels, type DesiredContext, names, selectorLabels } from "./meta.js";
@@ -50,6 +51,9 @@ import { APP_PORT_NAME, HTTP_PORT_NAME, METRICS_PORT_NAME, scorerMetricsPort } f
  *   the documented way to load data (docs/operations.md "First data",
  *   `npm run demo`, the e2e test) writes through the scorer container
  *   with `kubectl exec`/`kubectl cp`.
+ * - With the panels in the object store and the model behind a URI the
+ *   scorer mounts no data volume (src/desired/data-mode.ts): no label, no
+ *   affinity, and a default topology spread unless the spec sets one.
  * - The pod template carries `maie.io/config-hash`, the sha256 of the
  *   template itself: any change that needs new pods changes the hash, and
  *   nothing else does.
@@ -95,16 +99,18 @@ const startupProbe: V1Probe = {
 function scorerContainer(cr: MaieDeployment, ctx: DesiredContext): V1Container {
   const { scorer, image } = cr.spec;
   const store = objectStoreAccess(cr);
+  const data = scorerUsesDataVolume(cr);
   const env: V1EnvVar[] = [
-    envVar(SCORER_ENV.dataDir, DATA_MOUNT),
+    envVar(SCORER_ENV.dataDir, data ? DATA_MOUNT : SCRATCH_DATA_DIR),
     envVar(SCORER_ENV.port, scorer.port),
     envVar(SCORER_ENV.metricsPort, scorerMetricsPort(cr)),
     ...modelEnv(cr, { poll: true }),
     envVar(SCORER_ENV.readinessRequiresModel, scorer.readinessRequiresModel),
     envVar(SCORER_ENV.logLevel, scorer.logLevel),
+    ...panelStoreEnv(cr),
     ...store.env,
   ];
-  const volumeMounts: V1VolumeMount[] = [dataMount, tmpMount(), ...store.mounts];
+  const volumeMounts: V1VolumeMount[] = [...(data ? [dataMount] : []), tmpMount(), ...store.mounts];
   if (scorer.auth !== undefined) {
     env.push(envVar(SCORER_ENV.tokenFile, AUTH_TOKEN_FILE));
     volumeMounts.push({ name: VOLUMES.auth, mountPath: AUTH_MOUNT, readOnly: true });
@@ -151,14 +157,19 @@ function appContainer(cr: MaieDeployment): V1Container | undefined {
     env: nonEmptyList(mergeEnv([], passThroughList<V1EnvVar>(app.env) ?? [])),
     resources: resourceRequirements(app.resources, "spec.app.resources"),
     securityContext: containerSecurityContext(),
-    volumeMounts: [dataMount, tmpMount(VOLUMES.appTmp)],
+    volumeMounts: [...(scorerUsesDataVolume(cr) ? [dataMount] : []), tmpMount(VOLUMES.appTmp)],
   };
 }
 
 function podTemplate(cr: MaieDeployment, ctx: DesiredContext): V1PodTemplateSpec {
   const { spec } = cr;
   const containers = [scorerContainer(cr, ctx)];
-  const volumes: V1Volume[] = [dataVolume(cr), tmpVolume(), ...objectStoreAccess(cr).volumes];
+  const data = scorerUsesDataVolume(cr);
+  const volumes: V1Volume[] = [
+    ...(data ? [dataVolume(cr)] : []),
+    tmpVolume(),
+    ...objectStoreAccess(cr).volumes,
+  ];
   const app = appContainer(cr);
   if (app !== undefined) {
     containers.push(app);
@@ -176,7 +187,7 @@ function podTemplate(cr: MaieDeployment, ctx: DesiredContext): V1PodTemplateSpec
     metadata: {
       // Our labels win: the selector labels must stay on every pod, and the
       // data-volume label is what the other sharers' affinity looks for.
-      labels: { ...spec.podLabels, ...commonLabels(cr, "scorer"), ...dataVolumeLabels(cr) },
+      labels: { ...spec.podLabels, ...commonLabels(cr, "scorer"), ...(data ? dataVolumeLabels(cr) : {}) },
       annotations: {
         ...spec.podAnnotations,
         "kubectl.kubernetes.io/default-container": SCORER_CONTAINER,
@@ -187,8 +198,17 @@ function podTemplate(cr: MaieDeployment, ctx: DesiredContext): V1PodTemplateSpec
       // The user's affinity replaces ours entirely: merging would leave them
       // unable to drop our term. The label stays, so the jobs still follow
       // the scorer's node; the replicas' own placement is then the user's.
-      affinity: spec.affinity !== undefined ? passThrough<V1Affinity>(spec.affinity) : dataVolumeAffinity(cr),
-      topologySpreadConstraints: passThroughList<V1TopologySpreadConstraint>(spec.topologySpreadConstraints),
+      affinity:
+        spec.affinity !== undefined
+          ? passThrough<V1Affinity>(spec.affinity)
+          : data
+            ? dataVolumeAffinity(cr)
+            : undefined,
+      // An empty list from the spec is a choice too (no constraints); only an unset field gets the default.
+      topologySpreadConstraints:
+        spec.topologySpreadConstraints === undefined && !data
+          ? defaultScorerSpread(cr)
+          : passThroughList<V1TopologySpreadConstraint>(spec.topologySpreadConstraints),
     },
   };
 }

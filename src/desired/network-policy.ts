@@ -8,7 +8,7 @@ import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
 import { childMeta, type DesiredContext, names, selectorLabels } from "./meta.js";
 import { passThroughList, toKubeObject } from "./plain.js";
-import { modelEgressPorts } from "./object-store.js";
+import { scorerEgressPorts } from "./data-mode.js";
 import { scorerMetricsPort } from "./service.js";
 
 /**
@@ -93,7 +93,7 @@ export function buildNetworkPolicy(cr: MaieDeployment, _ctx: DesiredContext): Ku
       egress: [
         { to: [CLUSTER_DNS_PEER], ports: DNS_PORTS },
         ...(peers.length > 0 ? [{ to: peers }] : []),
-        ...modelEgressPorts(cr).map((port) => ({ ports: [{ protocol: "TCP", port }] })),
+        ...scorerEgressPorts(cr).map((port) => ({ ports: [{ protocol: "TCP", port }] })),
       ],
     },
   };

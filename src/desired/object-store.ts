@@ -81,7 +81,15 @@ export function modelEgressPorts(cr: MaieDeployment): number[] {
   const { model, objectStore } = cr.spec;
   if (model.uri === undefined) return [];
   const url = model.uri.startsWith("s3://") ? objectStore?.endpoint : model.uri;
-  if (url === undefined) return [443];
+  return [url === undefined ? 443 : urlPort(url)];
+}
+
+/** The TCP port of the object store (443 for AWS, which has no endpoint set). */
+export function storePort(store: { readonly endpoint?: string }): number {
+  return store.endpoint === undefined ? 443 : urlPort(store.endpoint);
+}
+
+function urlPort(url: string): number {
   const parsed = new URL(url);
-  return [parsed.port !== "" ? Number(parsed.port) : parsed.protocol === "http:" ? 80 : 443];
+  return parsed.port !== "" ? Number(parsed.port) : parsed.protocol === "http:" ? 80 : 443;
 }

@@ -1,15 +1,7 @@
 import { createHash } from "node:crypto";
-import { readdir, readFile, stat, unlink } from "node:fs/promises";
+import { readdir, stat, unlink } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative } from "node:path";
-import {
-  DATA_DIRS,
-  DEFAULT_MODEL_PATH,
-  EXPECTED_LATEST,
-  FEATURES_LATEST,
-  historyPath,
-  PIPELINE_SUMMARY,
-  reportPath,
-} from "../contract/data-layout.js";
+import { DATA_DIRS, DEFAULT_MODEL_PATH, PIPELINE_SUMMARY } from "../contract/data-layout.js";
 import { DEFAULT_MODEL_FORMAT, type ModelFormatOption } from "../contract/model-format.js";
 import {
   computeFeatures,
@@ -26,17 +18,20 @@ import {
 } from "../panel/index.js";
 import { readModelFile } from "../models/load.js";
 import type { FetchedModel } from "../model-source/fetch.js";
-import { loadPrices } from "../prices/index.js";
+import { loadPrices, type LoadedPrices } from "../prices/index.js";
 import { renderReport } from "../report/index.js";
 import type { ExplainableModel, ModelLoader } from "../treeshap/model.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { recordRun } from "../job/summary.js";
+import { fileSink, type OutputSink } from "./outputs.js";
 import type { PipelineRun, PipelineSummary } from "./summary.js";
 
 export interface PipelineOptions {
   readonly dataDir: string;
   /** Price file or directory. @default `<dataDir>/prices` */
   readonly prices?: string;
+  /** Load prices from elsewhere instead (`spec.pipeline.prices.uri`); a failure fails the run. */
+  readonly pricesFrom?: { readonly label: string; readonly load: () => Promise<LoadedPrices> };
   /** Model file, relative to dataDir unless absolute. @default DEFAULT_MODEL_PATH */
   readonly modelPath?: string;
   /** Fetch the model from a URI instead of modelPath (`spec.model.uri`); a fetch failure fails the run. */
@@ -52,6 +47,8 @@ export interface PipelineOptions {
   readonly features?: readonly FeatureDefinition[];
   /** Every data write goes through this. @default writeFileAtomic */
   readonly writeFile?: (path: string, data: string | Uint8Array) => Promise<void>;
+  /** Where report, history, features and panel go. @default the data dir, through `writeFile` */
+  readonly outputs?: OutputSink;
 }
 
 /** A step failed; `message` is the one-line reason the CLI prints. */
@@ -112,13 +109,15 @@ async function sweepPipelineTemps(dataDir: string): Promise<number> {
  * 3. load the model and align its features; 4. score every ticker with a
  * latest price and compute SHAP for all of them in one batch; 5. read the
  * previous panel for turnover; 6. render the report; 7. write report,
- * history, features and finally `expected_latest` (each atomically);
- * 8. write `runs/pipeline-last.json`.
+ * history, features and finally `expected_latest` (each atomically) to the
+ * data dir, or publish them through the object store, the pointer last
+ * (`options.outputs`, src/pipeline/outputs.ts); 8. write
+ * `runs/pipeline-last.json`.
  *
  * Guarantees: everything is computed in memory before the first write, so
  * a failure in steps 1–6 changes nothing on disk but the run summary; a crash
- * during step 7 leaves `expected_latest.parquet` either the previous panel
- * or the new one, never a torn file. The summary records a failure too, with
+ * during step 7 leaves `expected_latest.parquet` (or the store's pointer)
+ * naming either the previous panel or the new one, never a torn file. The summary records a failure too, with
  * the time of the last success kept.
  */
 export async function runPipeline(options: PipelineOptions): Promise<PipelineSummary> {
@@ -126,6 +125,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
   const progress = options.progress ?? (() => undefined);
   const write = options.writeFile ?? writeFileAtomic;
   const dataDir = options.dataDir;
+  const sink = options.outputs ?? fileSink(dataDir, write);
   const timings: Record<string, number> = {};
   // Disposed once the summary is written, whatever the outcome.
   const held: { model: ExplainableModel | null } = { model: null };
@@ -140,7 +140,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
         if (swept > 0) progress(`removed ${swept} temp file(s) left by an interrupted run`);
 
         const { panel, report: priceReport } = await step("prices", timings, () =>
-          loadPrices(options.prices ?? join(dataDir, DATA_DIRS.prices)),
+          options.pricesFrom !== undefined
+            ? options.pricesFrom.load()
+            : loadPrices(options.prices ?? join(dataDir, DATA_DIRS.prices)),
         );
         progress(
           `prices: ${priceReport.tickers} tickers × ${priceReport.dates} dates (${priceReport.firstDate} … ${priceReport.lastDate}) from ${priceReport.source}`,
@@ -216,12 +218,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
 
         const previous = await step("previous", timings, async (): Promise<ExpectedPanel | null> => {
           try {
-            return await decodeExpectedPanel(await readFile(join(dataDir, EXPECTED_LATEST)));
+            const bytes = await sink.previousPanel();
+            return bytes === null ? null : await decodeExpectedPanel(bytes);
           } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== "ENOENT")
-              progress(
-                `previous panel unreadable, turnover skipped: ${err instanceof Error ? err.message : String(err)}`,
-              );
+            progress(
+              `previous panel unreadable, turnover skipped: ${err instanceof Error ? err.message : String(err)}`,
+            );
             return null;
           }
         });
@@ -246,9 +248,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
               modifiedAt: modelModifiedAt.toISOString(),
             },
             prices: {
-              source: relative(dataDir, priceReport.source).startsWith("..")
-                ? priceReport.source
-                : relative(dataDir, priceReport.source),
+              source:
+                priceReport.source.startsWith("s3://") ||
+                relative(dataDir, priceReport.source).startsWith("..")
+                  ? priceReport.source
+                  : relative(dataDir, priceReport.source),
               firstDate: priceReport.firstDate,
               lastDate: priceReport.lastDate,
               dates: priceReport.dates,
@@ -266,15 +270,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
           values: all.values,
         });
 
-        const report = reportPath(all.date);
-        const history = historyPath(all.date);
-        const outputs = [report, history, FEATURES_LATEST, EXPECTED_LATEST];
-        await step("write", timings, async () => {
-          await write(join(dataDir, report), html);
-          await write(join(dataDir, history), panelBytes);
-          await write(join(dataDir, FEATURES_LATEST), featureBytes);
-          await write(join(dataDir, EXPECTED_LATEST), panelBytes);
-        });
+        const outputs = await step("write", timings, () =>
+          sink.publish({ asOf: all.date, reportHtml: html, panel: panelBytes, features: featureBytes }),
+        );
         progress(`wrote ${outputs.join(", ")}`);
 
         return {

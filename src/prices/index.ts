@@ -1,6 +1,7 @@
 /** Price input: loading (CSV/Parquet, long or wide), validation and the in-memory panel. */
 export {
   loadPrices,
+  loadPricesBytes,
   parsePricesCsv,
   resolvePriceFile,
   describe,

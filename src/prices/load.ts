@@ -93,10 +93,21 @@ export async function loadPrices(path: string): Promise<LoadedPrices> {
       "TOO_LARGE",
       `${file}: ${size} bytes, over MAX_PRICE_FILE_BYTES (${MAX_PRICE_FILE_BYTES})`,
     );
-  const bytes = await readFile(file);
+  return loadPricesBytes(await readFile(file), file);
+}
+
+/**
+ * Loads and validates price bytes already in memory (an object fetched from
+ * the store, bounded by MAX_PRICE_FILE_BYTES there). `source` names them in
+ * messages, and its extension picks the format as for a file: `.parquet`
+ * is Parquet, anything else CSV.
+ */
+export async function loadPricesBytes(bytes: Uint8Array, source: string): Promise<LoadedPrices> {
   const table =
-    extname(file).toLowerCase() === ".parquet" ? await parquetTable(bytes) : csvTable(bytes.toString("utf8"));
-  return pricesFromTable(table, file);
+    extname(source).toLowerCase() === ".parquet"
+      ? await parquetTable(bytes)
+      : csvTable(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+  return pricesFromTable(table, source);
 }
 
 /** Parses CSV text (as `loadPrices` does for a `.csv` file); `source` names it in messages. */

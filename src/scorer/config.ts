@@ -1,6 +1,12 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { DEFAULT_MODEL_PATH, EXPECTED_LATEST, FEATURES_LATEST } from "../contract/data-layout.js";
+import {
+  DEFAULT_MODEL_PATH,
+  DEFAULT_PANEL_STORE,
+  EXPECTED_LATEST,
+  FEATURES_LATEST,
+  PANEL_STORES,
+} from "../contract/data-layout.js";
 import { SCORER_ENV } from "../contract/env.js";
 import { DEFAULT_MODEL_FORMAT, MODEL_FORMAT_OPTIONS } from "../contract/model-format.js";
 
@@ -57,6 +63,14 @@ export const ScorerConfigSchema = z.object({
   expectedPath: z.string().min(1).default(EXPECTED_LATEST),
   /** @default FEATURES_LATEST */
   featuresPath: z.string().min(1).default(FEATURES_LATEST),
+  /**
+   * Where the panels come from: files on the data volume (expectedPath,
+   * featuresPath), or what the pipeline published through the object store
+   * (its pointer, STORE_KEYS.pointer). @default "data-volume"
+   */
+  panelStore: z.enum(PANEL_STORES).default(DEFAULT_PANEL_STORE),
+  /** How often the object store's panel pointer is checked (a conditional GET). @default 30 */
+  panelPollSeconds: intFrom(1, 86_400).default(30),
   /** When false, a loaded expected panel alone makes the scorer ready. @default true */
   readinessRequiresModel: boolFromString.default(true),
   /** File holding the bearer token (a mounted Secret); unset disables auth. */

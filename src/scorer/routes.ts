@@ -190,6 +190,8 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
     const model = state.model.current;
     const expected = state.expected.current;
     const skew = [state.builderAlignment(), state.panelAlignment()].flatMap((a) => a?.missing ?? []);
+    const panelErrors = Object.values(state.panelErrors).filter((e): e is string => e !== null);
+    const panelError = panelErrors.length === 0 ? null : [...new Set(panelErrors)].join("; ");
     const body: S.ReadyResponse = {
       status: r.ready ? "ready" : "not_ready",
       model_loaded: model !== null ? "true" : "false",
@@ -203,6 +205,8 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
       ...(model?.origin?.versionId !== undefined && { model_version_id: model.origin.versionId }),
       ...(model !== null && { model_loaded_at: model.loadedAt.toISOString() }),
       ...(state.modelError !== null && { model_error: state.modelError }),
+      panel_source: state.expected.path,
+      ...(panelError !== null && { panel_error: panelError }),
       ...(skew.length > 0 ? { feature_skew: [...new Set(skew)] } : {}),
     };
     return { status: r.ready ? 200 : 503, body };

@@ -1,5 +1,6 @@
 import type { ModelFetch } from "../model-source/fetch.js";
 import type { UriModelSource } from "../model-source/source.js";
+import type { PanelObjectStore } from "../panel-store/store.js";
 import type { ModelLoader } from "../treeshap/model.js";
 
 /**
@@ -64,4 +65,6 @@ export interface ScorerSources {
   readonly kernelModule?: string;
   /** How a model behind a URI is fetched (config.modelUri); the object store settings come with it. */
   readonly modelFetcher?: (source: UriModelSource) => ModelFetch;
+  /** The object store panels are published to (config.panelStore "object-store"); throws when it is not configured. */
+  readonly panelStore?: () => PanelObjectStore;
 }

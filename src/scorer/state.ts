@@ -8,7 +8,9 @@ import { WorkerPool } from "./compute/pool.js";
 import type { ScorerMetrics } from "./metrics.js";
 import { WatchedFile, type Lease, type Loaded } from "./reload.js";
 import { UriSource } from "./uri-source.js";
+import { PanelPointerFollower, PointedSource, type PanelKind } from "./panel-source.js";
 import { Watched, type WatchedOptions } from "./watched.js";
+import type { PanelObjectStore } from "../panel-store/store.js";
 import type { ModelFetch } from "../model-source/fetch.js";
 import type { UriModelSource } from "../model-source/source.js";
 import { LIMITS } from "../models/errors.js";
@@ -58,8 +60,11 @@ export class ScorerState {
   /** Why the newest model did not load (the served one, if any, stays); null after a good load. */
   modelError: string | null = null;
   readonly compute: Compute;
-  readonly expected: WatchedFile<ExpectedPanel>;
-  readonly features: WatchedFile<FeatureMatrix>;
+  /** Files on the data volume, or what the object store's pointer names (config.panelStore). */
+  readonly expected: Watched<ExpectedPanel>;
+  readonly features: Watched<FeatureMatrix>;
+  /** Why the newest panel of each kind was not loaded (the served one, if any, stays); null once current. */
+  readonly panelErrors: Record<PanelKind, string | null> = { expected: null, features: null };
   draining = false;
   /** Bumped on every swap: caches compare it to know they are stale. */
   generation = 0;
@@ -123,12 +128,24 @@ export class ScorerState {
             ...modelOptions,
             pollMs: config.modelPollSeconds * 1000,
           });
-    this.expected = new WatchedFile<ExpectedPanel>({
-      path: dataPath(config, config.expectedPath),
-      pollMs,
+    const panels = panelSources(config, sources);
+    const panelOptions = (kind: PanelKind) =>
+      ({
+        pollMs: panels === null ? pollMs : config.panelPollSeconds * 1000,
+        onCurrent: () => (this.panelErrors[kind] = null),
+      }) as const;
+    const watchPanel = <T>(kind: PanelKind, path: string, options: WatchedOptions<T>): Watched<T> =>
+      panels === null
+        ? new WatchedFile<T>({ ...options, path: dataPath(config, path) })
+        : new Watched<T>(panels[kind], options);
+    this.expected = watchPanel<ExpectedPanel>("expected", config.expectedPath, {
+      ...panelOptions("expected"),
       load: sources.loadExpected,
       onSwap: (next) => {
+        this.panelErrors.expected = null;
         metrics.setExpected(next.mtimeMs / 1000, next.value.alpha.values());
+        // Published through the store, the panel's publish time is the pipeline's last success.
+        if (panels !== null) metrics.setPipelineLastSuccess(next.mtimeMs / 1000);
         log.info(
           { path: this.expected.path, as_of: next.value.asOf, tickers: next.value.alpha.size },
           "panel loaded",
@@ -136,6 +153,7 @@ export class ScorerState {
         this.#changed();
       },
       onFailure: (err, sha256) => {
+        this.panelErrors.expected = errMessage(err);
         metrics.modelReloadFailures.inc();
         metrics.panelReloadFailures.inc({ file: "expected" });
         log.error(
@@ -145,11 +163,11 @@ export class ScorerState {
       },
       onMissing: () => log.warn({ path: this.expected.path }, "expected panel not found"),
     });
-    this.features = new WatchedFile<FeatureMatrix>({
-      path: dataPath(config, config.featuresPath),
-      pollMs,
+    this.features = watchPanel<FeatureMatrix>("features", config.featuresPath, {
+      ...panelOptions("features"),
       load: sources.loadFeatures,
       onSwap: (next) => {
+        this.panelErrors.features = null;
         log.info(
           {
             path: this.features.path,
@@ -161,6 +179,7 @@ export class ScorerState {
         this.#changed();
       },
       onFailure: (err, sha256) => {
+        this.panelErrors.features = errMessage(err);
         metrics.modelReloadFailures.inc();
         metrics.panelReloadFailures.inc({ file: "features" });
         log.error(
@@ -201,8 +220,10 @@ export class ScorerState {
 
   readiness(): Readiness {
     if (this.draining) return { ready: false, reason: "shutting down" };
-    if (this.expected.current === null)
-      return { ready: false, reason: `expected panel not loaded (${this.expected.path})` };
+    if (this.expected.current === null) {
+      const why = this.panelErrors.expected === null ? "" : `: ${this.panelErrors.expected}`;
+      return { ready: false, reason: `expected panel not loaded (${this.expected.path})${why}` };
+    }
     if (this.config.readinessRequiresModel && this.model.current === null)
       return { ready: false, reason: `model not loaded (${this.model.path})` };
     return { ready: true, reason: null };
@@ -310,6 +331,25 @@ function uriSourceOf(config: ScorerConfig): UriModelSource | undefined {
     ? { uri: config.modelUri }
     : { uri: config.modelUri, sha256: config.modelSha256 };
 }
+
+/**
+ * In object-store mode, one pointer follower and a source per panel; null
+ * for files on the data volume. Throws (the scorer does not start) when the
+ * store is not configured.
+ */
+function panelSources(config: ScorerConfig, sources: ScorerSources): Record<PanelKind, PointedSource> | null {
+  if (config.panelStore !== "object-store") return null;
+  const store: PanelObjectStore = (sources.panelStore ?? noPanelStore)();
+  const follower = new PanelPointerFollower({ store, reuseMs: (config.panelPollSeconds * 1000) / 2 });
+  return {
+    expected: new PointedSource(follower, "expected"),
+    features: new PointedSource(follower, "features"),
+  };
+}
+
+const noPanelStore = (): never => {
+  throw new Error("panelStore is object-store but no object store is wired");
+};
 
 /** Sources without a fetcher (tests of file models) cannot serve a URI model: say so at the first poll. */
 const noFetcher =

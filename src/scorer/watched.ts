@@ -72,6 +72,12 @@ export interface WatchedOptions<T> {
   /** `sha256` is null when nothing was loaded (the source failed, or refused the bytes unread). */
   readonly onFailure?: (err: unknown, sha256: string | null) => void;
   readonly onMissing?: () => void;
+  /**
+   * The source delivered the bytes being served again: it is readable and
+   * current, so an earlier `onFailure` no longer holds (a store that came
+   * back, a pointer set back to the served panel).
+   */
+  readonly onCurrent?: () => void;
 }
 
 interface Slot<T> {
@@ -184,7 +190,11 @@ export class Watched<T> {
     this.#missingReported = false;
     if (got === "unchanged") return;
     const sha256 = got.sha256 ?? createHash("sha256").update(got.bytes).digest("hex");
-    if (sha256 === this.#slot?.loaded.sha256 || sha256 === this.#failedSha) return;
+    if (sha256 === this.#slot?.loaded.sha256) {
+      this.options.onCurrent?.();
+      return;
+    }
+    if (sha256 === this.#failedSha) return;
     let value: T;
     try {
       value = await this.options.load(got.bytes);

@@ -1,4 +1,6 @@
+import { ENV } from "../contract/env.js";
 import { modelFetcher } from "../model-source/fetch.js";
+import { ObjectStore, requireObjectStoreEnv } from "../objectstore/index.js";
 import { decodeExpectedPanel, decodePanelFeatures } from "../panel/index.js";
 import type { ModelLoader } from "../treeshap/model.js";
 import { kernel, KERNEL_MODULE } from "./compute/kernel.js";
@@ -40,5 +42,9 @@ export function servingSources(): ScorerSources {
     ...realSources(kernel.loadModel),
     kernelModule: KERNEL_MODULE,
     modelFetcher: (source) => modelFetcher(source, process.env),
+    panelStore: () =>
+      new ObjectStore(
+        requireObjectStoreEnv(process.env, `${ENV.panelStore}=object-store (panels from the store)`),
+      ),
   };
 }

@@ -204,6 +204,16 @@ describe("the MaieDeployment CRD on a real apiserver", () => {
       { ingress: { enabled: true, host: "maie.example.com" } },
       /ingress\.enabled requires scorer\.auth\.tokenSecretRef/,
     ],
+    [
+      "prices from the store without spec.objectStore",
+      { pipeline: { prices: { uri: "s3://prices/daily/" } } },
+      /pipeline\.prices\.uri s3:\/\/… needs spec\.objectStore/,
+    ],
+    [
+      "prices from an https URL",
+      { objectStore: { bucket: "maie" }, pipeline: { prices: { uri: "https://prices.example.com/p.csv" } } },
+      /spec\.pipeline\.prices\.uri.*should match/,
+    ],
   ];
 
   test.each(invalid)("rejects %s with a message naming the field", async (_what, spec, message) => {

@@ -25,10 +25,24 @@ export function sampleSpec(): unknown {
   return (parse(readFileSync(SAMPLE_FILE, "utf8")) as { spec?: unknown }).spec ?? {};
 }
 
+/** Model, prices and panels through the object store: a stateless scorer and a pipeline without the volume. */
+export const OBJECT_STORE_SPEC = {
+  model: { uri: "s3://models/alpha/model.txt" },
+  objectStore: {
+    bucket: "maie",
+    endpoint: "http://minio.storage:9000",
+    prefix: "teams/alpha",
+    forcePathStyle: true,
+    credentials: { secretRef: { name: "alpha-s3" } },
+  },
+  pipeline: { prices: { uri: "s3://prices/daily/" } },
+};
+
 export const GOLDEN_CASES: readonly GoldenCase[] = [
   { name: "defaults", cr: () => resource({}), ctx },
   { name: "sample", cr: () => resource(sampleSpec()), ctx },
   { name: "custom", cr: () => resource(CUSTOM_SPEC), ctx },
+  { name: "object-store", cr: () => resource(OBJECT_STORE_SPEC), ctx },
 ];
 
 export const DESIRED_GOLDEN_DIR = "test/fixtures/desired";
