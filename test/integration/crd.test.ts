@@ -147,7 +147,7 @@ describe("the MaieDeployment CRD on a real apiserver", () => {
     [
       "an xgboost model that is not JSON",
       { model: { format: "xgboost", path: "models/model.txt" } },
-      /an xgboost model must be a \.json file/,
+      /an xgboost model must be a \.json \(XGBoost JSON\) or \.ubj \(UBJSON\) file/,
     ],
     [
       "a privileged scorer port",
