@@ -336,6 +336,18 @@ describe("MAIE on real nodes", () => {
           }
         ).status?.model;
 
+      const bothServe = (digest: string, timeoutMs: number, what: string) =>
+        eventually(
+          async () => {
+            const m = await served();
+            if (m?.sha256 === digest && m.serving === "2/2") return true;
+            // The timeout then says what the pods reported instead.
+            throw new Error(`status.model is ${JSON.stringify(m)}`);
+          },
+          timeoutMs,
+          `both pods serving ${what}`,
+        );
+
       await patch({
         objectStore: {
           bucket: "models",
@@ -343,29 +355,24 @@ describe("MAIE on real nodes", () => {
           forcePathStyle: true,
           credentials: { secretRef: { name: "maie-s3" } },
         },
-        model: { uri: "s3://models/alpha/model", pollInterval: "5s" },
+        // auto: model B is an XGBoost model, which the sample's lightgbm would refuse.
+        model: { uri: "s3://models/alpha/model", format: "auto", pollInterval: "5s" },
       });
+      // The new env rolls the pods, and the old ones may serve the same bytes from the volume: wait until the
+      // operator has changed the Deployment, then for its rollout.
       await eventually(
-        async () => {
-          const m = await served();
-          return m?.sha256 === sha(modelA) && m.serving === "2/2";
-        },
-        240_000,
-        "both pods serving model A from the bucket",
+        async () => (await k(["-n", ns, "get", "deployment", cr, "-o", "json"])).includes("MAIE_MODEL_URI"),
+        60_000,
+        "the Deployment to carry the model URI",
       );
+      await k(["-n", ns, "rollout", "status", `deployment/${cr}`, "--timeout=240s"]);
+      await bothServe(sha(modelA), 120_000, "model A from the bucket");
       expect(await k(["-n", ns, "get", "maie", cr])).toContain(`sha256:${sha(modelA).slice(0, 12)}`);
       const before = (await scorerPods()).map((p) => p.metadata.name).sort();
 
       // Unpinned: a new object at the same URI, no restart.
       await put(modelB);
-      await eventually(
-        async () => {
-          const m = await served();
-          return m?.sha256 === sha(modelB) && m.serving === "2/2";
-        },
-        120_000,
-        "both pods serving model B, swapped live",
-      );
+      await bothServe(sha(modelB), 120_000, "model B, swapped live");
       expect((await scorerPods()).map((p) => p.metadata.name).sort()).toEqual(before);
       const events = await k([
         "-n",
