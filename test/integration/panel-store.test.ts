@@ -273,4 +273,24 @@ describe("prices from the bucket, panels published to it, a scorer with no data 
     expect((await pointer()).as_of).toBe("2026-11-30");
     await eventually(async () => (await ready()).as_of === "2026-11-30", 30_000, "as_of 2026-11-30");
   }, 240_000);
+
+  test("the store down: the scorer keeps serving its panels with the reason on /ready, and recovers", async () => {
+    await server.kill();
+    try {
+      const down = await eventually(
+        async () => {
+          const r = await ready();
+          return r.panel_error !== undefined && r;
+        },
+        60_000,
+        "panel_error while the store is down",
+      );
+      expect(down).toMatchObject({ http: 200, as_of: "2026-11-30" });
+      expect(down.panel_error).toMatch(/unavailable|ECONNREFUSED/);
+    } finally {
+      await server.launch();
+    }
+    await eventually(async () => (await ready()).panel_error === undefined, 60_000, "the error to clear");
+    expect(await ready()).toMatchObject({ http: 200, as_of: "2026-11-30" });
+  }, 180_000);
 });
