@@ -132,7 +132,16 @@ describe("the operator on a real control plane", () => {
       reason: "Applied",
     });
     const get = await kubectl(kubeconfig, ["get", "maie", NAME, "-n", ns]);
-    expect(get.stdout).toMatch(/alpha\s+False\s+0\/2\s+models\/model\.txt \(lightgbm\)/);
+    // MODEL is what the scorer pods report serving: no pod runs here yet, so none, and status.model says why.
+    expect(get.stdout).toMatch(/^alpha\s+False\s+0\/2\s+\d+s$/m);
+    const model = (await resource()).status as {
+      model?: { source?: string; format?: string; message?: string };
+    };
+    expect(model.model).toEqual({
+      source: "models/model.txt",
+      format: "lightgbm",
+      message: "no running scorer pod to ask yet",
+    });
   });
 
   test("kubectl wait --for=condition=Ready succeeds once the scorer pods are ready (pods marked Ready through the API: no kubelet here)", async () => {
