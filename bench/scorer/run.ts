@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { defaultComputeWorkers } from "../../src/scorer/config.js";
 import { freePort } from "../../tools/cluster/ports.js";
+import { openLoop, type OpenLoopRequest } from "./open-loop.js";
 
 /**
  * bench/scorer: the scorer and the FastAPI + LightGBM baseline on loopback,
@@ -21,9 +22,9 @@ import { freePort } from "../../tools/cluster/ports.js";
  * - compute: `POST /explain_local` and `POST /score` with posted prices
  *   (`--post-tickers` tickers × 253 closes): features, prediction and
  *   TreeSHAP on every request in both services, nothing cacheable.
- * For each service and endpoint: a fixed-rate phase (default 200 req/s) for
- * latency p50/p95/p99, and a saturation phase (default 32 connections) for
- * req/s. Latencies are every response's own time, collected exactly. The
+ * For each service and endpoint: a fixed-rate phase (default 200 req/s,
+ * open loop: evenly spaced sends, `open-loop.ts`) for latency p50/p95/p99,
+ * and a saturation phase (autocannon, default 32 connections) for req/s. Latencies are every response's own time, collected exactly. The
  * 1-minute load average is recorded after each phase (the machine may be
  * shared; the bench's own processes count in it too), and so is each
  * service's CPU time per request (from /proc, all its threads and worker
@@ -172,7 +173,7 @@ type Path = "cached" | "compute";
 interface Endpoint {
   readonly path: Path;
   readonly name: string;
-  readonly requests: autocannon.Request[];
+  readonly requests: readonly OpenLoopRequest[];
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -202,6 +203,37 @@ interface PhaseResult {
   readonly serverCpuMsPerRequest: number;
 }
 
+function cannonRequests(endpoint: Endpoint): autocannon.Request[] {
+  return endpoint.requests.map((r) =>
+    r.body === undefined
+      ? { method: r.method, path: r.path }
+      : { method: r.method, path: r.path, headers: { "content-type": "application/json" }, body: r.body },
+  );
+}
+
+/** Saturation: `connections` closed-loop clients for DURATION (autocannon). */
+async function saturate(
+  url: string,
+  endpoint: Endpoint,
+  connections: number,
+): Promise<{ latencies: number[]; reqPerSec: number; errors: number; non2xx: number; timeouts: number }> {
+  const latencies: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url, connections, duration: DURATION, requests: cannonRequests(endpoint), timeout: 10 },
+      (err: Error | null, res) => (err ? reject(err) : resolve(res)),
+    );
+    instance.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  });
+  return {
+    latencies,
+    reqPerSec: result.requests.total / result.duration,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    timeouts: result.timeouts,
+  };
+}
+
 async function phase(
   service: Service,
   endpoint: Endpoint,
@@ -209,24 +241,13 @@ async function phase(
   connections: number,
   rate: number | null,
 ): Promise<PhaseResult> {
-  const latencies: number[] = [];
   const pid = service.child.pid ?? -1;
   const cpuBefore = treeCpuMs(pid);
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: service.url,
-        connections,
-        duration: DURATION,
-        requests: endpoint.requests,
-        timeout: 10,
-        ...(rate === null ? {} : { overallRate: rate }),
-      },
-      (err: Error | null, res) => (err ? reject(err) : resolve(res)),
-    );
-    instance.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
-  });
-  latencies.sort((a, b) => a - b);
+  const load =
+    rate === null
+      ? await saturate(service.url, endpoint, connections)
+      : await openLoop(service.url, endpoint.requests, rate, DURATION);
+  const latencies = load.latencies.sort((a, b) => a - b);
   const r: PhaseResult = {
     path: endpoint.path,
     service: service.name,
@@ -234,17 +255,17 @@ async function phase(
     phase: name,
     connections,
     targetRate: rate,
-    requests: result.requests.total,
-    reqPerSec: result.requests.total / result.duration,
+    requests: latencies.length,
+    reqPerSec: load.reqPerSec,
     p50ms: percentile(latencies, 50),
     p95ms: percentile(latencies, 95),
     p99ms: percentile(latencies, 99),
     maxms: latencies.at(-1) ?? NaN,
-    errors: result.errors,
-    non2xx: result.non2xx,
-    timeouts: result.timeouts,
+    errors: load.errors,
+    non2xx: load.non2xx,
+    timeouts: "timeouts" in load ? load.timeouts : 0,
     loadAvg: loadavg()[0] ?? NaN,
-    serverCpuMsPerRequest: (treeCpuMs(pid) - cpuBefore) / Math.max(1, result.requests.total),
+    serverCpuMsPerRequest: (treeCpuMs(pid) - cpuBefore) / Math.max(1, latencies.length),
   };
   process.stderr.write(
     `${r.path.padEnd(8)} ${r.service.padEnd(12)} ${r.endpoint.padEnd(36)} ${r.phase.padEnd(10)} ${r.reqPerSec.toFixed(0).padStart(6)} req/s  ` +
@@ -324,13 +345,8 @@ async function compare(
   return { maxAbsShap, maxAbsPrediction, maxAbsAlpha, compared };
 }
 
-function post(path: string, body: unknown): autocannon.Request {
-  return {
-    method: "POST",
-    path,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  };
+function post(path: string, body: unknown): OpenLoopRequest {
+  return { method: "POST", path, body: JSON.stringify(body) };
 }
 
 async function main(): Promise<void> {
@@ -388,8 +404,13 @@ async function main(): Promise<void> {
     for (const endpoint of endpoints.filter((e) => PATHS.has(e.path)))
       for (const service of [maie, baseline]) {
         // warm-up (JIT, connection pools, every baseline worker), not recorded
-        await autocannon({ url: service.url, connections: 4, duration: 2, requests: endpoint.requests });
-        results.push(await phase(service, endpoint, `${RATE} req/s`, 10, RATE));
+        await autocannon({
+          url: service.url,
+          connections: 4,
+          duration: 2,
+          requests: cannonRequests(endpoint),
+        });
+        results.push(await phase(service, endpoint, `${RATE} req/s`, 0, RATE));
         results.push(await phase(service, endpoint, "max", CONNECTIONS, null));
       }
 
