@@ -9,7 +9,11 @@ import { decodePanelPointer, encodePanelPointer, type PanelPointer } from "../..
 import { ObjectStoreServer } from "../../tools/cluster/object-store.js";
 import { freePort } from "../../tools/cluster/ports.js";
 import { startObjectStoreFaultProxy, type ObjectStoreFaultProxy } from "../harness/object-store-faults.js";
-import { eventually } from "../harness/operator.js";
+import type { V1CronJob, V1Deployment } from "@kubernetes/client-node";
+import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
+import { applyMaieDeployments } from "../harness/apply.js";
+import { createNamespace, restClient, sharedKubeconfig } from "../harness/cluster.js";
+import { eventually, startTestOperator } from "../harness/operator.js";
 import { runProcess, startProcess, type RunningProcess } from "../harness/process.js";
 
 /**
@@ -293,4 +297,64 @@ describe("prices from the bucket, panels published to it, a scorer with no data 
     await eventually(async () => (await ready()).panel_error === undefined, 60_000, "the error to clear");
     expect(await ready()).toMatchObject({ http: 200, as_of: "2026-11-30" });
   }, 180_000);
+});
+
+describe("the operator on the real control plane: a stateless scorer and a volume-free pipeline", () => {
+  test("no data volume, label or affinity; the default spread; the env to follow the store; an idle resync writes nothing", async () => {
+    const kubeconfig = sharedKubeconfig();
+    const client = await restClient(kubeconfig);
+    const ns = await createNamespace(client, "panel-store");
+    const operator = await startTestOperator(kubeconfig, ns, { resyncSeconds: "5" });
+    try {
+      await applyMaieDeployments(kubeconfig, ns, [
+        {
+          name: "alpha",
+          spec: {
+            model: { uri: MODEL_URI },
+            objectStore: { bucket: BUCKET, prefix: PREFIX, endpoint: server.endpoint, forcePathStyle: true },
+            pipeline: { prices: { uri: `s3://${PRICES_BUCKET}/daily/` } },
+          },
+        },
+      ]);
+      const deployment = await eventually(
+        () =>
+          client
+            .request<V1Deployment>("GET", resourcePath(RESOURCE_TYPES.Deployment, ns, "alpha"))
+            .catch(() => undefined),
+        30_000,
+        "the scorer Deployment",
+      );
+      const pod = deployment.spec!.template;
+      expect((pod.spec?.volumes ?? []).filter((v) => v.persistentVolumeClaim !== undefined)).toEqual([]);
+      expect(pod.spec?.affinity).toBeUndefined();
+      expect(pod.spec?.topologySpreadConstraints?.map((c) => [c.topologyKey, c.whenUnsatisfiable])).toEqual([
+        ["kubernetes.io/hostname", "ScheduleAnyway"],
+        ["topology.kubernetes.io/zone", "ScheduleAnyway"],
+      ]);
+      expect(pod.spec?.containers[0]?.env).toContainEqual({ name: ENV.panelStore, value: "object-store" });
+      const cronJob = await client.request<V1CronJob>(
+        "GET",
+        resourcePath(RESOURCE_TYPES.CronJob, ns, "alpha-pipeline"),
+      );
+      const job = cronJob.spec!.jobTemplate.spec.template;
+      expect((job.spec?.volumes ?? []).filter((v) => v.persistentVolumeClaim !== undefined)).toEqual([]);
+      expect(job.spec?.containers[0]?.env).toContainEqual({
+        name: ENV.pricesUri,
+        value: `s3://${PRICES_BUCKET}/daily/`,
+      });
+
+      // What the apiserver stored compares equal to what the operator wants: no re-apply on resync.
+      await new Promise((r) => setTimeout(r, 3000));
+      operator.resetWrites();
+      const reconciles = async () =>
+        (await operator.handle.metrics.reconcileTotal.get()).values.reduce((a, v) => a + v.value, 0);
+      const before = await reconciles();
+      await new Promise((r) => setTimeout(r, 11_000));
+      expect((await reconciles()) - before).toBeGreaterThanOrEqual(2); // the resync really ran
+      expect(operator.writes().filter((w) => !w.path.endsWith("/status"))).toEqual([]);
+    } finally {
+      await operator.handle.stop();
+      client.close();
+    }
+  }, 120_000);
 });
