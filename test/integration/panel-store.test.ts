@@ -336,9 +336,9 @@ describe("the operator on the real control plane: a stateless scorer and a volum
         "GET",
         resourcePath(RESOURCE_TYPES.CronJob, ns, "alpha-pipeline"),
       );
-      const job = cronJob.spec!.jobTemplate.spec.template;
-      expect((job.spec?.volumes ?? []).filter((v) => v.persistentVolumeClaim !== undefined)).toEqual([]);
-      expect(job.spec?.containers[0]?.env).toContainEqual({
+      const job = cronJob.spec.jobTemplate.spec?.template;
+      expect((job?.spec?.volumes ?? []).filter((v) => v.persistentVolumeClaim !== undefined)).toEqual([]);
+      expect(job?.spec?.containers[0]?.env).toContainEqual({
         name: ENV.pricesUri,
         value: `s3://${PRICES_BUCKET}/daily/`,
       });
