@@ -4,7 +4,7 @@ import {
   storeHistoryKey,
   storePanelKey,
   storeReportKey,
-} from "../contract/data-layout.js";
+} from "../contract/object-layout.js";
 import { sha256Hex } from "../objectstore/index.js";
 import { encodePanelPointer, POINTER_VERSION, type PanelPointer } from "../panel/pointer.js";
 import type { PanelObjectStore } from "./store.js";

@@ -1,4 +1,4 @@
-import { STORE_KEYS } from "../contract/data-layout.js";
+import { STORE_KEYS } from "../contract/object-layout.js";
 import { ObjectStoreError } from "../objectstore/index.js";
 import {
   decodePanelPointer,

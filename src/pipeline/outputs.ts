@@ -1,12 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  EXPECTED_LATEST,
-  FEATURES_LATEST,
-  historyPath,
-  reportPath,
-  STORE_KEYS,
-} from "../contract/data-layout.js";
+import { EXPECTED_LATEST, FEATURES_LATEST, historyPath, reportPath } from "../contract/data-layout.js";
+import { STORE_KEYS } from "../contract/object-layout.js";
 import { readPointed, readPointer } from "../panel-store/read.js";
 import { publishDay, type DayOutputs } from "../panel-store/publish.js";
 import type { PanelObjectStore } from "../panel-store/store.js";

@@ -1,4 +1,4 @@
-import { STORE_KEYS } from "../contract/data-layout.js";
+import { STORE_KEYS } from "../contract/object-layout.js";
 import type { PanelPointer, PointedObject } from "../panel/pointer.js";
 import { readPointed, readPointer } from "../panel-store/read.js";
 import type { PanelObjectStore } from "../panel-store/store.js";

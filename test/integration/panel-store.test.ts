@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { CLI } from "../../bench/scorer/soak-lib.js";
-import { STORE_KEYS } from "../../src/contract/data-layout.js";
+import { STORE_KEYS } from "../../src/contract/object-layout.js";
 import { ENV } from "../../src/contract/env.js";
 import { decodePanelPointer, encodePanelPointer, type PanelPointer } from "../../src/panel/pointer.js";
 import { ObjectStoreServer } from "../../tools/cluster/object-store.js";

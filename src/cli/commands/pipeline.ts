@@ -9,8 +9,8 @@ import {
   PANEL_STORES,
   PIPELINE_SUMMARY,
   reportPath,
-  STORE_KEYS,
 } from "../../contract/data-layout.js";
+import { STORE_KEYS } from "../../contract/object-layout.js";
 import { PIPELINE_ENV } from "../../contract/env.js";
 import { modelFetcher, type FetchedModel } from "../../model-source/fetch.js";
 import { ModelSourceError, uriModelSource, type UriModelSource } from "../../model-source/source.js";

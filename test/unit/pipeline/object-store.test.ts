@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
-import { STORE_KEYS, storeReportKey } from "../../../src/contract/data-layout.js";
+import { STORE_KEYS, storeReportKey } from "../../../src/contract/object-layout.js";
 import { FEATURE_NAMES_V1 } from "../../../src/features/index.js";
 import { ObjectStoreError, sha256Hex } from "../../../src/objectstore/index.js";
 import { decodeExpectedPanel } from "../../../src/panel/index.js";

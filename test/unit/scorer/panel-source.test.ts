@@ -1,4 +1,4 @@
-import { STORE_KEYS } from "../../../src/contract/data-layout.js";
+import { STORE_KEYS } from "../../../src/contract/object-layout.js";
 import { ObjectStoreError } from "../../../src/objectstore/index.js";
 import { decodePanelPointer } from "../../../src/panel/pointer.js";
 import { publishDay } from "../../../src/panel-store/publish.js";
