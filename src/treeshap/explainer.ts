@@ -38,6 +38,8 @@ interface CoreExports {
     weights: Ptr,
     rowRule: number,
   ): void;
+  fastScratchBytes(maxTreeNodes: number, blockTableBytes: number): number;
+  buildTables(scratch: Ptr): void;
   predict(rows: Ptr, nRows: number, out: Ptr): void;
   shap(rows: Ptr, nRows: number, out: Ptr, scratch: Ptr): void;
   shapClassic(rows: Ptr, nRows: number, out: Ptr, scratch: Ptr): void;
@@ -137,10 +139,10 @@ export class Explainer {
     const treeInfo = align(internal + (fast?.internal.byteLength ?? 0));
     const leafInfo = align(treeInfo + (fast?.treeInfo.byteLength ?? 0));
     const tables = align(leafInfo + (fast?.leafInfo.byteLength ?? 0));
-    const weights = align(tables + (fast?.tables.byteLength ?? 0));
+    const weights = align(tables + (fast?.tableBytes ?? 0));
     this.#scratch = align(weights + (fast ? WEIGHTS_BYTES : 0));
     const classicScratch = (PATH_BYTES * (depth + 2) * (depth + 3)) / 2;
-    const fastScratch = 8 * (fast?.maxTreeNodes ?? 0) + 8 * ((fast?.maxUniqueDepth ?? 0) + 2);
+    const fastScratch = fast ? core.fastScratchBytes(fast.maxTreeNodes, fast.blockTableBytes) : 0;
     this.#io = align(this.#scratch + Math.max(classicScratch, fastScratch));
     this.#reserve(core, this.#io);
 
@@ -179,9 +181,9 @@ export class Explainer {
       new Uint8Array(buf, internal, fast.internal.byteLength).set(new Uint8Array(fast.internal));
       new Int32Array(buf, treeInfo, fast.treeInfo.length).set(fast.treeInfo);
       new Uint8Array(buf, leafInfo, fast.leafInfo.byteLength).set(new Uint8Array(fast.leafInfo));
-      new Float64Array(buf, tables, fast.tables.length).set(fast.tables);
       new Float64Array(buf, weights, WEIGHTS_BYTES / 8).set(shapleyWeights());
       core.setFast(internal, treeInfo, leafInfo, tables, fast.maxTreeNodes, weights, fast.rowRule);
+      core.buildTables(this.#scratch);
     }
   }
 

@@ -15,9 +15,12 @@ import { DecisionFlag, MissingType, type TreeEnsemble } from "../models/ensemble
  * So a row costs O(d) per leaf after an O(2^d·d) table A[S] = v·G(S).
  * G(S) = Π_{k∉S} z_k · Σ_q w(q)·[t^q] Π_{k∈S}(z_k + t).
  *
- * Leaves whose table would break the memory budget, or with a zero cover
- * share, are marked "direct": the core evaluates them from (z_k, o_k) with
- * the path polynomial in O(d²).
+ * This module lays out the records and assigns each table its place; the
+ * core fills the tables (buildTables, src/treeshap/assembly/index.ts). Leaves
+ * whose table would break the memory budget, or with a zero cover share, are
+ * "direct": for a block of rows large enough to pay for it, the core builds
+ * their tables for that block only (per tree, in scratch); otherwise it
+ * evaluates them from (z_k, o_k) with the path polynomial in O(d²).
  */
 /** Bytes of one internal-node record in `Precomputed.internal`. */
 export const INTERNAL_BYTES = 24;
@@ -39,11 +42,11 @@ export interface Precomputed {
   readonly rowRule: number;
   /**
    * Per tree, its leaf records, 8-byte aligned, table leaves first: i32 byte offset of
-   * its table in `tables` (−1 = direct), i32 d, i32 byte offset of its node's pattern
-   * (8 × node relative to the root), i32 pad, then d × {i32 byte offset of the feature
-   * in a SHAP row (8 × feature), i32 pad, f64 c_k = (1 − z_k)/z_k (direct: z_k)};
-   * direct leaves are followed by their f64 leaf value. Byte offsets save the core a
-   * shift per read in its hottest loop.
+   * its table in the tables region (−1 = direct), i32 d, i32 byte offset of its node's
+   * pattern (8 × node relative to the root), i32 byte offset of a direct leaf's table in
+   * the per-block region (−1 = always direct), then d × {i32 byte offset of the feature
+   * in a SHAP row (8 × feature), i32 pad, f64 c_k = (1 − z_k)/z_k (direct: z_k)}, then
+   * the f64 leaf value. Byte offsets save the core a shift per read in its hottest loop.
    */
   readonly leafInfo: ArrayBuffer;
   /**
@@ -51,7 +54,13 @@ export interface Precomputed {
    * i32 first leaf record (byte offset), i32 table-leaf count, i32 direct-leaf count, i32 pad.
    */
   readonly treeInfo: Int32Array;
-  readonly tables: Float64Array;
+  /** Bytes of the tables region; the core fills it (buildTables). */
+  readonly tableBytes: number;
+  /**
+   * Bytes the core needs for one tree's direct leaves' tables during a block of rows
+   * (the largest tree's sum of 2^d + d doubles over its direct leaves, capped).
+   */
+  readonly blockTableBytes: number;
   readonly maxUniqueDepth: number;
   /** Nodes of the largest tree: sizes the core's per-node pattern scratch. */
   readonly maxTreeNodes: number;
@@ -62,7 +71,7 @@ export interface Precomputed {
 export interface PrecomputeOptions {
   /** Bytes of tables at most (default DEFAULT_TABLE_BUDGET_BYTES); leaves with the smallest d get tables first. */
   readonly tableBudgetBytes?: number;
-  /** Never build a table for d above this (default 16). */
+  /** Never build a table for d above this (default and at most MAX_TABLE_DEPTH). */
   readonly maxTableDepth?: number;
 }
 
@@ -88,7 +97,7 @@ export function precompute(
   options: PrecomputeOptions = {},
 ): Precomputed {
   const budget = (options.tableBudgetBytes ?? DEFAULT_TABLE_BUDGET_BYTES) / 8;
-  const maxTableDepth = options.maxTableDepth ?? 16;
+  const maxTableDepth = Math.min(options.maxTableDepth ?? MAX_TABLE_DEPTH, MAX_TABLE_DEPTH);
   const numInternal = model.numNodes - countLeaves(model);
   const internal = new ArrayBuffer(numInternal * INTERNAL_BYTES);
   const inF64 = new Float64Array(internal);
@@ -157,24 +166,19 @@ export function precompute(
   for (const k of order) {
     const leaf = leaves[k]!;
     const d = leaf.features.length;
-    if (d === 0 || d > maxTableDepth || used + (1 << d) > budget) continue;
-    if (leaf.z.some((z) => !(z > 0))) continue;
+    if (!tablePossible(leaf, maxTableDepth) || used + (1 << d) > budget) continue;
     tableAt[k] = used;
     used += 1 << d;
   }
 
-  const tables = new Float64Array(used);
   let infoBytes = 0;
-  leaves.forEach((leaf, k) => {
-    infoBytes += LEAF_HEADER_BYTES + 16 * leaf.features.length + (tableAt[k]! < 0 ? 8 : 0);
-  });
+  for (const leaf of leaves) infoBytes += LEAF_HEADER_BYTES + 16 * leaf.features.length + 8;
   const leafInfo = new ArrayBuffer(infoBytes);
   const i32 = new Int32Array(leafInfo);
   const f64 = new Float64Array(leafInfo);
   let at = 0;
   let tableLeaves = 0;
-  const fact = [1];
-  for (let k = 1; k <= maxUniqueDepth + 1; k++) fact[k] = fact[k - 1]! * k;
+  let blockTableBytes = 0;
   // Leaves are grouped by tree (the walk's order); within a tree, table leaves first.
   let first = 0;
   while (first < leaves.length) {
@@ -187,13 +191,19 @@ export function precompute(
     treeInfo[t * INFO + 2] = at;
     treeInfo[t * INFO + 3] = withTable.length;
     treeInfo[t * INFO + 4] = direct.length;
+    let blockAt = 0;
     for (const k of [...withTable, ...direct]) {
       const leaf = leaves[k]!;
       const d = leaf.features.length;
       const table = tableAt[k]! >= 0;
+      const blockBytes = 8 * ((1 << d) + d);
+      const blockTable =
+        !table && tablePossible(leaf, maxTableDepth) && blockAt + blockBytes <= BLOCK_TABLE_CAP_BYTES;
       i32[at >> 2] = table ? tableAt[k]! * 8 : -1;
       i32[(at >> 2) + 1] = d;
       i32[(at >> 2) + 2] = (leaf.node - model.treeStart[t]!) * 8;
+      i32[(at >> 2) + 3] = blockTable ? blockAt : -1;
+      if (blockTable) blockAt += blockBytes;
       for (let s = 0; s < d; s++) {
         const rec = at + LEAF_HEADER_BYTES + 16 * s;
         i32[rec >> 2] = leaf.features[s]! * 8;
@@ -201,14 +211,11 @@ export function precompute(
         f64[(rec + 8) >> 3] = table ? (1 - z) / z : z;
       }
       at += LEAF_HEADER_BYTES + 16 * d;
-      if (table) {
-        fillTable(tables, tableAt[k]!, leaf.z, model.value[leaf.node]!, fact);
-        tableLeaves++;
-      } else {
-        f64[at >> 3] = model.value[leaf.node]!;
-        at += 8;
-      }
+      f64[at >> 3] = model.value[leaf.node]!;
+      at += 8;
+      if (table) tableLeaves++;
     }
+    blockTableBytes = Math.max(blockTableBytes, blockAt);
     first = end;
   }
   return {
@@ -216,12 +223,29 @@ export function precompute(
     rowRule,
     leafInfo,
     treeInfo,
-    tables,
+    tableBytes: used * 8,
+    blockTableBytes,
     maxUniqueDepth,
     maxTreeNodes,
     directLeaves: leaves.length - tableLeaves,
     tableLeaves,
   };
+}
+
+/** Largest d with a table: the core's fillTable scratch is sized for it (MAX_TABLE_DEPTH there). */
+export const MAX_TABLE_DEPTH = 16;
+
+/**
+ * Per-block tables of one tree's direct leaves take at most this: beyond it a
+ * leaf is always evaluated directly (a LightGBM tree of 64 leaves with 16
+ * unique features each would otherwise need 32 MiB).
+ */
+const BLOCK_TABLE_CAP_BYTES = 8 << 20;
+
+/** A table needs 1 ≤ d ≤ maxTableDepth and every cover share > 0 (c_k = (1 − z_k)/z_k). */
+function tablePossible(leaf: LeafPath, maxTableDepth: number): boolean {
+  const d = leaf.features.length;
+  return d > 0 && d <= maxTableDepth && leaf.z.every((z) => z > 0);
 }
 
 /**
@@ -294,40 +318,4 @@ function countLeaves(model: TreeEnsemble): number {
   let n = 0;
   for (let i = 0; i < model.numNodes; i++) if (model.left[i]! < 0) n++;
   return n;
-}
-
-/**
- * tables[base + S] = v · G(S) for every S ⊂ P (the full set is never read and stays 0).
- * Depth-first over include/exclude decisions per slot, one polynomial per level:
- * O(2^d · d) time, O(d²) space.
- */
-function fillTable(tables: Float64Array, base: number, z: Float64Array, v: number, fact: number[]): void {
-  const d = z.length;
-  const w = new Float64Array(d + 1);
-  for (let q = 0; q < d; q++) w[q] = (fact[q]! * fact[d - q - 1]!) / fact[d]!;
-  // polys[level] = coefficients of Π_{k∈S, k<level}(z_k + t), degree ≤ level.
-  const polys = new Float64Array((d + 1) * (d + 1));
-  polys[0] = 1;
-  const full = (1 << d) - 1;
-  const visit = (k: number, S: number, m: number, zout: number): void => {
-    const src = k * (d + 1);
-    if (k === d) {
-      if (S === full) return;
-      let sum = 0;
-      for (let q = 0; q <= m; q++) sum += w[q]! * polys[src + q]!;
-      tables[base + S] = v * zout * sum;
-      return;
-    }
-    const dst = src + d + 1;
-    const zk = z[k]!;
-    // Exclude k: same polynomial, z_k joins the outside product.
-    for (let q = 0; q <= m; q++) polys[dst + q] = polys[src + q]!;
-    visit(k + 1, S, m, zout * zk);
-    // Include k: multiply by (z_k + t).
-    polys[dst] = zk * polys[src]!;
-    for (let q = 1; q <= m; q++) polys[dst + q] = zk * polys[src + q]! + polys[src + q - 1]!;
-    polys[dst + m + 1] = polys[src + m]!;
-    visit(k + 1, S | (1 << k), m + 1, zout);
-  };
-  visit(0, 0, 0, 1);
 }

@@ -47,6 +47,10 @@ let treeInfoPtr: usize = 0;
 let leafInfoPtr: usize = 0;
 let tablesPtr: usize = 0;
 let patternBytes: usize = 0;
+// Scratch regions, laid out by layScratch.
+let polyPtr: usize = 0;
+let fillPtr: usize = 0;
+let blockPtr: usize = 0;
 let rowRule: i32 = 0;
 let weightsPtr: usize = 0;
 
@@ -384,22 +388,75 @@ function tableLeaves(phi: usize, rec: usize, count: i32, pat: usize): usize {
       const p = phi + usize(load<i32>(e));
       store<f64>(p, load<f64>(p) + select<f64>(load<f64>(e, 8), -1.0, (pattern & bit) != 0) * a);
     }
-    rec = end;
+    rec = end + 8; // the leaf value
   }
   return rec;
 }
 
+/** The record after `count` leaf records from `rec`. */
+function skipLeaves(rec: usize, count: i32): usize {
+  for (let j = 0; j < count; j++) rec += LEAF_HEADER_BYTES + (usize(load<i32>(rec, 4)) << 4) + 8;
+  return rec;
+}
+
 /**
- * Direct leaves, from the path polynomial P(t) = Π_{k∈S}(z_k + t) (z_k is stored in place of c_k):
- * G(S) = Zout·Σ_q w(q)·P_q, and for k ∈ S, c_k·G(S∖k) = (1 − z_k)·Zout·Σ_q w(q)·(P / (t + z_k))_q,
- * the quotient by synthetic division from the top (no divisions).
+ * Whether a direct leaf with `d` slots gets a table for a block of `rows` rows: filling one
+ * costs ~30 cycles per entry, a row ~1.7·d² cycles directly and ~4.5·d from a table. The rule
+ * rows·d ≥ 4·2^d (d = 8: 128 rows) was the fastest of those tried on the design §9 models at
+ * 60 to 1,000 rows (docs/treeshap.md).
  */
-function directLeaves(phi: usize, rec: usize, count: i32, pat: usize, poly: usize): void {
+function blockTableWorth(d: i32, rows: i32): bool {
+  return i64(rows) * i64(d) >= i64(4) << i64(d);
+}
+
+/**
+ * Tables for one tree's direct leaves that carry a block-table offset, for a block of `rows` rows
+ * (blockTableWorth): the table, then c_k = (1 − z_k)/z_k per slot, at blockPtr + offset. The
+ * budget bounds the tables kept for the model's life; these live for one block and one tree.
+ */
+function fillBlockTables(rec: usize, count: i32, rows: i32): void {
+  for (let j = 0; j < count; j++) {
+    const d = load<i32>(rec, 4);
+    const at = load<i32>(rec, 12);
+    const slots = rec + LEAF_HEADER_BYTES;
+    if (at >= 0 && blockTableWorth(d, rows)) {
+      const tp = blockPtr + usize(at);
+      fillTable(tp, slots, d, load<f64>(slots + (usize(d) << 4)), false);
+      const c = tp + (usize(1) << usize(d + 3));
+      for (let k = 0; k < d; k++) {
+        const z = load<f64>(slots + (usize(k) << 4), 8);
+        store<f64>(c + (usize(k) << 3), (1 - z) / z);
+      }
+    }
+    rec = slots + (usize(d) << 4) + 8;
+  }
+}
+
+/**
+ * Direct leaves. With a block table (fillBlockTables), as tableLeaves. Otherwise from the path
+ * polynomial P(t) = Π_{k∈S}(z_k + t) (z_k is stored in place of c_k): G(S) = Zout·Σ_q w(q)·P_q,
+ * and for k ∈ S, c_k·G(S∖k) = (1 − z_k)·Zout·Σ_q w(q)·(P / (t + z_k))_q, the quotient by
+ * synthetic division from the top (no divisions).
+ */
+function directLeaves(phi: usize, rec: usize, count: i32, pat: usize, poly: usize, rows: i32): void {
   for (let j = 0; j < count; j++) {
     const d = load<i32>(rec, 4);
     const pattern = load<u64>(pat + usize(load<i32>(rec, 8)));
+    const at = load<i32>(rec, 12);
     const slots = rec + LEAF_HEADER_BYTES;
-    const v = load<f64>(slots + (usize(d) << 4));
+    const end = slots + (usize(d) << 4);
+    if (at >= 0 && blockTableWorth(d, rows)) {
+      const tp = blockPtr + usize(at);
+      let c = tp + (usize(1) << usize(d + 3));
+      for (let e = slots, bit: u64 = 1; e < end; e += 16, c += 8, bit <<= 1) {
+        const a = load<f64>(tp + (usize(pattern & ~bit) << 3));
+        const p = phi + usize(load<i32>(e));
+        store<f64>(p, load<f64>(p) + select<f64>(load<f64>(c), -1.0, (pattern & bit) != 0) * a);
+      }
+      rec = end + 8;
+      continue;
+    }
+    const v = load<f64>(end);
     store<f64>(poly, 1.0);
     let m = 0;
     let zout: f64 = 1;
@@ -438,8 +495,89 @@ function directLeaves(phi: usize, rec: usize, count: i32, pat: usize, poly: usiz
         store<f64>(p, load<f64>(p) - gOut);
       }
     }
-    rec = slots + (usize(d) << 4) + 8;
+    rec = end + 8;
   }
+}
+
+// ---------------------------------------------------------------- tables
+
+/** Largest d with a table (src/treeshap/precompute.ts, maxTableDepth at most this). */
+const MAX_TABLE_DEPTH: i32 = 16;
+/** fillTable's scratch: z per slot, then one polynomial per level. */
+const FILL_BYTES: usize =
+  usize(MAX_TABLE_DEPTH + 1) * 8 + usize(MAX_TABLE_DEPTH + 1) * usize(MAX_TABLE_DEPTH + 1) * 8;
+/** The direct leaves' path polynomial: degree < 64. */
+const POLY_BYTES: usize = 66 * 8;
+
+/**
+ * tp[S] = v·G(S) for every S ⊂ P (the full set is never read and is left alone), from the slots'
+ * z_k (`zIsC`: the slots hold c_k = (1 − z_k)/z_k, so z_k = 1/(1 + c_k)). Depth-first over
+ * include/exclude decisions per slot with one polynomial per level: O(2^d·d) time.
+ */
+function fillTable(tp: usize, slots: usize, d: i32, v: f64, zIsC: bool): void {
+  const zs = fillPtr;
+  for (let k = 0; k < d; k++) {
+    const x = load<f64>(slots + (usize(k) << 4), 8);
+    store<f64>(zs + (usize(k) << 3), zIsC ? 1.0 / (1.0 + x) : x);
+  }
+  const polys = zs + usize(MAX_TABLE_DEPTH + 1) * 8;
+  store<f64>(polys, 1.0);
+  visit(tp, d, v, zs, polys, 0, 0, 0, 1.0);
+}
+
+function visit(tp: usize, d: i32, v: f64, zs: usize, polys: usize, k: i32, S: u32, m: i32, zout: f64): void {
+  const stride = usize(MAX_TABLE_DEPTH + 1) << 3;
+  const src = polys + usize(k) * stride;
+  if (k == d) {
+    if (S == (u32(1) << u32(d)) - 1) return;
+    const w = weightsPtr + usize(d) * 65 * 8;
+    let sum: f64 = 0;
+    for (let q = 0; q <= m; q++) sum += load<f64>(w + (usize(q) << 3)) * load<f64>(src + (usize(q) << 3));
+    store<f64>(tp + (usize(S) << 3), v * zout * sum);
+    return;
+  }
+  const dst = src + stride;
+  const z = load<f64>(zs + (usize(k) << 3));
+  // Exclude slot k: the same polynomial, z_k joins the outside product.
+  memory.copy(dst, src, usize(m + 1) << 3);
+  visit(tp, d, v, zs, polys, k + 1, S, m, zout * z);
+  // Include slot k: multiply by (z_k + t).
+  store<f64>(dst, z * load<f64>(src));
+  for (let q = 1; q <= m; q++) {
+    store<f64>(
+      dst + (usize(q) << 3),
+      z * load<f64>(src + (usize(q) << 3)) + load<f64>(src + (usize(q - 1) << 3)),
+    );
+  }
+  store<f64>(dst + (usize(m + 1) << 3), load<f64>(src + (usize(m) << 3)));
+  visit(tp, d, v, zs, polys, k + 1, S | (u32(1) << u32(k)), m + 1, zout);
+}
+
+/** Scratch bytes `shap` needs: a pattern per node of the largest tree, the polynomial, fillTable's, the block tables. */
+export function fastScratchBytes(maxTreeNodes: i32, blockTableBytes: usize): usize {
+  return (usize(maxTreeNodes) << 3) + POLY_BYTES + FILL_BYTES + blockTableBytes;
+}
+
+/** Fills every table leaf's table (after setFast, with its scratch). */
+export function buildTables(scratch: usize): void {
+  layScratch(scratch);
+  for (let t = 0; t < numTrees; t++) {
+    const info = treeInfoPtr + usize(t) * TREE_INFO_BYTES;
+    let rec = leafInfoPtr + usize(load<i32>(info, 8));
+    const count = load<i32>(info, 12);
+    for (let j = 0; j < count; j++) {
+      const d = load<i32>(rec, 4);
+      const slots = rec + LEAF_HEADER_BYTES;
+      fillTable(tablesPtr + usize(load<i32>(rec)), slots, d, load<f64>(slots + (usize(d) << 4)), true);
+      rec = slots + (usize(d) << 4) + 8;
+    }
+  }
+}
+
+function layScratch(scratch: usize): void {
+  polyPtr = scratch + patternBytes;
+  fillPtr = polyPtr + POLY_BYTES;
+  blockPtr = fillPtr + FILL_BYTES;
 }
 
 /**
@@ -452,7 +590,8 @@ export function shap(rows: usize, nRows: i32, out: usize, scratch: usize): void 
   const total = usize(nRows) * usize(numOutputs) * width;
   memory.fill(out, 0, total << 3);
   const pat = scratch;
-  const poly = scratch + patternBytes;
+  layScratch(scratch);
+  const poly = polyPtr;
   normaliseRows(rows, usize(nRows) * usize(numFeatures));
   for (let r = 0; r < nRows; r++) {
     const o = out + ((usize(r) * usize(numOutputs) * width) << 3);
@@ -470,12 +609,15 @@ export function shap(rows: usize, nRows: i32, out: usize, scratch: usize): void 
       const leaves = leafInfoPtr + usize(load<i32>(info, 8));
       const tableCount = load<i32>(info, 12);
       const directCount = load<i32>(info, 16);
+      const direct = skipLeaves(leaves, tableCount);
+      const blockRows = r1 - r0;
+      if (directCount > 0) fillBlockTables(direct, directCount, blockRows);
       for (let r = r0; r < r1; r++) {
         const row = rows + usize(r) * rowBytes;
         const o = out + ((usize(r) * usize(numOutputs) * width + usize(output) * width) << 3);
         treePatterns(row, firstInternal, internalCount, pat);
-        const rest = tableLeaves(o, leaves, tableCount, pat);
-        if (directCount > 0) directLeaves(o, rest, directCount, pat, poly);
+        tableLeaves(o, leaves, tableCount, pat);
+        if (directCount > 0) directLeaves(o, direct, directCount, pat, poly, blockRows);
       }
     }
   }

@@ -224,6 +224,27 @@ test("random trees: SHAP equals brute-force Shapley values of the cover-weighted
   );
 });
 
+describe.each(fixtureNames())("leaves without a kept table: %s", (name) => {
+  const fx = readFixture(name);
+  const model = parseModel(fixtureBytes(fx.model), "auto");
+
+  test("a block of rows (tables built for the block) and one row at a time (path polynomial) agree", async () => {
+    const explainer = await Explainer.load(model, { algorithm: "fast", tableBudgetBytes: 0 });
+    const n = fx.rows.length;
+    const rows = Float64Array.from(fx.rows.flat(), (v) => v ?? NaN);
+    const block = explainer.shap(rows, n);
+    const w = block.length / n;
+    for (let r = 0; r < n; r++) {
+      const one = explainer.shap(rows.subarray(r * fx.numFeatures, (r + 1) * fx.numFeatures), 1);
+      one.forEach((v, j) => {
+        if (!closeRel(v, block[r * w + j]!, 1e-12))
+          throw new Error(`row ${r}, value ${j}: one row ${v}, in a block of ${n} ${block[r * w + j]}`);
+      });
+    }
+    explainer.dispose();
+  });
+});
+
 /** The float32 next to `t` towards `dir` (what fround can land on either side of a threshold). */
 function nextFloat32(t: number, dir: 1 | -1): number {
   const f = new Float32Array([t]);
