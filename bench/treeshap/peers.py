@@ -6,12 +6,14 @@ library versions the running virtualenv has.
 PEER is native (LightGBM pred_contrib / XGBoost pred_contribs), shap
 (shap.TreeExplainer) or fasttreeshap (fasttreeshap.TreeExplainer v2). ID names
 the outputs: OUT_DIR/peer_<ID>.json, {model: {peer, version, algorithm, rows,
-seconds, rows_per_s, columns, reference, error?}}, and OUT_DIR/<model>.<ID>.f64,
+seconds, cpu_seconds, rows_per_s, cpu_rows_per_s, columns, reference, error?}},
+and OUT_DIR/<model>.<ID>.f64,
 the peer's SHAP values (rows × columns float64, bias last when columns is
 features + 1). --reference marks this run's values as the ones every
 implementation is measured against (bench.ts). --only restricts the models to
 one library (a venv that lacks the other). Each timing is the best of REPEATS
-full passes over the rows.
+full passes over the rows, in wall time and in process CPU time (the machine
+may be shared; CPU time is what one thread spent).
 """
 
 import argparse
@@ -31,7 +33,7 @@ parser.add_argument("--reference", action="store_true")
 parser.add_argument("--only", choices=["lgb", "xgb"])
 args = parser.parse_args()
 
-REPEATS = 2
+REPEATS = 3
 NF = 50
 rows = np.fromfile(args.out / "rows.f64", dtype="<f8").reshape(-1, NF)
 MODELS = [m for m in ["lgb_63leaves", "xgb_depth6", "xgb_depth8"] if args.only is None or m.startswith(args.only)]
@@ -79,13 +81,14 @@ def describe(name):
 
 def best_of(fn):
     fn(rows[:20])  # warm-up
-    best = float("inf")
+    best = best_cpu = float("inf")
     result = None
     for _ in range(REPEATS):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = fn(rows)
         best = min(best, time.perf_counter() - t0)
-    return best, result
+        best_cpu = min(best_cpu, time.process_time() - c0)
+    return best, best_cpu, result
 
 
 def load(name):
@@ -129,10 +132,17 @@ for name in MODELS:
     try:
         booster = load(name)
         fn = {"native": native, "shap": shap_peer, "fasttreeshap": fasttreeshap_peer}[args.peer](name, booster)
-        seconds, phi = best_of(fn)
+        seconds, cpu_seconds, phi = best_of(fn)
         phi = np.asarray(phi, dtype="<f8").reshape(len(rows), -1)
         phi.tofile(args.out / f"{name}.{args.id}.f64")
-        entry.update(rows=len(rows), seconds=seconds, rows_per_s=len(rows) / seconds, columns=phi.shape[1])
+        entry.update(
+            rows=len(rows),
+            seconds=seconds,
+            cpu_seconds=cpu_seconds,
+            rows_per_s=len(rows) / seconds,
+            cpu_rows_per_s=len(rows) / cpu_seconds,
+            columns=phi.shape[1],
+        )
     except Exception as e:  # a peer that cannot run on a model is reported, not hidden
         entry["error"] = f"{type(e).__name__}: {e}".splitlines()[0][:300]
         traceback.print_exc()
