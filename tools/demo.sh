@@ -37,13 +37,14 @@ trap cleanup EXIT INT TERM
 maie_bg() { node dist/src/cli/main.js "$@" & }
 
 say "starting a control plane and one real node (kubelet + containerd) on this machine (logs: $work/controlplane/logs)"
-maie_bg controlplane --nodes 1 --dir "$work/controlplane" --kubeconfig-out "$work/kubeconfig" >"$work/controlplane.out" 2>"$work/controlplane.err"
+maie_bg controlplane --nodes 1 --object-store maie-demo --dir "$work/controlplane" --kubeconfig-out "$work/kubeconfig" >"$work/controlplane.out" 2>"$work/controlplane.err"
 pids+=($!)
 until grep -q '^export KUBECONFIG' "$work/controlplane.out" 2>/dev/null; do
   kill -0 "${pids[0]}" 2>/dev/null || { cat "$work/controlplane.err" >&2; exit 1; }
   sleep 0.5
 done
-export KUBECONFIG="$work/kubeconfig"
+# KUBECONFIG, and the local S3 server's variables (MAIE_OBJECT_STORE_*, AWS_*, MAIE_NODE_OBJECT_STORE_ENDPOINT).
+source "$work/controlplane.out"
 kubectl get nodes -o wide
 
 say "starting the operator (metrics on 127.0.0.1:8081, log: $work/operator.log); its pods use localhost/maie:dev"
@@ -69,6 +70,34 @@ say "apply -> Ready=True in $(( $(date +%s) - applied ))s"
 say "kubectl get maie,deploy,po,job"
 kubectl -n $ns get maie,deploy,po,job
 
+say "object storage: model and prices in a bucket, panels published there, scorers without a volume (docs/operations.md#models-from-object-storage)"
+store() { node dist/tools/cluster/object-store-cli.js "$@"; }
+store put models/$cr/model config/samples/data/models/lightgbm/model.txt
+store put prices/$(date +%F).csv config/samples/data/prices.csv
+kubectl -n $ns create secret generic maie-s3 \
+  --from-literal=AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" --from-literal=AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY"
+kubectl -n $ns patch maie $cr --type merge -p "{\"spec\":{
+  \"objectStore\":{\"bucket\":\"$MAIE_OBJECT_STORE_BUCKET\",\"endpoint\":\"$MAIE_NODE_OBJECT_STORE_ENDPOINT\",\"forcePathStyle\":true,
+    \"credentials\":{\"secretRef\":{\"name\":\"maie-s3\"}}},
+  \"model\":{\"uri\":\"s3://$MAIE_OBJECT_STORE_BUCKET/models/$cr/model\",\"format\":\"auto\",\"pollInterval\":\"10s\"},
+  \"pipeline\":{\"prices\":{\"uri\":\"s3://$MAIE_OBJECT_STORE_BUCKET/prices/\"}}}}"
+until kubectl -n $ns get cronjob $cr-pipeline -o yaml | grep -q MAIE_PRICES_URI; do sleep 1; done
+say "the pipeline reads the bucket's newest prices and publishes the panels there (pointer last)"
+kubectl -n $ns create job --from=cronjob/$cr-pipeline $cr-store-run
+kubectl -n $ns wait --for=condition=complete job/$cr-store-run --timeout=10m
+store ls expected/
+kubectl -n $ns rollout status deploy/$cr --timeout=5m
+served() { kubectl -n $ns get maie $cr -o jsonpath='{.status.model.sha256} {.status.model.serving}'; }
+want=$(sha256sum config/samples/data/models/lightgbm/model.txt | cut -d' ' -f1)
+until [ "$(served)" = "$want 2/2" ]; do sleep 2; done
+kubectl -n $ns get maie $cr
+say "replacing the model object (an XGBoost model): the pods swap it live, no restart"
+store put models/$cr/model config/samples/data/models/xgboost/model.xgb.json
+want=$(sha256sum config/samples/data/models/xgboost/model.xgb.json | cut -d' ' -f1)
+until [ "$(served)" = "$want 2/2" ]; do sleep 2; done
+kubectl -n $ns get maie $cr
+kubectl -n $ns get events --field-selector reason=ModelChanged
+
 say "forwarding localhost:$port to service/$cr (the scorer pods)"
 kubectl -n $ns port-forward --address 127.0.0.1 svc/$cr "$port:8000" >"$work/port-forward.log" 2>&1 &
 pids+=($!)
@@ -84,7 +113,8 @@ kubectl port-forward:
   export KUBECONFIG=$KUBECONFIG
   kubectl get maie,deploy,po,job,pvc
   kubectl describe maie $cr
-  curl -s localhost:$port/ready
+  curl -s localhost:$port/ready                       # model_source, model_sha256, model_etag: the bucket's object
+  node dist/tools/cluster/object-store-cli.js put models/$cr/model <a model file>   # swapped live within 10 s
   curl -s localhost:$port/score_expected | head -c 300; echo
   curl -s -X POST localhost:$port/explain_local -H 'content-type: application/json' -d '{"ticker":"$(head -1 config/samples/data/prices.csv | cut -d, -f2)","top_k":5}'
   curl -s 'localhost:$port/explain?top_k=5'

@@ -59,6 +59,7 @@ export const ENV = {
   operatorImage: "MAIE_OPERATOR_IMAGE",
   cache: "MAIE_CACHE",
   tiedParent: "MAIE_TIED_PARENT",
+  nodeObjectStoreEndpoint: "MAIE_NODE_OBJECT_STORE_ENDPOINT",
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -161,7 +162,12 @@ export const OPERATOR_ENV = {
 } as const;
 
 /** `maie controlplane` (local development): the binary cache and the tied-process guard. */
-export const DEV_ENV = { cache: ENV.cache, tiedParent: ENV.tiedParent } as const;
+export const DEV_ENV = {
+  cache: ENV.cache,
+  tiedParent: ENV.tiedParent,
+  /** Printed by `maie controlplane --object-store`: the local S3 server as the nodes' pods reach it. */
+  nodeObjectStoreEndpoint: ENV.nodeObjectStoreEndpoint,
+} as const;
 
 /** Every per-process table, for the completeness test. */
 export const PROCESS_ENV = {

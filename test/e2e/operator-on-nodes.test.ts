@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { ServedModel } from "../../src/api/status.js";
-import { forwardIntoNodeNetwork, nodeAddress } from "../../tools/cluster/node-network.js";
+import { forwardIntoNodeNetwork, NODE_S3_PORT, nodeAddress } from "../../tools/cluster/node-network.js";
 import { ObjectStoreServer } from "../../tools/cluster/object-store.js";
 import { eventually } from "../harness/operator.js";
 import { builtKubernetesVersion } from "../harness/kube-version.js";
@@ -28,8 +28,6 @@ import {
 const ns = "research"; // the namespace docs/operations.md uses
 const cr = "alpha"; // the sample resource's name
 const operations = readFileSync("docs/operations.md", "utf8");
-/** Where the pods reach the test's S3 server on the node network. */
-const S3_NODE_PORT = 18333;
 
 interface PodList {
   items: {
@@ -297,14 +295,14 @@ describe("MAIE on real nodes", () => {
     }
   });
 
-  test("a model from the bucket: status shows what the pods serve; a new object swaps live; a pin rolls; a bad pin leaves the old model serving", async () => {
+  test("object-store mode: model and prices in a bucket, panels published there, scorers without a volume; status shows what they serve; a new object swaps live; a pin rolls; a bad pin leaves the old model serving", async () => {
     // The test's S3 server on the host, reachable from every node and pod at the first node's IP.
     const store = await ObjectStoreServer.start({ buckets: ["models"] });
     const forward = await forwardIntoNodeNetwork(
       process.env["MAIE_E2E_NETNS"] ?? "",
       process.env["MAIE_E2E_CLUSTER_DIR"] ?? "",
       new URL(store.endpoint).port === "" ? 80 : Number(new URL(store.endpoint).port),
-      S3_NODE_PORT,
+      NODE_S3_PORT,
     );
     const s3 = store.client();
     try {
@@ -348,23 +346,46 @@ describe("MAIE on real nodes", () => {
           `both pods serving ${what}`,
         );
 
+      // Object-store mode: model and prices in the bucket, the pipeline publishes the panels there
+      // (pointer last) and the scorer pods need no data volume.
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: "models",
+          Key: "prices/2026-11-27.csv",
+          Body: readFileSync("config/samples/data/prices.csv"),
+        }),
+      );
       await patch({
         objectStore: {
           bucket: "models",
-          endpoint: `http://${nodeAddress(1).ip}:${S3_NODE_PORT}`,
+          endpoint: `http://${nodeAddress(1).ip}:${NODE_S3_PORT}`,
           forcePathStyle: true,
           credentials: { secretRef: { name: "maie-s3" } },
         },
         // auto: model B is an XGBoost model, which the sample's lightgbm would refuse.
         model: { uri: "s3://models/alpha/model", format: "auto", pollInterval: "5s" },
+        pipeline: { prices: { uri: "s3://models/prices/" } },
       });
-      // The new env rolls the pods, and the old ones may serve the same bytes from the volume: wait until the
-      // operator has changed the Deployment, then for its rollout.
+      // The new scorer pods wait for published panels: wait until the operator has changed the
+      // Deployment and the CronJob, run the pipeline once, then wait for the rollout.
       await eventually(
-        async () => (await k(["-n", ns, "get", "deployment", cr, "-o", "json"])).includes("MAIE_MODEL_URI"),
+        async () =>
+          (await k(["-n", ns, "get", "deployment,cronjob", "-o", "json"])).split("MAIE_MODEL_URI").length > 2,
         60_000,
-        "the Deployment to carry the model URI",
+        "the Deployment and the pipeline CronJob to carry the model URI",
       );
+      await k(["-n", ns, "create", "job", `--from=cronjob/${cr}-pipeline`, `${cr}-store-run`]);
+      await jobComplete(`${cr}-store-run`);
+      const scorerVolumes = await k([
+        "-n",
+        ns,
+        "get",
+        "deployment",
+        cr,
+        "-o",
+        "jsonpath={.spec.template.spec.volumes[*].name}",
+      ]);
+      expect(scorerVolumes.split(" ")).not.toContain("data");
       await k(["-n", ns, "rollout", "status", `deployment/${cr}`, "--timeout=240s"]);
       await bothServe(sha(modelA), 120_000, "model A from the bucket");
       expect(await k(["-n", ns, "get", "maie", cr])).toContain(`sha256:${sha(modelA).slice(0, 12)}`);

@@ -6,12 +6,42 @@ import { CRD_FILE } from "../../src/api/group.js";
 import { RestClient } from "../../src/kube/rest.js";
 import type { Command } from "../../src/cli/command.js";
 import { DEV_IMAGE, nodeImageArchives } from "./node-images.js";
+import { forwardIntoNodeNetwork, NODE_S3_PORT, nodeAddress } from "./node-network.js";
+import { ObjectStoreServer } from "./object-store.js";
+import { DEV_ENV } from "../../src/contract/env.js";
+
+/** The local S3 server, forwarded into the node network when there are nodes; what to export. */
+async function startObjectStore(
+  cp: ControlPlane,
+  bucket: string,
+  log: (m: string) => void,
+): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
+  log(`starting a local S3 server (SeaweedFS) with bucket ${bucket}`);
+  const server = await ObjectStoreServer.start({ buckets: [bucket] });
+  const forward =
+    cp.netns === undefined
+      ? undefined
+      : await forwardIntoNodeNetwork(cp.netns, cp.dir, Number(new URL(server.endpoint).port), NODE_S3_PORT);
+  const env = {
+    ...server.env(bucket),
+    ...(forward !== undefined && {
+      [DEV_ENV.nodeObjectStoreEndpoint]: `http://${nodeAddress(1).ip}:${NODE_S3_PORT}`,
+    }),
+  };
+  return {
+    env,
+    stop: async () => {
+      await forward?.stop();
+      await server.stop({ removeDir: true });
+    },
+  };
+}
 
 export const controlplaneCommand: Command = {
   name: "controlplane",
   summary:
     "Start a local Kubernetes control plane (etcd + kube-apiserver) with the CRDs, for development and demos",
-  usage: `Usage: maie controlplane [--nodes N] [--dir DIR] [--no-controller-manager] [--no-prometheus-crds] [--kubeconfig-out FILE]
+  usage: `Usage: maie controlplane [--nodes N] [--dir DIR] [--object-store BUCKET] [--no-controller-manager] [--no-prometheus-crds] [--kubeconfig-out FILE]
 
 Starts etcd, kube-apiserver (RBAC on) and kube-controller-manager on 127.0.0.1
 from the binaries built by tools/build-binaries.sh, installs the MaieDeployment
@@ -27,6 +57,9 @@ cgroup and interface it made.
 
   --nodes N                 real nodes to run (default 0)
   --dir DIR                 keep certs, logs and etcd data here (default: a temp dir, removed on exit)
+  --object-store BUCKET     also run a local S3 server (SeaweedFS) with BUCKET and print its
+                            variables (MAIE_OBJECT_STORE_*, AWS_*); with --nodes, pods reach it at
+                            $${DEV_ENV.nodeObjectStoreEndpoint} (printed too)
   --no-controller-manager   do not run kube-controller-manager
   --no-prometheus-crds      do not install the Prometheus Operator CRDs
   --kubeconfig-out FILE     also copy the admin kubeconfig to FILE`,
@@ -39,6 +72,7 @@ cgroup and interface it made.
         "no-controller-manager": { type: "boolean", default: false },
         "no-prometheus-crds": { type: "boolean", default: false },
         "kubeconfig-out": { type: "string" },
+        "object-store": { type: "string" },
       },
     });
     const log = (m: string) => process.stderr.write(`controlplane: ${m}\n`);
@@ -59,8 +93,11 @@ cgroup and interface it made.
       ...(nodes > 0 && { images: nodeImageArchives() }),
       log,
     });
+    const bucket = values["object-store"];
+    const store = bucket === undefined ? undefined : await startObjectStore(cp, bucket, log);
     const stop = async () => {
       log("stopping");
+      await store?.stop();
       await cp.stop({ removeDir: values.dir === undefined });
       process.exit(0);
     };
@@ -82,6 +119,8 @@ cgroup and interface it made.
       await copyFile(cp.kubeconfigPath, values["kubeconfig-out"]);
     }
     log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; logs in ${cp.dir}/logs`);
+    for (const [name, value] of Object.entries(store?.env ?? {}))
+      process.stdout.write(`export ${name}=${value}\n`);
     process.stdout.write(`export KUBECONFIG=${values["kubeconfig-out"] ?? cp.kubeconfigPath}\n`);
     log("press Ctrl-C to stop");
     await new Promise<never>(() => undefined);

@@ -169,6 +169,9 @@ export class NodeNetwork {
   }
 }
 
+/** Where pods reach a local S3 server forwarded into the node network (the demo's, the e2e tests'). */
+export const NODE_S3_PORT = 18333;
+
 /**
  * Makes a server on the host's loopback (`127.0.0.1:hostPort`, e.g. a test's
  * S3 server) reachable from the nodes and their pods at any node IP on
