@@ -445,7 +445,11 @@ describe("MAIE on real nodes", () => {
         "merge",
         "-p",
         JSON.stringify({
-          spec: { objectStore: null, model: { uri: null, sha256: null, pollInterval: null } },
+          spec: {
+            objectStore: null,
+            model: { uri: null, sha256: null, pollInterval: null, format: "lightgbm" },
+            pipeline: { prices: null },
+          },
         }),
       ]);
       await k(["-n", ns, "wait", "--for=condition=Ready", `maie/${cr}`, "--timeout=300s"]);
