@@ -31,7 +31,7 @@ const operations = readFileSync("docs/operations.md", "utf8");
 
 interface PodList {
   items: {
-    metadata: { name: string; labels?: Record<string, string> };
+    metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
     spec: { nodeName?: string };
     status: {
       phase: string;
@@ -52,7 +52,8 @@ async function scorerPods(): Promise<PodList["items"]> {
     "-o",
     "json",
   ]);
-  return (JSON.parse(out) as PodList).items;
+  // A terminating pod (preStop sleep, grace period) is on its way out: not one of the scorer's pods any more.
+  return (JSON.parse(out) as PodList).items.filter((p) => p.metadata.deletionTimestamp === undefined);
 }
 
 function podReady(p: PodList["items"][number]): boolean {
@@ -434,28 +435,48 @@ describe("MAIE on real nodes", () => {
         "the pinned rollout to finish",
       );
     } finally {
-      // Back to the model on the data volume for the rest of the story.
-      await k([
-        "-n",
-        ns,
-        "patch",
-        "maie",
-        cr,
-        "--type",
-        "merge",
-        "-p",
-        JSON.stringify({
-          spec: {
-            objectStore: null,
-            model: { uri: null, sha256: null, pollInterval: null, format: "lightgbm" },
-            pipeline: { prices: null },
-          },
-        }),
-      ]);
-      await k(["-n", ns, "wait", "--for=condition=Ready", `maie/${cr}`, "--timeout=300s"]);
-      s3.destroy();
-      await forward.stop();
-      await store.stop({ removeDir: true });
+      try {
+        // Back to the model on the data volume for the rest of the story.
+        await k([
+          "-n",
+          ns,
+          "patch",
+          "maie",
+          cr,
+          "--type",
+          "merge",
+          "-p",
+          JSON.stringify({
+            spec: {
+              objectStore: null,
+              model: { uri: null, sha256: null, pollInterval: null, format: "lightgbm" },
+              pipeline: { prices: null },
+            },
+          }),
+        ]);
+        await eventually(
+          async () =>
+            (
+              await k([
+                "-n",
+                ns,
+                "get",
+                "deployment",
+                cr,
+                "-o",
+                "jsonpath={.spec.template.spec.volumes[*].name}",
+              ])
+            ).includes("data"),
+          60_000,
+          "the scorer Deployment to mount the data volume again",
+        );
+        await k(["-n", ns, "rollout", "status", `deployment/${cr}`, "--timeout=300s"]);
+        await k(["-n", ns, "wait", "--for=condition=Ready", `maie/${cr}`, "--timeout=300s"]);
+      } finally {
+        s3.destroy();
+        await forward.stop();
+        await store.stop({ removeDir: true });
+      }
     }
   }, 900_000);
 
