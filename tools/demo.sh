@@ -16,7 +16,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 say "installing the node's Debian packages if missing (containerd, runc, CNI plugins, buildah, debootstrap)"
 tools/node-packages.sh
 say "building the upstream binaries: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet (cached after the first run)"
-tools/build-binaries.sh etcd kube-apiserver kube-controller-manager kube-scheduler kubelet pause
+tools/build-binaries.sh etcd kube-apiserver kube-controller-manager kube-scheduler kubelet pause helm
 say "building maie (WebAssembly TreeSHAP core + TypeScript)"
 npm run --silent build
 say "building the node images: pause and this repository's Dockerfile (cached by content; the first build takes minutes)"
@@ -31,7 +31,10 @@ cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+# A signal must also end the script: after a trap handler bash would go on with the next command
+# (a polling loop against a cluster that is gone).
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
 # Long-running commands start node directly, so $! is node's pid and
 # cleanup's TERM reaches it even when the script is stopped by a plain kill.
 maie_bg() { node dist/src/cli/main.js "$@" & }
@@ -47,10 +50,11 @@ done
 source "$work/controlplane.out"
 kubectl get nodes -o wide
 
-say "starting the operator (metrics on 127.0.0.1:8081, log: $work/operator.log); its pods use localhost/maie:dev"
-MAIE_OPERATOR_IMAGE=localhost/maie:dev maie_bg operator --leader-election true --lease-namespace default --metrics-port 8081 --metrics-bind-address 127.0.0.1 >"$work/operator.log" 2>&1
-pids+=($!)
-until curl -fsS http://127.0.0.1:8081/readyz >/dev/null 2>&1; do sleep 0.5; done
+# In-cluster, as a platform engineer installs it: the operator must reach the scorer pods
+# (it reads each pod's /ready for status.model), and pod addresses exist only on the node network.
+say "installing the operator in-cluster from its Helm chart (image localhost/maie:dev; logs: kubectl -n maie-system logs deploy/maie-operator)"
+"${MAIE_CACHE:-$HOME/.cache/maie}/bin/helm" install maie-operator config/helm/maie-operator \
+  --namespace maie-system --create-namespace --set image.repository=localhost/maie --set image.tag=dev --wait --timeout 5m
 
 # The namespace and name docs/operations.md#first-data uses, so the demo can
 # run that section's commands exactly as printed.
