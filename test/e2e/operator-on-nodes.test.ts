@@ -56,6 +56,20 @@ async function scorerPods(): Promise<PodList["items"]> {
   return (JSON.parse(out) as PodList).items.filter((p) => p.metadata.deletionTimestamp === undefined);
 }
 
+/** The volumes of the scorer Deployment's pod template, by name. */
+async function scorerVolumes(): Promise<string[]> {
+  const names = await k([
+    "-n",
+    ns,
+    "get",
+    "deployment",
+    cr,
+    "-o",
+    "jsonpath={.spec.template.spec.volumes[*].name}",
+  ]);
+  return names.split(" ");
+}
+
 function podReady(p: PodList["items"][number]): boolean {
   return p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 }
@@ -377,16 +391,7 @@ describe("MAIE on real nodes", () => {
       );
       await k(["-n", ns, "create", "job", `--from=cronjob/${cr}-pipeline`, `${cr}-store-run`]);
       await jobComplete(`${cr}-store-run`);
-      const scorerVolumes = await k([
-        "-n",
-        ns,
-        "get",
-        "deployment",
-        cr,
-        "-o",
-        "jsonpath={.spec.template.spec.volumes[*].name}",
-      ]);
-      expect(scorerVolumes.split(" ")).not.toContain("data");
+      expect(await scorerVolumes()).not.toContain("data");
       await k(["-n", ns, "rollout", "status", `deployment/${cr}`, "--timeout=240s"]);
       await bothServe(sha(modelA), 120_000, "model A from the bucket");
       expect(await k(["-n", ns, "get", "maie", cr])).toContain(`sha256:${sha(modelA).slice(0, 12)}`);
@@ -455,18 +460,7 @@ describe("MAIE on real nodes", () => {
           }),
         ]);
         await eventually(
-          async () =>
-            (
-              await k([
-                "-n",
-                ns,
-                "get",
-                "deployment",
-                cr,
-                "-o",
-                "jsonpath={.spec.template.spec.volumes[*].name}",
-              ])
-            ).includes("data"),
+          async () => (await scorerVolumes()).includes("data"),
           60_000,
           "the scorer Deployment to mount the data volume again",
         );
