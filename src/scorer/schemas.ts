@@ -126,12 +126,9 @@ export const ReadyResponse = z.object({
     .string()
     .optional()
     .meta({ description: "Why the newest model could not be loaded (the served one, if any, stays)" }),
-  panel_source: z
-    .string()
-    .optional()
-    .meta({
-      description: "Where the panels come from: the expected panel's path, or the store's pointer URI",
-    }),
+  panel_source: z.string().optional().meta({
+    description: "Where the panels come from: the expected panel's path, or the store's pointer URI",
+  }),
   panel_error: z.string().optional().meta({
     description:
       "Why the newest expected or features panel could not be loaded (the served ones, if any, stay)",
