@@ -62,8 +62,11 @@ function hostState(): HostState {
       ours(readlinkSafe(join("/var/log/containers", n))),
     ),
     podLogs: readdirSync("/var/log/pods").filter(ours),
-    processes: lines("ps", ["-eo", "args"]).filter((a) =>
-      /\b(kubelet|containerd|netns-proxy|containerd-shim)\b/.test(a),
+    // A zombie ("<defunct>") holds no mount, cgroup or socket, only a pid entry that its
+    // parent reaps on its own schedule: one left by an earlier test file was reaped mid-test
+    // and failed CI. Live processes are what a leak looks like.
+    processes: lines("ps", ["-eo", "args"]).filter(
+      (a) => /\b(kubelet|containerd|netns-proxy|containerd-shim)\b/.test(a) && !a.includes("<defunct>"),
     ),
   };
 }
