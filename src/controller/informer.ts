@@ -27,6 +27,10 @@ export interface InformerOptions {
   readonly idleTimeoutMs?: number;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** Applied to every object before it is stored or handed to a handler (e.g. dropping what no reconcile reads). */
+  readonly transform?: (obj: KubeObject) => KubeObject;
+  /** Secondary index: objects with the same key are listed together by `indexed` without a scan. */
+  readonly indexKey?: (obj: KubeObject) => string | undefined;
 }
 
 export type InformerEvent = "add" | "update" | "delete";
@@ -36,10 +40,14 @@ export type InformerHandler<T> = (event: InformerEvent, obj: T, old?: T) => void
 export interface ObjectCache<T> {
   get(namespace: string | undefined, name: string): T | undefined;
   list(namespace?: string): T[];
+  /** The objects whose `indexKey` is `key` (none when the cache has no index). */
+  indexed(key: string): T[];
 }
 
 export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<T> {
   private readonly store = new Map<string, T>();
+  /** indexKey → object keys; kept in step with `store` by `put` and `remove`. */
+  private readonly index = new Map<string, Set<string>>();
   private readonly handlers: InformerHandler<T>[] = [];
   private resourceVersion: string | undefined;
   private synced = false;
@@ -62,6 +70,12 @@ export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<
 
   get(namespace: string | undefined, name: string): T | undefined {
     return this.store.get(namespace !== undefined ? `${namespace}/${name}` : name);
+  }
+
+  indexed(key: string): T[] {
+    const keys = this.index.get(key);
+    if (keys === undefined) return [];
+    return [...keys].map((k) => this.store.get(k)).filter((o): o is T => o !== undefined);
   }
 
   list(namespace?: string): T[] {
@@ -102,6 +116,39 @@ export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<
   /** Cuts the current watch as a network failure would (fault tests). */
   cutWatch(): void {
     this.abort?.abort();
+  }
+
+  private shape(obj: T): T {
+    return this.options.transform === undefined ? obj : (this.options.transform(obj) as T);
+  }
+
+  private put(key: string, obj: T): void {
+    const prev = this.store.get(key);
+    this.store.set(key, obj);
+    const indexKey = this.options.indexKey;
+    if (indexKey === undefined) return;
+    const before = prev === undefined ? undefined : indexKey(prev);
+    const after = indexKey(obj);
+    if (before === after) return;
+    if (before !== undefined) this.unindex(before, key);
+    if (after !== undefined) {
+      const keys = this.index.get(after) ?? new Set<string>();
+      keys.add(key);
+      this.index.set(after, keys);
+    }
+  }
+
+  private remove(key: string): void {
+    const prev = this.store.get(key);
+    this.store.delete(key);
+    const before = prev === undefined ? undefined : this.options.indexKey?.(prev);
+    if (before !== undefined) this.unindex(before, key);
+  }
+
+  private unindex(indexKey: string, key: string): void {
+    const keys = this.index.get(indexKey);
+    keys?.delete(key);
+    if (keys?.size === 0) this.index.delete(indexKey);
   }
 
   private emit(event: InformerEvent, obj: T, old?: T): void {
@@ -178,15 +225,15 @@ export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<
         // List items omit apiVersion/kind; handlers and appliers want them.
         item.apiVersion = type.apiVersion;
         item.kind = type.kind;
-        fresh.set(objectKey(item), item);
+        fresh.set(objectKey(item), this.shape(item));
       }
       cont = page.metadata.continue === "" ? undefined : page.metadata.continue;
       rv = page.metadata.resourceVersion;
     } while (cont !== undefined);
 
     const old = new Map(this.store);
-    this.store.clear();
-    for (const [k, v] of fresh) this.store.set(k, v);
+    for (const k of old.keys()) if (!fresh.has(k)) this.remove(k);
+    for (const [k, v] of fresh) this.put(k, v);
     for (const [k, v] of fresh) {
       const prev = old.get(k);
       if (prev === undefined) this.emit("add", v);
@@ -222,18 +269,19 @@ export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<
             }
             throw new KubeApiError(status.code ?? 500, "WatchError", status.message ?? "watch error event");
           }
-          const obj = ev.object;
-          if (obj.metadata.resourceVersion !== undefined) this.resourceVersion = obj.metadata.resourceVersion;
+          if (ev.object.metadata.resourceVersion !== undefined)
+            this.resourceVersion = ev.object.metadata.resourceVersion;
           if (ev.type === "BOOKMARK") return;
-          obj.apiVersion = type.apiVersion;
-          obj.kind = type.kind;
+          ev.object.apiVersion = type.apiVersion;
+          ev.object.kind = type.kind;
+          const obj = this.shape(ev.object);
           const key = objectKey(obj);
           const prev = this.store.get(key);
           if (ev.type === "DELETED") {
-            this.store.delete(key);
+            this.remove(key);
             this.emit("delete", obj);
           } else {
-            this.store.set(key, obj);
+            this.put(key, obj);
             this.emit(prev === undefined ? "add" : "update", obj, prev);
           }
         },

@@ -24,11 +24,13 @@ export interface DesiredContext {
 }
 
 export const MANAGED_BY = "maie-operator";
+/** Names the MaieDeployment a child belongs to: the operator finds children by it (child-index.ts). */
+export const INSTANCE_LABEL = "app.kubernetes.io/instance";
 
 export function selectorLabels(cr: MaieDeployment, component: Component): Record<string, string> {
   return {
     "app.kubernetes.io/name": "maie",
-    "app.kubernetes.io/instance": cr.metadata.name,
+    [INSTANCE_LABEL]: cr.metadata.name,
     "app.kubernetes.io/component": component,
   };
 }

@@ -1,6 +1,7 @@
 import { Agent, request as httpsRequest } from "node:https";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { InFlightLimit } from "./in-flight.js";
 
 /**
  * A small Kubernetes REST client over node:https. The operator needs raw JSON
@@ -81,6 +82,14 @@ export interface KubeClient {
   ): Promise<void>;
 }
 
+export interface ClientOptions {
+  /** At most this many requests in flight at once (default: unbounded). */
+  readonly maxInFlight?: number;
+}
+
+const DEFAULT_SOCKETS = 32;
+const WATCH_SOCKETS = 32;
+
 export const APPLY_PATCH = "application/apply-patch+yaml";
 export const MERGE_PATCH = "application/merge-patch+json";
 
@@ -92,6 +101,9 @@ export class RestClient implements KubeClient {
   /** Re-sends after a Retry-After answer (client-go allows 10; fewer keeps a reconcile's latency bounded). */
   private readonly retryAfterAttempts = 5;
 
+  /** Bounds plain requests (not watches, which stay open for minutes and are few: one per informer). */
+  readonly inFlight: InFlightLimit | undefined;
+
   private constructor(
     private readonly kc: KubeConfig,
     server: string,
@@ -101,24 +113,33 @@ export class RestClient implements KubeClient {
       key?: Buffer | string;
       rejectUnauthorized?: boolean;
     },
+    options: ClientOptions,
   ) {
     this.server = new URL(server);
+    this.inFlight = options.maxInFlight === undefined ? undefined : new InFlightLimit(options.maxInFlight);
+    // Sockets for the request budget plus the long-lived watches beside it.
+    const maxSockets = (options.maxInFlight ?? DEFAULT_SOCKETS) + WATCH_SOCKETS;
     this.agent =
-      this.server.protocol === "https:" ? new Agent({ keepAlive: true, maxSockets: 32, ...tls }) : undefined;
+      this.server.protocol === "https:" ? new Agent({ keepAlive: true, maxSockets, ...tls }) : undefined;
   }
 
-  static async fromKubeConfig(kc: KubeConfig): Promise<RestClient> {
+  static async fromKubeConfig(kc: KubeConfig, options: ClientOptions = {}): Promise<RestClient> {
     const cluster = kc.getCurrentCluster();
     if (cluster === null)
       throw new Error("the kubeconfig has no current cluster; set a context or KUBECONFIG");
     const opts: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } = {};
     await kc.applyToHTTPSOptions(opts);
-    return new RestClient(kc, cluster.server, {
-      ...(opts.ca !== undefined && { ca: opts.ca }),
-      ...(opts.cert !== undefined && { cert: opts.cert }),
-      ...(opts.key !== undefined && { key: opts.key }),
-      ...(opts.rejectUnauthorized !== undefined && { rejectUnauthorized: opts.rejectUnauthorized }),
-    });
+    return new RestClient(
+      kc,
+      cluster.server,
+      {
+        ...(opts.ca !== undefined && { ca: opts.ca }),
+        ...(opts.cert !== undefined && { cert: opts.cert }),
+        ...(opts.key !== undefined && { key: opts.key }),
+        ...(opts.rejectUnauthorized !== undefined && { rejectUnauthorized: opts.rejectUnauthorized }),
+      },
+      options,
+    );
   }
 
   onRequest(counter: RequestCounter): void {
@@ -176,10 +197,15 @@ export class RestClient implements KubeClient {
         // poison the keep-alive connection. An explicit length frames every method's body.
         headers["Content-Length"] = String(Buffer.byteLength(body));
       }
-      const res = await this.open(method, url, headers, body, options.timeoutMs ?? 30_000);
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      text = Buffer.concat(chunks).toString("utf8");
+      const exchange = async () => {
+        const res = await this.open(method, url, headers, body, options.timeoutMs ?? 30_000);
+        const chunks: Buffer[] = [];
+        for await (const c of res) chunks.push(c as Buffer);
+        return { res, text: Buffer.concat(chunks).toString("utf8") };
+      };
+      // The slot is held for the exchange only, never across a Retry-After wait.
+      const { res, text: received } = await (this.inFlight?.run(exchange) ?? exchange());
+      text = received;
       status = res.statusCode ?? 0;
       for (const c of this.counters) c(method, url.pathname, status, url.searchParams);
       const wait = retryAfterMs(status, res.headers["retry-after"]);

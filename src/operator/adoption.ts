@@ -1,6 +1,6 @@
 import { FIELD_MANAGER } from "../api/group.js";
 import type { MaieDeployment } from "../api/resource.js";
-import { MANAGED_BY } from "../desired/meta.js";
+import { INSTANCE_LABEL, MANAGED_BY } from "../desired/meta.js";
 import type { KubeObject } from "../kube/object.js";
 
 /**
@@ -47,7 +47,7 @@ function ourClaim(cr: MaieDeployment, live: KubeObject): boolean {
   const labelled =
     labels["app.kubernetes.io/managed-by"] === MANAGED_BY &&
     labels["app.kubernetes.io/name"] === "maie" &&
-    labels["app.kubernetes.io/instance"] === cr.metadata.name;
+    labels[INSTANCE_LABEL] === cr.metadata.name;
   const applied = (live.metadata.managedFields ?? []).some(
     (m) => m.manager === FIELD_MANAGER && m.operation === "Apply",
   );

@@ -1,45 +1,69 @@
 import { FIELD_MANAGER } from "../api/group.js";
 import type { KubeObject } from "../kube/object.js";
-import { APPLY_PATCH, KubeApiError, isNotFound, type KubeClient } from "../kube/rest.js";
+import { APPLY_PATCH, KubeApiError, isConflict, isNotFound, type KubeClient } from "../kube/rest.js";
 import { resourcePath, resourceType } from "../kube/resources.js";
 import { isSubset, sameObject } from "./child-diff.js";
+import { cachedWithoutPayload, comparableDesired, leanObject } from "./lean-cache.js";
 import { JSON_PATCH, reclaimPatch } from "./reclaim.js";
 
 export type ApplyResult = "created" | "updated" | "unchanged";
 
 /**
- * Server-side apply of one child under the `maie-operator` field manager,
- * with force (we own these fields; another manager's conflicting edit of a
- * field we set is reverted, as design §3 requires). Writes only when
- * something would change: first the cached live object is compared, then,
- * if that is inconclusive, the apiserver is asked with a dry-run apply.
+ * A server-side apply that only creates: `metadata.resourceVersion: "1"` is
+ * a precondition no stored object can meet (etcd's first write is revision
+ * 2), so the apiserver creates the object when the name is free and answers
+ * 409 when anything holds it. One request instead of a read and then an
+ * apply, and no window in which an object created by someone else between
+ * the two could be taken over.
+ */
+const NO_OBJECT_VERSION = "1";
+
+/** "created", or "exists" when an object of that name is already there (ours under watch lag, or someone else's). */
+export async function createChild(client: KubeClient, desired: KubeObject): Promise<"created" | "exists"> {
+  try {
+    await client.request<KubeObject>("PATCH", pathOf(desired), {
+      body: { ...desired, metadata: { ...desired.metadata, resourceVersion: NO_OBJECT_VERSION } },
+      contentType: APPLY_PATCH,
+      query: { fieldManager: FIELD_MANAGER, force: true },
+    });
+    return "created";
+  } catch (err) {
+    if (isConflict(err)) return "exists";
+    throw err;
+  }
+}
+
+/**
+ * Server-side apply of one existing child under the `maie-operator` field
+ * manager, with force (we own these fields; another manager's conflicting
+ * edit of a field we set is reverted, as design §3 requires). Writes only
+ * when something would change: first the cached object is compared (as
+ * the cache holds it, see lean-cache.ts), then, if that is inconclusive, the
+ * apiserver is asked with a dry-run apply.
  */
 export async function applyChild(
   client: KubeClient,
   desired: KubeObject,
-  cached: KubeObject | undefined,
+  cached: KubeObject,
 ): Promise<ApplyResult> {
-  if (cached !== undefined && isSubset(desired, cached)) return "unchanged";
-  const type = resourceType(desired.kind);
-  const path = resourcePath(type, desired.metadata.namespace, desired.metadata.name);
-  // A cache miss is not proof of absence: under load the watch can lag our own
-  // writes, and a no-op apply would then be reported as a change.
-  const live = cached ?? (await readLive(client, path));
-  if (live !== undefined && isSubset(desired, live)) return "unchanged";
+  if (isSubset(comparableDesired(desired), cached)) return "unchanged";
+  const path = pathOf(desired);
+  // The cache may hold a digest where the payload is: compare with the whole object.
+  const live = cachedWithoutPayload(desired.kind) ? await readLive(client, path) : cached;
+  if (live === undefined) return (await createChild(client, desired)) === "created" ? "created" : "updated";
+  if (isSubset(desired, live)) return "unchanged";
   const query = { fieldManager: FIELD_MANAGER, force: true };
   try {
-    if (live !== undefined) {
-      const dryRun = await client.request<KubeObject>("PATCH", path, {
-        body: desired,
-        contentType: APPLY_PATCH,
-        query: { ...query, dryRun: "All" },
-      });
-      if (sameObject(dryRun, live)) return "unchanged";
-    }
+    const dryRun = await client.request<KubeObject>("PATCH", path, {
+      body: desired,
+      contentType: APPLY_PATCH,
+      query: { ...query, dryRun: "All" },
+    });
+    if (sameObject(leanObject(dryRun), leanObject(live))) return "unchanged";
     await client.request<KubeObject>("PATCH", path, { body: desired, contentType: APPLY_PATCH, query });
   } catch (err) {
     // Another writer's list entry can make our apply invalid forever (see reclaim.ts): remove it, then apply.
-    const patch = live !== undefined && isInvalid(err) ? reclaimPatch(desired, live) : undefined;
+    const patch = isInvalid(err) ? reclaimPatch(desired, live) : undefined;
     if (patch === undefined) throw err;
     await client.request("PATCH", path, {
       body: patch,
@@ -48,7 +72,11 @@ export async function applyChild(
     });
     await client.request<KubeObject>("PATCH", path, { body: desired, contentType: APPLY_PATCH, query });
   }
-  return live === undefined ? "created" : "updated";
+  return "updated";
+}
+
+function pathOf(obj: KubeObject): string {
+  return resourcePath(resourceType(obj.kind), obj.metadata.namespace, obj.metadata.name);
 }
 
 function isInvalid(err: unknown): boolean {
@@ -67,7 +95,7 @@ export async function readLive(client: KubeClient, path: string): Promise<KubeOb
 
 /** Deletes a child that is no longer desired, only if it is still the object we saw (uid precondition). */
 export async function deleteChild(client: KubeClient, live: KubeObject): Promise<boolean> {
-  const path = resourcePath(resourceType(live.kind), live.metadata.namespace, live.metadata.name);
+  const path = pathOf(live);
   try {
     await client.request("DELETE", path, {
       body: {

@@ -22,6 +22,15 @@ export const OperatorConfig = z.object({
     .describe("Port of /metrics, /healthz and /readyz (0 picks a free one)."),
   metricsBindAddress: z.string().default("0.0.0.0").describe("Address the metrics/probe server binds to."),
   concurrency: z.coerce.number().int().min(1).max(64).default(4).describe("Reconciles running at once."),
+  maxInFlight: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(16)
+    .describe(
+      "API requests in flight at once, all reconciles together (watches not counted): the apiserver load the operator can cause.",
+    ),
   resyncSeconds: z.coerce
     .number()
     .int()

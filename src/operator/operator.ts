@@ -18,6 +18,8 @@ import { createEventRecorder } from "./events.js";
 import { startOperatorHttpServer } from "./http-server.js";
 import { createOperatorMetrics, type OperatorMetrics } from "./metrics.js";
 import { CHILD_KINDS, MONITORING_KINDS, reconcile } from "./reconciler.js";
+import { childIndexKey } from "./child-index.js";
+import { leanObject } from "./lean-cache.js";
 
 /**
  * Wires the operator together: informers (caches warm even on a standby),
@@ -49,7 +51,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   const kc = new KubeConfig();
   if (config.kubeconfig !== undefined) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromDefault();
-  const client = await RestClient.fromKubeConfig(kc);
+  const client = await RestClient.fromKubeConfig(kc, { maxInFlight: config.maxInFlight });
   const metrics = createOperatorMetrics();
   client.onRequest((method, _path, status) =>
     metrics.apiRequests.inc({ verb: method, code: String(status) }),
@@ -65,12 +67,14 @@ export async function startOperator(config: OperatorConfig, options: StartOption
 
   const queue = new WorkQueue();
   const ns = config.watchNamespace;
+  // Every cache keeps only what a reconcile reads (lean-cache.ts); children are indexed by their resource.
   const informer = (kind: string, labelSelector?: string) =>
     new Informer({
       client,
       type: resourceType(kind),
       ...(ns !== undefined && { namespace: ns }),
-      ...(labelSelector !== undefined && { labelSelector }),
+      ...(labelSelector !== undefined && { labelSelector, indexKey: childIndexKey }),
+      transform: leanObject,
       logger,
     });
 
@@ -83,9 +87,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
 
   const informers = new Map<string, Informer>();
   const enqueueOwner = (_event: string, obj: KubeObject) => {
-    const instance = obj.metadata.labels?.["app.kubernetes.io/instance"];
-    if (instance !== undefined && obj.metadata.namespace !== undefined)
-      queue.add(`${obj.metadata.namespace}/${instance}`);
+    const owner = childIndexKey(obj);
+    if (owner !== undefined) queue.add(owner);
   };
   const addChildInformer = (kind: string) => {
     const inf = informer(kind, MANAGED_SELECTOR);

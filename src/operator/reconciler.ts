@@ -16,7 +16,8 @@ import { APPLY_PATCH, type KubeClient } from "../kube/rest.js";
 import { RESOURCE_TYPES, resourcePath, resourceType, type KindName } from "../kube/resources.js";
 import { childConflict } from "./adoption.js";
 import { specProblems } from "./spec-checks.js";
-import { applyChild, deleteChild, readLive } from "./apply.js";
+import { applyChild, createChild, deleteChild, readLive, type ApplyResult } from "./apply.js";
+import { resourceIndexKey } from "./child-index.js";
 import { handOverReplicas } from "./replicas-handover.js";
 import type { EventRecorder } from "./events.js";
 import type { OperatorMetrics } from "./metrics.js";
@@ -103,9 +104,20 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
 
   // 4. Apply the children concurrently (server-side apply needs no order: a Deployment
   //    whose ServiceAccount lands a moment later just waits), writing only what would change.
+  //    One Event per kind of change lists the children: a new resource is one "created" Event, not twelve.
+  const ownChildren = resourceIndexKey(cr.metadata.namespace, cr.metadata.name);
   const applied = await Promise.all(desired.map((child) => applyOne(deps, cr, child, log)));
   const outcomes: ChildOutcome[] = applied.map((a) => a.outcome);
-  let changed = applied.filter((a) => a.changed).length;
+  let changed = applied.filter((a) => a.result !== "unchanged" && a.result !== undefined).length;
+  for (const [result, reason] of [
+    ["created", "ChildCreated"],
+    ["updated", "ChildUpdated"],
+  ] as const) {
+    const which = applied
+      .filter((a) => a.result === result)
+      .map((a) => `${a.outcome.kind}/${a.outcome.name}`);
+    if (which.length > 0) deps.events.record(cr, "Normal", reason, "Apply", `${result} ${which.join(", ")}`);
+  }
 
   // 5. Prune children this resource owns that are no longer desired (e.g. ingress turned off).
   const wanted = new Set(desired.map((c) => `${c.kind}/${c.metadata.name}`));
@@ -113,7 +125,7 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
     (k) => !NEVER_PRUNED.has(k),
   );
   for (const kind of prunable) {
-    for (const live of deps.children.get(kind)?.list(cr.metadata.namespace) ?? []) {
+    for (const live of deps.children.get(kind)?.indexed(ownChildren) ?? []) {
       if (wanted.has(`${kind}/${live.metadata.name}`) || !ownedBy(live, cr)) continue;
       try {
         if (await deleteChild(deps.client, live)) {
@@ -137,17 +149,19 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
   }
 
   // 6. Observe the world and rebuild the status from it; write it only when it changed.
-  const model = servedModel(cr, await probeModel(deps, cr, log));
-  const jobs = deps.children.get("Job")?.list(cr.metadata.namespace) ?? [];
+  const deployment = deploymentFacts(
+    deps.children.get("Deployment")?.get(cr.metadata.namespace, names.deployment(cr)),
+  );
+  // No scorer pod exists yet: nothing to ask, and no LIST of pods to pay for.
+  const model = servedModel(cr, deployment.replicas > 0 ? await probeModel(deps, cr, log) : []);
+  const jobs = deps.children.get("Job")?.indexed(ownChildren) ?? [];
   const cronJobs = deps.children.get("CronJob");
   const status = computeStatus(
     cr,
     {
       children: outcomes,
       monitoring: monitoringOutcome(cr, ctx, outcomes),
-      deployment: deploymentFacts(
-        deps.children.get("Deployment")?.get(cr.metadata.namespace, names.deployment(cr)),
-      ),
+      deployment,
       pipeline: cronJobFacts(cronJobs?.get(cr.metadata.namespace, names.pipelineCronJob(cr)), jobs),
       backup: cr.spec.backup.enabled
         ? cronJobFacts(cronJobs?.get(cr.metadata.namespace, names.backupCronJob(cr)), jobs)
@@ -220,53 +234,59 @@ async function probeModel(deps: ReconcilerDeps, cr: MaieDeployment, log: Logger)
   }
 }
 
+interface AppliedChild {
+  readonly outcome: ChildOutcome;
+  /** What the apply did; undefined when it was not applied (a conflict or an error). */
+  readonly result: ApplyResult | undefined;
+}
+
 async function applyOne(
   deps: ReconcilerDeps,
   cr: MaieDeployment,
   child: KubeObject,
   log: Logger,
-): Promise<{ outcome: ChildOutcome; changed: boolean }> {
+): Promise<AppliedChild> {
   const what = `${child.kind}/${child.metadata.name}`;
+  const outcome = (extra: Partial<ChildOutcome> = {}): ChildOutcome => ({
+    kind: child.kind,
+    name: child.metadata.name,
+    applied: true,
+    ...extra,
+  });
   try {
-    // The informers see only labelled children: a cache miss is read from the apiserver, so an
-    // object someone else created under a child's name is found before anything is applied over it.
-    const live =
-      deps.children.get(child.kind)?.get(child.metadata.namespace, child.metadata.name) ??
-      (await readLive(
+    let live = deps.children.get(child.kind)?.get(child.metadata.namespace, child.metadata.name);
+    if (live === undefined) {
+      // The informers see only labelled children, so a cache miss may hide someone else's object of
+      // this name: the create-only apply refuses to touch it, and only then is it read and judged.
+      if ((await createChild(deps.client, child)) === "created") return done(deps, child, log, "created");
+      live = await readLive(
         deps.client,
         resourcePath(resourceType(child.kind), child.metadata.namespace, child.metadata.name),
-      ));
+      );
+      if (live === undefined) throw new ReconcileError(`${what} was deleted while being created`);
+    }
     const conflict = childConflict(cr, child, live);
     if (conflict !== undefined) {
       deps.metrics.applyTotal.inc({ kind: child.kind, result: "conflict" });
       log.warn({ kind: child.kind, child: child.metadata.name, reason: conflict }, "child conflict");
-      return {
-        outcome: { kind: child.kind, name: child.metadata.name, applied: false, conflict },
-        changed: false,
-      };
+      return { outcome: outcome({ applied: false, conflict }), result: undefined };
     }
     await handOverReplicas(deps.client, child, live);
-    const result = await applyChild(deps.client, child, live);
-    deps.metrics.applyTotal.inc({ kind: child.kind, result });
-    if (result !== "unchanged") {
-      const reason = result === "created" ? "ChildCreated" : "ChildUpdated";
-      deps.events.record(cr, "Normal", reason, "Apply", `${result} ${what}`);
-      log.info({ kind: child.kind, child: child.metadata.name, result }, "applied child");
-    }
-    return {
-      outcome: { kind: child.kind, name: child.metadata.name, applied: true },
-      changed: result !== "unchanged",
-    };
+    return done(deps, child, log, await applyChild(deps.client, child, live));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     deps.metrics.applyTotal.inc({ kind: child.kind, result: "error" });
     deps.events.record(cr, "Warning", "ApplyFailed", "Apply", `${what}: ${message}`);
     log.error({ kind: child.kind, child: child.metadata.name, err: message }, "apply failed");
-    return {
-      outcome: { kind: child.kind, name: child.metadata.name, applied: false, error: message },
-      changed: false,
-    };
+    return { outcome: outcome({ applied: false, error: message }), result: undefined };
   }
+}
+
+function done(deps: ReconcilerDeps, child: KubeObject, log: Logger, result: ApplyResult): AppliedChild {
+  deps.metrics.applyTotal.inc({ kind: child.kind, result });
+  if (result !== "unchanged")
+    log.info({ kind: child.kind, child: child.metadata.name, result }, "applied child");
+  return { outcome: { kind: child.kind, name: child.metadata.name, applied: true }, result };
 }
 
 function splitKey(key: string): [string, string] {

@@ -1,7 +1,12 @@
 import { pino } from "pino";
 import { Informer } from "../../src/controller/informer.js";
 import type { KubeObject } from "../../src/kube/object.js";
-import type { RestClient } from "../../src/kube/rest.js";
+import { APPLY_PATCH, type RestClient } from "../../src/kube/rest.js";
+import { FIELD_MANAGER } from "../../src/api/group.js";
+import { INSTANCE_LABEL } from "../../src/desired/meta.js";
+import { childIndexKey, resourceIndexKey } from "../../src/operator/child-index.js";
+import { isSubset } from "../../src/operator/child-diff.js";
+import { comparableDesired, leanObject } from "../../src/operator/lean-cache.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { createNamespace, startPrivateCluster, type TestCluster } from "../harness/cluster.js";
 import { eventually } from "../harness/operator.js";
@@ -85,5 +90,70 @@ describe("Informer on a real apiserver", () => {
       .map((o: KubeObject) => o.metadata.name)
       .sort();
     expect(names).toEqual(expect.arrayContaining(["two", "three", "four"]));
+  });
+});
+
+describe("the operator's lean, indexed cache on a real apiserver", () => {
+  const labelled = (name: string, instance: string, data: Record<string, string>) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name, labels: { [INSTANCE_LABEL]: instance, kind: "lean" } },
+    data,
+  });
+  const apply = (body: ReturnType<typeof labelled>) =>
+    client.request("PATCH", resourcePath(RESOURCE_TYPES.ConfigMap, ns, body.metadata.name), {
+      body,
+      contentType: APPLY_PATCH,
+      query: { fieldManager: FIELD_MANAGER, force: true },
+    });
+  const names = (cache: Informer, instance: string) =>
+    cache
+      .indexed(resourceIndexKey(ns, instance))
+      .map((o) => o.metadata.name)
+      .sort();
+
+  test("children are found by their resource through the index as labels change, and payloads are held as digests", async () => {
+    const lean = new Informer({
+      client,
+      type: RESOURCE_TYPES.ConfigMap,
+      namespace: ns,
+      labelSelector: "kind=lean",
+      indexKey: childIndexKey,
+      transform: leanObject,
+      logger: pino({ level: "silent" }),
+    });
+    lean.start();
+    try {
+      await lean.waitForSync();
+      const big = { "dashboard.json": "x".repeat(50_000) };
+      await apply(labelled("a1", "a", big));
+      await apply(labelled("a2", "a", { k: "v" }));
+      await apply(labelled("b1", "b", { k: "v" }));
+      await eventually(
+        async () => names(lean, "a").length === 2 && names(lean, "b").length === 1,
+        10_000,
+        "index",
+      );
+      expect(names(lean, "a")).toEqual(["a1", "a2"]);
+
+      const cached = lean.get(ns, "a1");
+      expect(cached?.metadata.managedFields).toEqual([
+        expect.objectContaining({ manager: FIELD_MANAGER, operation: "Apply" }),
+      ]);
+      expect(cached?.metadata.managedFields?.[0]?.fieldsV1).toBeUndefined();
+      expect(JSON.stringify(cached).length).toBeLessThan(1_000);
+      // What the reconciler compares: the desired payload digested the same way matches the cached one.
+      expect(isSubset(comparableDesired(labelled("a1", "a", big)), cached)).toBe(true);
+      expect(isSubset(comparableDesired(labelled("a1", "a", { k: "edited" })), cached)).toBe(false);
+
+      await apply(labelled("a2", "b", { k: "v" }));
+      await eventually(async () => names(lean, "b").length === 2, 10_000, "relabel moves the entry");
+      expect(names(lean, "a")).toEqual(["a1"]);
+      await client.request("DELETE", resourcePath(RESOURCE_TYPES.ConfigMap, ns, "a1"));
+      await eventually(async () => names(lean, "a").length === 0, 10_000, "delete leaves the index");
+      expect(names(lean, "b")).toEqual(["a2", "b1"]);
+    } finally {
+      await lean.stop();
+    }
   });
 });

@@ -1,5 +1,7 @@
 import type { ObjectCache } from "../../../src/controller/informer.js";
 import type { KubeObject } from "../../../src/kube/object.js";
+import { childIndexKey } from "../../../src/operator/child-index.js";
+import { leanObject } from "../../../src/operator/lean-cache.js";
 import { APPLY_PATCH, KubeApiError, type KubeClient, type RequestOptions } from "../../../src/kube/rest.js";
 
 /**
@@ -36,9 +38,9 @@ export class MemoryKube implements KubeClient {
     return this.log.filter((r) => r.method !== "GET" && r.options.query?.["dryRun"] === undefined);
   }
 
-  /** The objects stored under `kind`, as an informer of that kind would cache them. */
+  /** The objects stored under `kind`, as the operator's informer of that kind would cache them. */
   cache(kind: string): ObjectCache<KubeObject> {
-    return cacheOf(() => [...this.objects.values()].filter((o) => o.kind === kind));
+    return cacheOf(() => [...this.objects.values()].filter((o) => o.kind === kind).map(leanObject));
   }
 
   private handle(method: string, path: string, options: RequestOptions): unknown {
@@ -61,6 +63,15 @@ export class MemoryKube implements KubeClient {
         if (options.contentType !== APPLY_PATCH)
           throw new Error(`MemoryKube: unsupported patch ${options.contentType}`);
         const body = fromJson(options.body) as KubeObject;
+        // The apiserver's optimistic lock: a resourceVersion in the body must be the stored one.
+        const expected = body.metadata.resourceVersion;
+        if (
+          !status &&
+          expected !== undefined &&
+          live !== undefined &&
+          expected !== live.metadata.resourceVersion
+        )
+          throw new KubeApiError(409, "Conflict", `${path}: the object has been modified`);
         let next: KubeObject;
         if (status) {
           if (live === undefined) throw notFound(path);
@@ -68,6 +79,8 @@ export class MemoryKube implements KubeClient {
         } else {
           next = {
             ...body,
+            // An apply of the object leaves its status alone, as the apiserver's does.
+            ...(live?.["status"] !== undefined && { status: live["status"] }),
             metadata: {
               ...body.metadata,
               uid: live?.metadata.uid ?? `uid-${(this.uid += 1)}`,
@@ -90,6 +103,7 @@ export function cacheOf(objects: () => readonly KubeObject[]): ObjectCache<KubeO
       objects().find((o) => o.metadata.namespace === namespace && o.metadata.name === name),
     list: (namespace) =>
       objects().filter((o) => namespace === undefined || o.metadata.namespace === namespace),
+    indexed: (key) => objects().filter((o) => childIndexKey(o) === key),
   };
 }
 

@@ -140,6 +140,15 @@ function put(w: World, o: KubeObject): void {
   w.kube.objects.set(resourcePath(resourceType(o.kind), o.metadata.namespace, o.metadata.name), o);
 }
 
+/** The scorer Deployment as it is once its pods exist: only then does the operator ask pods (status.model). */
+function withScorerPods(w: World, spec: unknown = {}, replicas = 2): World {
+  const ctx = { capabilities: WITH_PROM, defaultImage: w.deps.defaultImage };
+  const deployment = desiredChildren(parsed(spec), ctx).find((c) => c.kind === "Deployment");
+  if (deployment === undefined) throw new Error("no Deployment is desired");
+  put(w, { ...deployment, status: { replicas } });
+  return w;
+}
+
 describe("reconcile() against an in-memory apiserver", () => {
   test("a new resource: every desired child is applied, with its desired hash, then the status; resync after", async () => {
     const w = world();
@@ -154,7 +163,10 @@ describe("reconcile() against an in-memory apiserver", () => {
         /^[0-9a-f]{16}$/,
       );
     expect(w.kube.writes().filter((r) => r.path.endsWith("/status"))).toHaveLength(1);
-    expect(w.events.filter((e) => e.reason === "ChildCreated")).toHaveLength(applied(w).length);
+    // One Event names every child created, not one Event each.
+    const created = w.events.filter((e) => e.reason === "ChildCreated");
+    expect(created).toHaveLength(1);
+    for (const child of applied(w)) expect(created[0]?.note).toContain(child);
 
     const status = stored(w).status!;
     expect(status.observedGeneration).toBe(1);
@@ -391,7 +403,7 @@ describe("reconcile() checks what the schema cannot see before applying anything
         { pod: "alpha-1", sha256: SHA_A, loadedAt: "2026-11-28T11:00:00Z", etag: '"e1"' },
         { pod: "alpha-2", sha256: SHA_A, loadedAt: "2026-11-28T11:00:05Z", etag: '"e1"' },
       ];
-      const w = world(URI, WITH_PROM, pods);
+      const w = withScorerPods(world(URI, WITH_PROM, pods), URI);
       await reconcile(KEY, w.deps);
       expect(stored(w).status?.model).toEqual({
         source: URI.model.uri,
@@ -413,9 +425,12 @@ describe("reconcile() checks what the schema cannot see before applying anything
     });
 
     test("pods that answer with no model make Ready False, ModelUnavailable, in the pods' own words", async () => {
-      const w = world(URI, WITH_PROM, [
-        { pod: "alpha-1", sha256: null, error: "GET https://models.example.com/alpha.txt: 403 Forbidden" },
-      ]);
+      const w = withScorerPods(
+        world(URI, WITH_PROM, [
+          { pod: "alpha-1", sha256: null, error: "GET https://models.example.com/alpha.txt: 403 Forbidden" },
+        ]),
+        URI,
+      );
       await reconcile(KEY, w.deps);
       expect(condition(w, "Ready")).toMatchObject({ status: "False", reason: "ModelUnavailable" });
       expect(condition(w, "Ready")?.message).toContain("403 Forbidden");
@@ -425,10 +440,13 @@ describe("reconcile() checks what the schema cannot see before applying anything
     });
 
     test("a pod still serving the last good model keeps Ready off ModelUnavailable, and status says why the new one failed", async () => {
-      const w = world(URI, WITH_PROM, [
-        { pod: "alpha-1", sha256: SHA_A, error: "sha256 of the new object is not the pinned one" },
-        { pod: "alpha-2", unreachable: "connect ECONNREFUSED" },
-      ]);
+      const w = withScorerPods(
+        world(URI, WITH_PROM, [
+          { pod: "alpha-1", sha256: SHA_A, error: "sha256 of the new object is not the pinned one" },
+          { pod: "alpha-2", unreachable: "connect ECONNREFUSED" },
+        ]),
+        URI,
+      );
       await reconcile(KEY, w.deps);
       expect(condition(w, "Ready")?.reason).not.toBe("ModelUnavailable");
       expect(stored(w).status?.model).toMatchObject({ sha256: SHA_A, serving: "1/1" });
@@ -443,8 +461,23 @@ describe("reconcile() checks what the schema cannot see before applying anything
       await expect(reconcile(KEY, pinned.deps)).resolves.toEqual({ kind: "requeue", afterMs: RESYNC_MS });
     });
 
-    test("pods that cannot be listed are a note in status.model, not a failed reconcile", async () => {
+    test("no scorer pod yet: no pod is asked and status.model says so", async () => {
       const w = world();
+      let asked = 0;
+      const deps: ReconcilerDeps = {
+        ...w.deps,
+        modelProbe: () => {
+          asked += 1;
+          return Promise.resolve([]);
+        },
+      };
+      await reconcile(KEY, deps);
+      expect(asked).toBe(0);
+      expect(stored(w).status?.model?.message).toBe("no running scorer pod to ask yet");
+    });
+
+    test("pods that cannot be listed are a note in status.model, not a failed reconcile", async () => {
+      const w = withScorerPods(world());
       const deps: ReconcilerDeps = {
         ...w.deps,
         modelProbe: () => Promise.reject(new Error("pods is forbidden")),
