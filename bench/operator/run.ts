@@ -1,41 +1,84 @@
 /**
- * Operator benchmark (design §9): N MaieDeployments on a real control
- * plane (etcd + kube-apiserver from tools/build-binaries.sh). Measures
- *  - time until every child is applied and every status written, for the
- *    operator (a separate `maie operator` process), and for a bare client
- *    that server-side-applies the same desired objects with the same
- *    concurrency and no caches, queue or status;
+ * Operator benchmark (design §9, issue #18): N MaieDeployments on a real
+ * control plane (etcd + kube-apiserver from tools/build-binaries.sh), a fresh
+ * one for every run so no run inherits another's etcd. Measures
+ *  - time from creating the N resources until every child is applied and
+ *    every status written (seen through a watch), for the operator (a
+ *    separate `maie operator` process), and for a bare client that
+ *    server-side-applies the same desired objects in the same order, with
+ *    the same workers and the same in-flight request budget, and no caches,
+ *    queue or status (bare-client.ts);
+ *  - the API requests each made meanwhile;
  *  - API writes during idle resyncs (target 0);
- *  - the operator's RSS.
- * Usage: node dist/bench/operator/run.js [--counts 100,1000] [--concurrency 4]
+ *  - the operator's RSS: peak, at convergence, and settled after a resync;
+ *  - optionally, what the settled operator's heap holds (tools/heap-summary.ts).
+ * The bench's own requests (creating the resources, the watch, a warm-up of
+ * the fresh apiserver's write path before the clock starts) go through a
+ * client of its own, outside both budgets.
  */
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import type { ControlPlane } from "../../tools/cluster/controlplane.js";
-import { freePort } from "../../tools/cluster/ports.js";
+import { execFile } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { cpus } from "node:os";
+import { resolve } from "node:path";
+import { parseArgs, promisify } from "node:util";
 import { delay } from "../../tools/cluster/wait.js";
-import { parseMaieDeployment } from "../../src/api/parse.js";
-import { desiredChildren } from "../../src/desired/children.js";
-import { APPLY_PATCH, type RestClient } from "../../src/kube/rest.js";
-import { RESOURCE_TYPES, resourcePath, resourceType } from "../../src/kube/resources.js";
-import type { KubeObject } from "../../src/kube/object.js";
-import { createMaieDeployments, pool, startBenchCluster } from "./bench-cluster.js";
+import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
+import type { RestClient } from "../../src/kube/rest.js";
+import { applyAsBareClient, type BareResult } from "./bare-client.js";
+import { createMaieDeployments, startBenchCluster, warmUp, withProgress } from "./bench-cluster.js";
+import { ConvergenceWatch } from "./converged.js";
+import {
+  formatCounts,
+  OperatorProcess,
+  RssSampler,
+  subtractCounts,
+  totalRequests,
+  writeRequests,
+  type VerbCounts,
+} from "./operator-process.js";
+
+const USAGE = `Usage: node dist/bench/operator/run.js [options]
+
+For each count N: the bare client, then the operator, each on a fresh control plane.
+
+  --counts N,N,...      MaieDeployments per run (default 100,1000,3000)
+  --max-in-flight N     API requests in flight at once, the same budget for both (default 8)
+  --concurrency N       workers, for both: operator reconciles at once, bare-client resources at once (default 4)
+  --resync-seconds S    operator resync period; the idle phase lasts S + 5 s (default 20)
+  --heap-snapshot DIR   once the operator has settled, write a heap snapshot of it to DIR and print its top 15 groups
+  --help
+`;
 
 const { values } = parseArgs({
   options: {
-    counts: { type: "string", default: "100,1000" },
+    counts: { type: "string", default: "100,1000,3000" },
+    "max-in-flight": { type: "string", default: "8" },
     concurrency: { type: "string", default: "4" },
+    "resync-seconds": { type: "string", default: "20" },
+    "heap-snapshot": { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
-  process.stdout.write("Usage: node dist/bench/operator/run.js [--counts 100,1000] [--concurrency 4]\n");
+  process.stdout.write(USAGE);
   process.exit(0);
 }
-const counts = values.counts.split(",").map(Number);
-const concurrency = Number(values.concurrency);
+const positive = (flag: string, text: string): number => {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) {
+    process.stderr.write(`--${flag} must be a positive integer, got ${JSON.stringify(text)}\n${USAGE}`);
+    process.exit(2);
+  }
+  return v;
+};
+const counts = values.counts.split(",").map((c) => positive("counts", c));
+const maxInFlight = positive("max-in-flight", values["max-in-flight"]);
+const concurrency = positive("concurrency", values.concurrency);
+const resyncSeconds = positive("resync-seconds", values["resync-seconds"]);
+const heapDir = values["heap-snapshot"] === undefined ? undefined : resolve(values["heap-snapshot"]);
+if (heapDir !== undefined) mkdirSync(heapDir, { recursive: true });
 const log = (m: string) => process.stderr.write(`[bench/operator] ${m}\n`);
+const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 function spec(i: number) {
   return {
@@ -46,181 +89,153 @@ function spec(i: number) {
   };
 }
 
-function createResources(client: RestClient, ns: string, n: number): Promise<void> {
-  return createMaieDeployments(client, ns, n, "m", spec);
+interface Cluster {
+  /** The bench's own client: no in-flight limit, counted by neither side. */
+  readonly client: RestClient;
+  readonly kubeconfig: string;
+  /** Registers a clean-up, run (last first) before the control plane stops. */
+  readonly defer: (cleanup: () => unknown) => void;
 }
 
-async function allReconciled(client: RestClient, ns: string, n: number): Promise<boolean> {
-  const list = await client.request<{
-    items: {
-      metadata: { generation: number };
-      status?: { observedGeneration?: number; children?: { applied: boolean }[] };
-    }[];
-  }>("GET", resourcePath(RESOURCE_TYPES.MaieDeployment, ns));
-  const done = list.items.filter(
-    (r) =>
-      r.status?.observedGeneration === r.metadata.generation &&
-      (r.status.children?.length ?? 0) > 0 &&
-      r.status.children!.every((c) => c.applied),
-  );
-  return done.length === n;
-}
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-async function benchOperator(cp: ControlPlane, client: RestClient, n: number) {
-  const ns = `op-${n}`;
-  await client.request("POST", resourcePath(RESOURCE_TYPES.Namespace), {
-    body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
-  });
-  const port = await freePort();
-  const resync = 20;
-  const child = spawn(
-    process.execPath,
-    [
-      "dist/src/cli/main.js",
-      "operator",
-      "--kubeconfig",
-      cp.kubeconfigPath,
-      "--watch-namespace",
-      ns,
-      "--leader-election",
-      "false",
-      "--metrics-port",
-      String(port),
-      "--metrics-bind-address",
-      "127.0.0.1",
-      "--resync-seconds",
-      String(resync),
-      "--concurrency",
-      String(concurrency),
-      "--log-level",
-      "error",
-    ],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
+/** A fresh control plane with namespace `ns`, stopped and removed after `fn`. */
+async function onFreshCluster<T>(ns: string, fn: (cluster: Cluster) => Promise<T>): Promise<T> {
+  const { cp, client } = await startBenchCluster(log);
+  const cleanups: (() => unknown)[] = [];
   try {
-    while (
-      !(await fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    )
-      await delay(200);
+    await client.request("POST", resourcePath(RESOURCE_TYPES.Namespace), {
+      body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+    });
+    await warmUp(client, ns, spec(0));
+    return await fn({ client, kubeconfig: cp.kubeconfigPath, defer: (c) => cleanups.push(c) });
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    client.close();
+    await cp.stop({ removeDir: true });
+  }
+}
+
+async function benchBare(n: number): Promise<BareResult & { seconds: number }> {
+  return onFreshCluster(`bare-${n}`, async ({ client, kubeconfig }) => {
     const t0 = performance.now();
-    await createResources(client, ns, n);
-    while (!(await allReconciled(client, ns, n))) await delay(500);
-    const seconds = (performance.now() - t0) / 1000;
-    const rssConverged = rssMiB(child.pid!);
-    // Keep-alive races can reset a scrape; a benchmark retries rather than dies.
-    const metrics = async (): Promise<string> => {
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          return await (
-            await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: "close" } })
-          ).text();
-        } catch (err) {
-          if (attempt >= 5) throw err;
-          await delay(200);
-        }
+    await createMaieDeployments(client, `bare-${n}`, n, "m", spec);
+    let done = 0;
+    const result = await withProgress(
+      log,
+      `N=${n} bare client`,
+      applyAsBareClient(kubeconfig, `bare-${n}`, { concurrency, maxInFlight, onProgress: (d) => (done = d) }),
+      () => `${done}/${n} applied`,
+    );
+    return { ...result, seconds: seconds(t0) };
+  });
+}
+
+interface OperatorResult {
+  readonly seconds: number;
+  readonly drainedSeconds: number;
+  readonly requests: VerbCounts;
+  readonly idleWrites: number;
+  readonly idleReconciles: number;
+  readonly rss: { readonly peak: number; readonly converged: number; readonly settled: number };
+  readonly heapSummary?: string;
+}
+
+async function benchOperator(n: number): Promise<OperatorResult> {
+  const ns = `op-${n}`;
+  return onFreshCluster(ns, async ({ client, kubeconfig, defer }) => {
+    const watch = await ConvergenceWatch.start(client, ns);
+    defer(() => watch.stop());
+    const op = await OperatorProcess.start({
+      kubeconfig,
+      namespace: ns,
+      concurrency,
+      maxInFlight,
+      resyncSeconds,
+      ...(heapDir !== undefined && { heapSnapshotDir: heapDir }),
+    });
+    defer(() => op.stop());
+    const rss = new RssSampler(op.pid);
+    defer(() => rss.stop());
+    const label = `N=${n} operator`;
+    const before = await op.apiRequests();
+    const t0 = performance.now();
+    await createMaieDeployments(client, ns, n, "m", spec);
+    await withProgress(log, label, op.orExit(watch.until(n)), () => `${watch.reconciled}/${n} reconciled`);
+    const converged = { seconds: seconds(t0), rss: rss.current() };
+    const requests = subtractCounts(await op.apiRequests(), before);
+    // "Idle" starts once the queue has drained (follow-up reconciles triggered by the children's own events are done).
+    const drain = async () => {
+      for (let quiet = 0; quiet < 5;) {
+        quiet = (await op.queueDepth()) === 0 ? quiet + 1 : 0;
+        await delay(1000);
       }
     };
-    const writes = async () => {
-      const text = await metrics();
-      return [
-        ...text.matchAll(
-          /^maie_operator_api_requests_total\{verb="(POST|PUT|PATCH|DELETE)",code="\d+"\} (\d+)/gm,
-        ),
-      ].reduce((a, m) => a + Number(m[2]), 0);
-    };
-    const reconciles = async () => {
-      const text = await metrics();
-      return [...text.matchAll(/^maie_operator_reconcile_total\{result="\w+"\} (\d+)/gm)].reduce(
-        (a, m) => a + Number(m[1]),
-        0,
-      );
-    };
-    // "Idle" starts once the queue has drained (follow-up reconciles triggered by the children's own events are done).
-    const depth = async () =>
-      Number(/^maie_operator_workqueue_depth (\d+)/m.exec(await metrics())?.[1] ?? "NaN");
-    for (let quiet = 0; quiet < 5;) {
-      quiet = (await depth()) === 0 ? quiet + 1 : 0;
-      await delay(1000);
-    }
-    const drainedSeconds = (performance.now() - t0) / 1000;
-    const w0 = await writes();
-    const r0 = await reconciles();
-    await delay((resync + 5) * 1000);
-    const idleWrites = (await writes()) - w0;
-    const idleReconciles = (await reconciles()) - r0;
-    return {
-      seconds,
+    await withProgress(log, label, op.orExit(drain()), () => "waiting for the queue to drain");
+    const drainedSeconds = seconds(t0);
+    const w0 = writeRequests(await op.apiRequests());
+    const r0 = await op.reconciles();
+    log(`${label}: converged, idle for ${resyncSeconds + 5} s (one resync)`);
+    await withProgress(log, label, op.orExit(delay((resyncSeconds + 5) * 1000)), () => "idle");
+    const idleWrites = writeRequests(await op.apiRequests()) - w0;
+    const idleReconciles = (await op.reconciles()) - r0;
+    const settled = rss.current();
+    rss.stop();
+    const result = {
+      seconds: converged.seconds,
       drainedSeconds,
-      rssConverged,
-      rssAfterIdle: rssMiB(child.pid!),
+      requests,
       idleWrites,
       idleReconciles,
+      rss: { peak: rss.peak, converged: converged.rss, settled },
     };
-  } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => child.once("exit", r));
-  }
+    if (heapDir === undefined) return result;
+    log(`${label}: writing a heap snapshot to ${heapDir}`);
+    const file = await op.heapSnapshot(heapDir, `operator-${n}.heapsnapshot`);
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--max-old-space-size=4096", "dist/tools/heap-summary.js", file, "--top", "15"],
+      { maxBuffer: 1 << 20 },
+    );
+    return { ...result, heapSummary: stdout };
+  });
 }
 
-async function benchBareClient(client: RestClient, n: number) {
-  const ns = `bare-${n}`;
-  await client.request("POST", resourcePath(RESOURCE_TYPES.Namespace), {
-    body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
-  });
-  const t0 = performance.now();
-  await createResources(client, ns, n);
-  const crs = (
-    await client.request<{ items: KubeObject[] }>("GET", resourcePath(RESOURCE_TYPES.MaieDeployment, ns))
-  ).items;
-  const objects: KubeObject[] = [];
-  for (const raw of crs) {
-    const parsed = parseMaieDeployment(raw);
-    if (!parsed.ok) throw new Error(parsed.message);
-    objects.push(
-      ...desiredChildren(parsed.value, {
-        capabilities: { prometheusOperator: true },
-        defaultImage: { repository: "ghcr.io/maie/maie", tag: "latest" },
-      }),
-    );
-  }
-  await pool(objects, concurrency, async (o) => {
-    await client.request("PATCH", resourcePath(resourceType(o.kind), o.metadata.namespace, o.metadata.name), {
-      body: o,
-      contentType: APPLY_PATCH,
-      query: { fieldManager: "bare-client", force: true },
-    });
-  });
-  return { seconds: (performance.now() - t0) / 1000, objects: objects.length };
+const runs: { n: number; bare: Awaited<ReturnType<typeof benchBare>>; op: OperatorResult }[] = [];
+for (const n of counts) {
+  log(`N=${n}: bare client`);
+  const bare = await benchBare(n);
+  log(`N=${n}: operator`);
+  runs.push({ n, bare, op: await benchOperator(n) });
 }
 
-const { cp, client } = await startBenchCluster(log);
-try {
-  const rows: string[] = [];
-  for (const n of counts) {
-    log(`N=${n}: bare client`);
-    const bare = await benchBareClient(client, n);
-    log(`N=${n}: operator`);
-    const op = await benchOperator(cp, client, n);
-    rows.push(
-      `| ${n} | ${bare.objects} | ${op.seconds.toFixed(1)} s | ${bare.seconds.toFixed(1)} s | ${(op.seconds / bare.seconds).toFixed(2)}× | ${op.idleWrites} (over ${op.idleReconciles} idle reconciles) | ${op.rssConverged.toFixed(0)} MiB / ${op.rssAfterIdle.toFixed(0)} MiB |`,
-    );
-  }
-  process.stdout.write(
-    `\nconcurrency ${concurrency}, etcd + kube-apiserver on loopback, ${(await import("node:os")).cpus().length} cores\n\n`,
-  );
-  process.stdout.write(
-    "| resources | child objects | operator: all children applied + status written | bare client: same children applied (no status) | ratio | API writes during idle resync | operator RSS converged / after idle |\n|---|---|---|---|---|---|---|\n",
-  );
-  process.stdout.write(rows.join("\n") + "\n");
-  client.close();
-} finally {
-  await cp.stop({ removeDir: true });
-}
+const mib = (v: number) => v.toFixed(0);
+const out = [
+  "",
+  `in-flight budget ${maxInFlight} requests and ${concurrency} workers for both; each run on a fresh etcd + kube-apiserver on loopback; ${cpus().length} cores; operator resync ${resyncSeconds} s`,
+  "times: from creating the resources (outside the budget) until every child is applied (operator: and every status written, seen by a watch)",
+  "API requests: made by each between that start and convergence",
+  "",
+  "| resources | child objects | in-flight budget | operator time | bare time | ratio | operator API requests | bare API requests | API writes during idle resync | operator RSS peak / converged / settled |",
+  "|---|---|---|---|---|---|---|---|---|---|",
+  ...runs.map(
+    ({ n, bare, op }) =>
+      `| ${n} | ${bare.objects} | ${maxInFlight} | ${op.seconds.toFixed(1)} s | ${bare.seconds.toFixed(1)} s | ${(op.seconds / bare.seconds).toFixed(2)}× | ${totalRequests(op.requests)} | ${totalRequests(bare.requests)} | ${op.idleWrites} (over ${op.idleReconciles} idle reconciles) | ${mib(op.rss.peak)} / ${mib(op.rss.converged)} / ${mib(op.rss.settled)} MiB |`,
+  ),
+  "",
+  ...runs.flatMap(({ n, bare, op }) => [
+    `N=${n}: operator requests ${formatCounts(op.requests)}; queue drained ${op.drainedSeconds.toFixed(1)} s after the start`,
+    `N=${n}: bare requests ${formatCounts(bare.requests)}; peak in flight ${bare.peakInFlight} of ${maxInFlight}`,
+  ]),
+  "",
+  "operator marginal cost per resource between successive counts:",
+  ...(runs.length < 2
+    ? ["  (one count: none)"]
+    : runs.slice(1).map(({ n, op }, i) => {
+        const prev = runs[i]!;
+        const per = (v: number) => v / (n - prev.n);
+        return `  ${prev.n} → ${n}: ${per(op.seconds - prev.op.seconds).toFixed(4)} s/resource, ${per(op.rss.settled - prev.op.rss.settled).toFixed(3)} MiB/resource settled (${per(op.rss.peak - prev.op.rss.peak).toFixed(3)} peak)`;
+      })),
+  ...runs.flatMap(({ n, op }) =>
+    op.heapSummary === undefined ? [] : ["", `operator heap once settled, N=${n}:`, op.heapSummary.trimEnd()],
+  ),
+];
+process.stdout.write(out.join("\n") + "\n");
