@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, statSync } from "nod
 import { join } from "node:path";
 import { freePort } from "../../tools/cluster/ports.js";
 import { delay } from "../../tools/cluster/wait.js";
+import { MemoryCgroup } from "./memory-cgroup.js";
 
 export interface OperatorOptions {
   readonly kubeconfig: string;
@@ -18,6 +19,10 @@ export interface OperatorOptions {
   readonly resyncSeconds: number;
   /** Start with --heapsnapshot-signal=SIGUSR2, snapshots written to this (absolute) directory. */
   readonly heapSnapshotDir?: string;
+  /** Node/V8 flags placed before the script. */
+  readonly nodeOptions?: readonly string[];
+  /** Run inside a cgroup with this memory limit, as in a pod (0 or absent: none). */
+  readonly memoryLimitMiB?: number;
 }
 
 /** API requests by verb (GET, PATCH, POST, …, and WATCH for each watch opened). */
@@ -87,10 +92,12 @@ export class OperatorProcess {
   /** Spawns the operator and waits for its /readyz. */
   static async start(o: OperatorOptions): Promise<OperatorProcess> {
     const port = await freePort();
-    const nodeFlags =
-      o.heapSnapshotDir === undefined
+    const nodeFlags = [
+      ...(o.nodeOptions ?? []),
+      ...(o.heapSnapshotDir === undefined
         ? []
-        : ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${o.heapSnapshotDir}`];
+        : ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${o.heapSnapshotDir}`]),
+    ];
     const flags: Record<string, string | number> = {
       kubeconfig: o.kubeconfig,
       "watch-namespace": o.namespace,
@@ -102,16 +109,19 @@ export class OperatorProcess {
       "max-in-flight": o.maxInFlight,
       "log-level": "error",
     };
-    const child = spawn(
-      process.execPath,
-      [
-        ...nodeFlags,
-        "dist/src/cli/main.js",
-        "operator",
-        ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]),
-      ],
-      { stdio: ["ignore", "ignore", "inherit"] },
-    );
+    const args = [
+      ...nodeFlags,
+      "dist/src/cli/main.js",
+      "operator",
+      ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]),
+    ];
+    const cgroup =
+      (o.memoryLimitMiB ?? 0) > 0
+        ? MemoryCgroup.create(`maie-bench-operator-${process.pid}-${port}`, o.memoryLimitMiB ?? 0)
+        : undefined;
+    const [command, argv] = cgroup?.wrap(process.execPath, args) ?? [process.execPath, args];
+    const child = spawn(command, argv, { stdio: ["ignore", "ignore", "inherit"] });
+    child.once("exit", () => cgroup?.remove());
     if (child.pid === undefined) throw new Error("could not spawn the operator");
     const op = new OperatorProcess(child, child.pid, port);
     const deadline = Date.now() + 60_000;

@@ -46,6 +46,9 @@ For each count N: the bare client, then the operator, each on a fresh control pl
   --concurrency N       workers, for both: operator reconciles at once, bare-client resources at once (default 4)
   --resync-seconds S    operator resync period; the idle phase lasts S + 5 s (default 20)
   --heap-snapshot DIR   once the operator has settled, write a heap snapshot of it to DIR and print its top 15 groups
+  --memory-limit MiB    run the operator in a cgroup with this memory limit, as its pod runs (default 512, the
+                        Helm chart's limit; Node sizes its heap from it); 0 for none
+  --node-options="..." Node/V8 flags for the operator process (e.g. the memory flags the image sets; default none)
   --help
 `;
 
@@ -56,6 +59,8 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "4" },
     "resync-seconds": { type: "string", default: "20" },
     "heap-snapshot": { type: "string" },
+    "node-options": { type: "string", default: "" },
+    "memory-limit": { type: "string", default: "512" },
     help: { type: "boolean", default: false },
   },
 });
@@ -75,6 +80,7 @@ const counts = values.counts.split(",").map((c) => positive("counts", c));
 const maxInFlight = positive("max-in-flight", values["max-in-flight"]);
 const concurrency = positive("concurrency", values.concurrency);
 const resyncSeconds = positive("resync-seconds", values["resync-seconds"]);
+const memoryLimitMiB = values["memory-limit"] === "0" ? 0 : positive("memory-limit", values["memory-limit"]);
 const heapDir = values["heap-snapshot"] === undefined ? undefined : resolve(values["heap-snapshot"]);
 if (heapDir !== undefined) mkdirSync(heapDir, { recursive: true });
 const log = (m: string) => process.stderr.write(`[bench/operator] ${m}\n`);
@@ -151,6 +157,8 @@ async function benchOperator(n: number): Promise<OperatorResult> {
       maxInFlight,
       resyncSeconds,
       ...(heapDir !== undefined && { heapSnapshotDir: heapDir }),
+      nodeOptions: values["node-options"].split(/\s+/).filter((f) => f !== ""),
+      memoryLimitMiB,
     });
     defer(() => op.stop());
     const rss = new RssSampler(op.pid);
@@ -213,6 +221,7 @@ const out = [
   `in-flight budget ${maxInFlight} requests and ${concurrency} workers for both; each run on a fresh etcd + kube-apiserver on loopback; ${cpus().length} cores; operator resync ${resyncSeconds} s`,
   "times: from creating the resources (outside the budget) until every child is applied (operator: and every status written, seen by a watch)",
   "API requests: made by each between that start and convergence",
+  `operator Node flags: ${values["node-options"] === "" ? "none" : values["node-options"]}; memory limit (cgroup, as in its pod): ${memoryLimitMiB === 0 ? "none" : `${memoryLimitMiB} MiB`}`,
   "",
   "| resources | child objects | in-flight budget | operator time | bare time | ratio | operator API requests | bare API requests | API writes during idle resync | operator RSS peak / converged / settled |",
   "|---|---|---|---|---|---|---|---|---|---|",

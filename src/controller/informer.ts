@@ -1,5 +1,11 @@
 import type { Logger } from "pino";
-import { isGone, KubeApiError, type KubeClient } from "../kube/rest.js";
+import {
+  isGone,
+  KubeApiError,
+  PARTIAL_METADATA,
+  PARTIAL_METADATA_LIST,
+  type KubeClient,
+} from "../kube/rest.js";
 import { resourcePath, type ResourceType } from "../kube/resources.js";
 import { objectKey, type KubeList, type KubeObject, type WatchEvent } from "../kube/object.js";
 import { realClock, type Clock } from "./clock.js";
@@ -31,6 +37,8 @@ export interface InformerOptions {
   readonly transform?: (obj: KubeObject) => KubeObject;
   /** Secondary index: objects with the same key are listed together by `indexed` without a scan. */
   readonly indexKey?: (obj: KubeObject) => string | undefined;
+  /** Hold only each object's metadata: the apiserver sends nothing else (PartialObjectMetadata). */
+  readonly metadataOnly?: boolean;
 }
 
 export type InformerEvent = "add" | "update" | "delete";
@@ -219,9 +227,11 @@ export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<
     do {
       const page = await client.request<KubeList<T>>("GET", resourcePath(type, namespace), {
         query: { labelSelector, limit: 500, continue: cont },
+        ...(this.options.metadataOnly === true && { accept: PARTIAL_METADATA_LIST }),
       });
       this.stats.lists += 1;
-      for (const item of page.items) {
+      // An empty PartialObjectMetadataList comes back with `"items": null`.
+      for (const item of page.items ?? []) {
         // List items omit apiVersion/kind; handlers and appliers want them.
         item.apiVersion = type.apiVersion;
         item.kind = type.kind;
@@ -288,6 +298,7 @@ export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<
       },
       this.abort.signal,
       this.options.idleTimeoutMs ?? 180_000,
+      this.options.metadataOnly === true ? PARTIAL_METADATA : undefined,
     );
     if (watch.gone) throw new WatchGoneError();
     if (this.abort.signal.aborted && !this.stopped) throw new Error("watch cut");

@@ -35,13 +35,15 @@ export interface ManagedFieldsEntry {
   fieldsType?: string;
   fieldsV1?: unknown;
   subresource?: string;
+  time?: string;
 }
 
 export interface KubeList<T = KubeObject> {
   apiVersion: string;
   kind: string;
   metadata: { resourceVersion?: string; continue?: string };
-  items: T[];
+  /** `null` in an empty PartialObjectMetadataList. */
+  items: T[] | null;
 }
 
 export interface WatchEvent<T = KubeObject> {

@@ -39,7 +39,17 @@ export interface RequestOptions {
   readonly contentType?: string;
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
   readonly timeoutMs?: number;
+  /** Accept header (default plain JSON); e.g. `PARTIAL_METADATA_LIST` for metadata-only lists. */
+  readonly accept?: string;
 }
+
+/**
+ * The apiserver answers with only the metadata of each object when asked for
+ * these (client-go's metadata client): a fraction of the bytes for objects
+ * whose content we do not need to hold.
+ */
+export const PARTIAL_METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+export const PARTIAL_METADATA = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
 
 export interface WatchHandlers {
   onEvent(line: unknown): void;
@@ -79,6 +89,7 @@ export interface KubeClient {
     handlers: WatchHandlers,
     signal: AbortSignal,
     idleTimeoutMs: number,
+    accept?: string,
   ): Promise<void>;
 }
 
@@ -189,7 +200,10 @@ export class RestClient implements KubeClient {
     let text: string;
     let status: number;
     for (let attempt = 0; ; attempt += 1) {
-      const headers: Record<string, string> = { ...(await this.headers()), Accept: "application/json" };
+      const headers: Record<string, string> = {
+        ...(await this.headers()),
+        Accept: options.accept ?? "application/json",
+      };
       if (body !== undefined) {
         headers["Content-Type"] = options.contentType ?? "application/json";
         // Node frames a DELETE body with neither Content-Length nor chunking: the server reads no body
@@ -241,8 +255,9 @@ export class RestClient implements KubeClient {
     handlers: WatchHandlers,
     signal: AbortSignal,
     idleTimeoutMs: number,
+    accept = "application/json",
   ): Promise<void> {
-    const headers = { ...(await this.headers()), Accept: "application/json" };
+    const headers = { ...(await this.headers()), Accept: accept };
     const url = this.url(path, { ...query, watch: "true" });
     const res = await this.open("GET", url, headers, undefined, idleTimeoutMs);
     const status = res.statusCode ?? 0;

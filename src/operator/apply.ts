@@ -3,7 +3,7 @@ import type { KubeObject } from "../kube/object.js";
 import { APPLY_PATCH, KubeApiError, isConflict, isNotFound, type KubeClient } from "../kube/rest.js";
 import { resourcePath, resourceType } from "../kube/resources.js";
 import { isSubset, sameObject } from "./child-diff.js";
-import { cachedWithoutPayload, comparableDesired, leanObject } from "./lean-cache.js";
+import { cachedAsMetadata, inSyncByMetadata, leanObject } from "./lean-cache.js";
 import { JSON_PATCH, reclaimPatch } from "./reclaim.js";
 
 export type ApplyResult = "created" | "updated" | "unchanged";
@@ -46,11 +46,15 @@ export async function applyChild(
   desired: KubeObject,
   cached: KubeObject,
 ): Promise<ApplyResult> {
-  if (isSubset(comparableDesired(desired), cached)) return "unchanged";
   const path = pathOf(desired);
-  // The cache may hold a digest where the payload is: compare with the whole object.
-  const live = cachedWithoutPayload(desired.kind) ? await readLive(client, path) : cached;
-  if (live === undefined) return (await createChild(client, desired)) === "created" ? "created" : "updated";
+  let live = cached;
+  if (cachedAsMetadata(desired.kind)) {
+    if (inSyncByMetadata(desired, cached)) return "unchanged";
+    // The cache holds no content for this kind: compare with the whole object.
+    const read = await readLive(client, path);
+    if (read === undefined) return (await createChild(client, desired)) === "created" ? "created" : "updated";
+    live = read;
+  }
   if (isSubset(desired, live)) return "unchanged";
   const query = { fieldManager: FIELD_MANAGER, force: true };
   try {

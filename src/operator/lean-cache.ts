@@ -1,5 +1,4 @@
 import { FIELD_MANAGER } from "../api/group.js";
-import { sha256Of } from "../desired/plain.js";
 import type { KubeObject, ManagedFieldsEntry } from "../kube/object.js";
 
 /**
@@ -7,30 +6,25 @@ import type { KubeObject, ManagedFieldsEntry } from "../kube/object.js";
  * reads (issue #18; controller-runtime's metadata-only informers and
  * managedFields-stripping transforms are the model).
  *
- * - `managedFields` are dropped, except our own Apply entry, which says a
- *   claim was written by us (adoption.ts); its field set is kept only on
- *   Deployments, reduced to the one path `replicas-handover.ts` asks about.
- * - Large payloads the operator writes but never reads (a dashboards
- *   ConfigMap's JSON, a PrometheusRule's rule groups) are replaced by their
- *   digest. The desired object is digested the same way before the
- *   comparison (`comparableDesired`), so an unchanged payload still costs no
- *   request and a payload someone edited is still noticed and re-applied.
- *   The full object is read only when the digests differ.
+ * - Kinds whose content the operator writes but never reads (a dashboards
+ *   ConfigMap of ~60 KiB, a PrometheusRule's rule groups) are watched as
+ *   metadata only: the apiserver never sends their content to us. Whether
+ *   such a child needs an apply is decided from its metadata
+ *   (`inSyncByMetadata`), and the whole object is read only when that
+ *   cannot tell.
+ * - `managedFields` keep who wrote (manager, operation, subresource) but not
+ *   the field sets, except on Deployments, where the one path
+ *   `replicas-handover.ts` asks about is kept.
+ * - kubectl's `last-applied-configuration` copy of the object is dropped.
  * - A Job's pod template is dropped: the status is built from its
  *   conditions and owner only.
  *
- * Pure functions: the informers apply `leanObject` to every object they
+ * Pure functions; the informers apply `leanObject` to every object they
  * store, before any handler sees it.
  */
 
-/** The key the digest is stored under, in place of a payload. */
-export const PAYLOAD_DIGEST_KEY = "maie.io/sha256";
-
-/** Top-level fields replaced by their digest, by kind. */
-const DIGESTED_PAYLOADS: Readonly<Record<string, readonly string[]>> = {
-  ConfigMap: ["data", "binaryData"],
-  PrometheusRule: ["spec"],
-};
+/** Watched and cached as PartialObjectMetadata. */
+const METADATA_ONLY_KINDS: ReadonlySet<string> = new Set(["ConfigMap", "PrometheusRule"]);
 
 /** Top-level fields never kept, by kind. */
 const DROPPED_FIELDS: Readonly<Record<string, readonly string[]>> = {
@@ -40,9 +34,29 @@ const DROPPED_FIELDS: Readonly<Record<string, readonly string[]>> = {
 /** Annotations that repeat the whole object (kubectl client-side apply). */
 const DROPPED_ANNOTATIONS = ["kubectl.kubernetes.io/last-applied-configuration"];
 
-/** True when the cache holds less than the object: a diff against it must read the full object first. */
-export function cachedWithoutPayload(kind: string): boolean {
-  return DIGESTED_PAYLOADS[kind] !== undefined || DROPPED_FIELDS[kind] !== undefined;
+/** Stamped on every child: a hash of what we want it to be (reconciler.ts). */
+export const DESIRED_HASH_ANNOTATION = "maie.io/desired-hash";
+
+export function cachedAsMetadata(kind: string): boolean {
+  return METADATA_ONLY_KINDS.has(kind);
+}
+
+/**
+ * A metadata-only child needs no apply when it carries the hash of what we
+ * want now and nobody but us has written it: any other writer (kubectl
+ * edit, another controller, a force-apply) leaves a managedFields entry in
+ * its own name, and then the whole object is read and compared.
+ */
+export function inSyncByMetadata(desired: KubeObject, cached: KubeObject): boolean {
+  const want = desired.metadata.annotations?.[DESIRED_HASH_ANNOTATION];
+  return (
+    want !== undefined &&
+    cached.metadata.annotations?.[DESIRED_HASH_ANNOTATION] === want &&
+    (cached.metadata.managedFields ?? []).every(
+      // A status writer (a Prometheus Operator reporting where a rule is loaded) leaves our content alone.
+      (m) => m.subresource === "status" || (m.manager === FIELD_MANAGER && m.operation === "Apply"),
+    )
+  );
 }
 
 export function leanObject<T extends KubeObject>(obj: T): T {
@@ -51,40 +65,12 @@ export function leanObject<T extends KubeObject>(obj: T): T {
     Object.entries(obj).filter(([field]) => !dropped.includes(field)),
   );
   out["metadata"] = leanMetadata(obj);
-  digestPayloads(obj.kind, out);
   return out as T;
-}
-
-/** The desired object as the cache would hold it: what `isSubset` compares with a cached object. */
-export function comparableDesired(desired: KubeObject): KubeObject {
-  const out: Record<string, unknown> = { ...desired };
-  digestPayloads(desired.kind, out);
-  return out as KubeObject;
-}
-
-/** Replaces each payload field by its digest, in place; a field already digested stays as it is. */
-function digestPayloads(kind: string, out: Record<string, unknown>): void {
-  for (const field of DIGESTED_PAYLOADS[kind] ?? []) {
-    const value = out[field];
-    if (value === undefined || isDigest(value)) continue;
-    out[field] = { [PAYLOAD_DIGEST_KEY]: sha256Of(value) };
-  }
-}
-
-function isDigest(value: unknown): boolean {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    Object.keys(value).length === 1 &&
-    PAYLOAD_DIGEST_KEY in value
-  );
 }
 
 function leanMetadata(obj: KubeObject): KubeObject["metadata"] {
   const { managedFields, annotations, ...rest } = obj.metadata;
-  const ours = (managedFields ?? [])
-    .filter((m) => m.manager === FIELD_MANAGER && m.operation === "Apply" && m.subresource === undefined)
-    .map((m) => ownEntry(obj.kind, m));
+  const writers = (managedFields ?? []).map((m) => writer(obj.kind, m));
   const kept =
     annotations === undefined
       ? undefined
@@ -92,15 +78,20 @@ function leanMetadata(obj: KubeObject): KubeObject["metadata"] {
   return {
     ...rest,
     ...(kept !== undefined && { annotations: kept }),
-    ...(ours.length > 0 && { managedFields: ours }),
+    ...(writers.length > 0 && { managedFields: writers }),
   };
 }
 
-function ownEntry(kind: string, entry: ManagedFieldsEntry): ManagedFieldsEntry {
-  const { fieldsV1, ...rest } = entry;
-  if (kind !== "Deployment") return rest;
+function writer(kind: string, entry: ManagedFieldsEntry): ManagedFieldsEntry {
+  const { manager, operation, subresource, fieldsV1 } = entry;
+  const who = {
+    ...(manager !== undefined && { manager }),
+    ...(operation !== undefined && { operation }),
+    ...(subresource !== undefined && { subresource }),
+  };
+  if (kind !== "Deployment" || manager !== FIELD_MANAGER) return who;
   const spec = (fieldsV1 as { "f:spec"?: Record<string, unknown> } | undefined)?.["f:spec"];
   return spec !== undefined && "f:replicas" in spec
-    ? { ...rest, fieldsV1: { "f:spec": { "f:replicas": {} } } }
-    : rest;
+    ? { ...who, fieldsV1: { "f:spec": { "f:replicas": {} } } }
+    : who;
 }

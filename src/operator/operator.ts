@@ -19,7 +19,7 @@ import { startOperatorHttpServer } from "./http-server.js";
 import { createOperatorMetrics, type OperatorMetrics } from "./metrics.js";
 import { CHILD_KINDS, MONITORING_KINDS, reconcile } from "./reconciler.js";
 import { childIndexKey } from "./child-index.js";
-import { leanObject } from "./lean-cache.js";
+import { cachedAsMetadata, leanObject } from "./lean-cache.js";
 
 /**
  * Wires the operator together: informers (caches warm even on a standby),
@@ -74,6 +74,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       type: resourceType(kind),
       ...(ns !== undefined && { namespace: ns }),
       ...(labelSelector !== undefined && { labelSelector, indexKey: childIndexKey }),
+      metadataOnly: cachedAsMetadata(kind),
       transform: leanObject,
       logger,
     });

@@ -18,6 +18,7 @@ import { childConflict } from "./adoption.js";
 import { specProblems } from "./spec-checks.js";
 import { applyChild, createChild, deleteChild, readLive, type ApplyResult } from "./apply.js";
 import { resourceIndexKey } from "./child-index.js";
+import { DESIRED_HASH_ANNOTATION } from "./lean-cache.js";
 import { handOverReplicas } from "./replicas-handover.js";
 import type { EventRecorder } from "./events.js";
 import type { OperatorMetrics } from "./metrics.js";
@@ -35,7 +36,7 @@ export const MONITORING_KINDS: readonly KindName[] = MANAGED_KINDS.filter((k) =>
 /** PVCs hold the data: they are never pruned, only retained or garbage-collected with the resource. */
 const NEVER_PRUNED = new Set(["PersistentVolumeClaim"]);
 
-export const DESIRED_HASH_ANNOTATION = "maie.io/desired-hash";
+export { DESIRED_HASH_ANNOTATION };
 
 export interface ReconcilerDeps {
   readonly client: KubeClient;

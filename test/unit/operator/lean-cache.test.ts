@@ -1,17 +1,16 @@
 import { FIELD_MANAGER } from "../../../src/api/group.js";
-import { sha256Of } from "../../../src/desired/plain.js";
 import type { KubeObject } from "../../../src/kube/object.js";
-import { isSubset } from "../../../src/operator/child-diff.js";
 import {
-  cachedWithoutPayload,
-  comparableDesired,
+  cachedAsMetadata,
+  DESIRED_HASH_ANNOTATION,
+  inSyncByMetadata,
   leanObject,
-  PAYLOAD_DIGEST_KEY,
 } from "../../../src/operator/lean-cache.js";
 
 /** What the operator's caches keep of a live object (issue #18: memory bounded by what a reconcile reads). */
 
-const ours = { manager: FIELD_MANAGER, operation: "Apply", apiVersion: "v1", fieldsType: "FieldsV1" };
+const ours = { manager: FIELD_MANAGER, operation: "Apply" };
+const HASH = "0123456789abcdef";
 
 function live(
   kind: string,
@@ -26,24 +25,32 @@ function live(
       namespace: "research",
       resourceVersion: "42",
       annotations: {
-        "maie.io/desired-hash": "0123456789abcdef",
+        [DESIRED_HASH_ANNOTATION]: HASH,
         "kubectl.kubernetes.io/last-applied-configuration": "{...the whole object again...}",
       },
       managedFields: [
-        { ...ours, fieldsV1 },
+        { ...ours, apiVersion: "v1", time: "2026-12-01T00:00:00Z", fieldsType: "FieldsV1", fieldsV1 },
         { manager: "kubectl-edit", operation: "Update", fieldsV1: { "f:metadata": {} } },
-        { ...ours, subresource: "status", fieldsV1: { "f:status": {} } },
       ],
     },
     ...extra,
   };
 }
 
+function desired(hash: string): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "alpha", namespace: "research", annotations: { [DESIRED_HASH_ANNOTATION]: hash } },
+    data: { "maie.json": "{}" },
+  };
+}
+
 describe("leanObject", () => {
-  test("keeps our own Apply entry without its field set, and drops every other manager's and kubectl's copy", () => {
+  test("keeps who wrote (not their field sets) and drops kubectl's copy of the object", () => {
     const lean = leanObject(live("Service", { spec: { ports: [{ port: 8000 }] } }));
-    expect(lean.metadata.managedFields).toEqual([ours]);
-    expect(lean.metadata.annotations).toEqual({ "maie.io/desired-hash": "0123456789abcdef" });
+    expect(lean.metadata.managedFields).toEqual([ours, { manager: "kubectl-edit", operation: "Update" }]);
+    expect(lean.metadata.annotations).toEqual({ [DESIRED_HASH_ANNOTATION]: HASH });
     expect(lean["spec"]).toEqual({ ports: [{ port: 8000 }] });
     expect(lean.metadata.resourceVersion).toBe("42");
   });
@@ -57,34 +64,38 @@ describe("leanObject", () => {
     expect(notOwning.metadata.managedFields?.[0]?.fieldsV1).toBeUndefined();
   });
 
-  test("a dashboards ConfigMap and a PrometheusRule are held as digests; a Job without its pod template", () => {
-    const data = { "maie.json": "x".repeat(50_000) };
-    const cm = leanObject(live("ConfigMap", { data }));
-    expect(cm["data"]).toEqual({ [PAYLOAD_DIGEST_KEY]: sha256Of(data) });
-    expect(JSON.stringify(cm).length).toBeLessThan(600);
-    const rule = leanObject(live("PrometheusRule", { spec: { groups: [{ name: "maie", rules: [] }] } }));
-    expect(Object.keys(rule["spec"] as object)).toEqual([PAYLOAD_DIGEST_KEY]);
+  test("a Job is held without its pod template; leanObject is idempotent", () => {
     const job = leanObject(live("Job", { spec: { template: {} }, status: { succeeded: 1 } }));
     expect(job["spec"]).toBeUndefined();
     expect(job["status"]).toEqual({ succeeded: 1 });
-    expect(["ConfigMap", "PrometheusRule", "Job"].every(cachedWithoutPayload)).toBe(true);
-    expect(["Deployment", "Service", "PersistentVolumeClaim"].some(cachedWithoutPayload)).toBe(false);
+    expect(leanObject(job)).toEqual(job);
+  });
+});
+
+describe("metadata-only children", () => {
+  test("the dashboards ConfigMap and the PrometheusRule are the kinds held as metadata only", () => {
+    expect(["ConfigMap", "PrometheusRule"].every(cachedAsMetadata)).toBe(true);
+    expect(["Deployment", "Service", "PersistentVolumeClaim", "Job"].some(cachedAsMetadata)).toBe(false);
   });
 
-  test("is idempotent, and the desired object digested the same way is a subset exactly when the payload is equal", () => {
-    const data = { "maie.json": '{"panels":[]}' };
-    const cached = leanObject(live("ConfigMap", { data }));
-    expect(leanObject(cached)).toEqual(cached);
-    const desired: KubeObject = {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "alpha", namespace: "research" },
-      data,
+  test("in sync when the cached object carries the desired hash and only we wrote it", () => {
+    const cached = leanObject({ ...live("ConfigMap", {}), metadata: { ...live("ConfigMap", {}).metadata } });
+    const onlyOurs = { ...cached, metadata: { ...cached.metadata, managedFields: [ours] } };
+    expect(inSyncByMetadata(desired(HASH), onlyOurs)).toBe(true);
+    // What we want changed: the hash differs.
+    expect(inSyncByMetadata(desired("fedcba9876543210"), onlyOurs)).toBe(false);
+    // Someone else wrote it (kubectl edit): its content may differ from ours, so it is read and compared.
+    expect(inSyncByMetadata(desired(HASH), cached)).toBe(false);
+    // A status writer leaves our content alone.
+    const statusWriter = {
+      ...onlyOurs,
+      metadata: {
+        ...onlyOurs.metadata,
+        managedFields: [ours, { manager: "PrometheusOperator", operation: "Apply", subresource: "status" }],
+      },
     };
-    expect(isSubset(comparableDesired(desired), cached)).toBe(true);
-    expect(isSubset(comparableDesired({ ...desired, data: { "maie.json": "{}" } }), cached)).toBe(false);
-    // Someone else's extra key changes the digest: the applier then reads the whole object to decide.
-    const edited = leanObject(live("ConfigMap", { data: { ...data, extra: "1" } }));
-    expect(isSubset(comparableDesired(desired), edited)).toBe(false);
+    expect(inSyncByMetadata(desired(HASH), statusWriter)).toBe(true);
+    // No hash on the desired object: never assumed in sync.
+    expect(inSyncByMetadata({ ...desired(HASH), metadata: { name: "alpha" } }, onlyOurs)).toBe(false);
   });
 });

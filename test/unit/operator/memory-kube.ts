@@ -1,7 +1,7 @@
 import type { ObjectCache } from "../../../src/controller/informer.js";
 import type { KubeObject } from "../../../src/kube/object.js";
 import { childIndexKey } from "../../../src/operator/child-index.js";
-import { leanObject } from "../../../src/operator/lean-cache.js";
+import { cachedAsMetadata, leanObject } from "../../../src/operator/lean-cache.js";
 import { APPLY_PATCH, KubeApiError, type KubeClient, type RequestOptions } from "../../../src/kube/rest.js";
 
 /**
@@ -40,7 +40,15 @@ export class MemoryKube implements KubeClient {
 
   /** The objects stored under `kind`, as the operator's informer of that kind would cache them. */
   cache(kind: string): ObjectCache<KubeObject> {
-    return cacheOf(() => [...this.objects.values()].filter((o) => o.kind === kind).map(leanObject));
+    return cacheOf(() =>
+      [...this.objects.values()]
+        .filter((o) => o.kind === kind)
+        .map((o) =>
+          cachedAsMetadata(kind)
+            ? { apiVersion: o.apiVersion, kind: o.kind, metadata: leanObject(o).metadata }
+            : leanObject(o),
+        ),
+    );
   }
 
   private handle(method: string, path: string, options: RequestOptions): unknown {
