@@ -46,6 +46,7 @@ For each count N: the bare client, then the operator, each on a fresh control pl
   --concurrency N       workers, for both: operator reconciles at once, bare-client resources at once (default 4)
   --resync-seconds S    operator resync period; the idle phase lasts S + 5 s (default 20)
   --heap-snapshot DIR   once the operator has settled, write a heap snapshot of it to DIR and print its top 15 groups
+                        (the snapshot needs about the heap's size again: use it with --memory-limit 0)
   --memory-limit MiB    run the operator in a cgroup with this memory limit, as its pod runs (default 512, the
                         Helm chart's limit; Node sizes its heap from it); 0 for none
   --node-options="..." Node/V8 flags for the operator process (e.g. the memory flags the image sets; default none)
@@ -197,7 +198,8 @@ async function benchOperator(n: number): Promise<OperatorResult> {
     };
     if (heapDir === undefined) return result;
     log(`${label}: writing a heap snapshot to ${heapDir}`);
-    const file = await op.heapSnapshot(heapDir, `operator-${n}.heapsnapshot`);
+    // Writing a snapshot takes about as much memory again as the heap: under a pod's limit it can be OOM-killed.
+    const file = await op.orExit(op.heapSnapshot(heapDir, `operator-${n}.heapsnapshot`));
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ["--max-old-space-size=4096", "dist/tools/heap-summary.js", file, "--top", "15"],

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { COMMANDS } from "./commands/index.js";
+import { allCommands, commandEntries } from "./commands/index.js";
 import { UsageError, wantsHelp, type Command } from "./command.js";
 
-function topLevelHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+async function topLevelHelp(): Promise<string> {
+  const commands = await allCommands();
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `maie: the MAIE operator, scorer and tools in one CLI
 
 Usage: maie <command> [options]
@@ -19,10 +20,12 @@ Run 'maie <command> --help' for a command's options.
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(topLevelHelp());
+    process.stdout.write(await topLevelHelp());
     return name === undefined ? 2 : 0;
   }
-  const command: Command | undefined = COMMANDS.find((c) => c.name === name);
+  const command: Command | undefined = await commandEntries()
+    .find((c) => c.name === name)
+    ?.load();
   if (command === undefined) {
     process.stderr.write(`maie: unknown command '${name}'. Run 'maie --help' to list commands.\n`);
     return 2;

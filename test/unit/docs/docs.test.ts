@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { buildCrd } from "../../../src/api/crd.js";
 import { CRD_DOCS_FILE, renderCrdReference } from "../../../src/api/crd-docs.js";
-import { COMMANDS } from "../../../src/cli/commands/index.js";
+import { allCommands, commandEntries } from "../../../src/cli/commands/index.js";
+import type { Command } from "../../../src/cli/command.js";
 import { API_DOCS_FILE, renderApiReference, scorerOpenApiDocument } from "../../../src/scorer/api-docs.js";
 
 /**
@@ -201,10 +202,16 @@ describe("maie commands shown in the docs", () => {
   // One process for the top-level help; each command's `--help` prints exactly its `usage`.
   const topHelp = execFileSync(process.execPath, [CLI, "--help"], { encoding: "utf8" });
   const commands = new Set([...topHelp.matchAll(/^ {2}([a-z][a-z-]*) {2,}/gm)].map((m) => m[1]!));
+  let COMMANDS: readonly Command[] = [];
+  beforeAll(async () => {
+    COMMANDS = await allCommands();
+  });
   const usageOf = (name: string): string => COMMANDS.find((c) => c.name === name)?.usage ?? "";
 
   test("the top-level help lists exactly the commands of the CLI", () => {
     expect([...commands].sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+    // Each entry's name is the name of the command it loads.
+    expect(commandEntries().map((e) => e.name)).toEqual(COMMANDS.map((c) => c.name));
     expect(execFileSync(process.execPath, [CLI, "generate", "--help"], { encoding: "utf8" })).toBe(
       `${usageOf("generate")}\n`,
     );
