@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { freePort } from "../../tools/cluster/ports.js";
 import { delay } from "../../tools/cluster/wait.js";
 import { MemoryCgroup } from "./memory-cgroup.js";
+import { scrapeMetrics } from "../../test/harness/operator-process.js";
 
 export interface OperatorOptions {
   readonly kubeconfig: string;
@@ -147,19 +148,9 @@ export class OperatorProcess {
     ]);
   }
 
-  /** Keep-alive races can reset a scrape; a benchmark retries rather than dies. */
-  async metrics(): Promise<string> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${this.port}/metrics`, {
-          headers: { connection: "close" },
-        });
-        return await res.text();
-      } catch (err) {
-        if (attempt >= 5) throw err;
-        await delay(200);
-      }
-    }
+  /** The operator's /metrics text. */
+  metrics(): Promise<string> {
+    return scrapeMetrics(this.port);
   }
 
   /** Every API request the operator has made so far, from maie_operator_api_requests_total. */

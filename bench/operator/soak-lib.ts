@@ -4,7 +4,7 @@ import { delay } from "../../tools/cluster/wait.js";
 import { MERGE_PATCH, type RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { createMaieDeployments, pool } from "./bench-cluster.js";
-import { spawnOperator } from "../../test/harness/operator-process.js";
+import { scrapeMetrics, spawnOperator } from "../../test/harness/operator-process.js";
 
 /**
  * The operator soak (issue 9, point 2), shared by the bounded benchmark
@@ -152,19 +152,9 @@ export class OperatorProcess {
     }
   }
 
-  /** /metrics text; a keep-alive race can reset one scrape, so it is retried. */
-  async metrics(): Promise<string> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${this.port}/metrics`, {
-          headers: { connection: "close" },
-        });
-        return await res.text();
-      } catch (err) {
-        if (attempt >= 5) throw err;
-        await delay(200);
-      }
-    }
+  /** The operator's /metrics text. */
+  metrics(): Promise<string> {
+    return scrapeMetrics(this.port);
   }
 
   async stop(): Promise<void> {

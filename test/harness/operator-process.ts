@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { freePort } from "../../tools/cluster/ports.js";
+import { delay } from "../../tools/cluster/wait.js";
 
 export interface OperatorChild {
   readonly child: ChildProcess;
@@ -38,4 +39,17 @@ export async function spawnOperator(
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   return { child, port };
+}
+
+/** An operator's /metrics text; a keep-alive race can reset one scrape, so it is retried. */
+export async function scrapeMetrics(port: number): Promise<string> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: "close" } });
+      return await res.text();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await delay(200);
+    }
+  }
 }
