@@ -213,16 +213,20 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
     throw new ReconcileError(
       `${failed.length} child object(s) failed: ${failed.map((f) => `${f.kind}/${f.name}`).join(", ")}`,
     );
-  // A model fetched from a URI can change without any Kubernetes event: look again after its poll interval.
-  const pollMs =
-    cr.spec.model.uri !== undefined && cr.spec.model.sha256 === undefined
+  // What the pods serve can change without any Kubernetes event: a model fetched from a URI changes at its
+  // source, and a new pod refusing its model during a rollout changes no object we watch. Look again after
+  // the poll interval, and soon while scorer pods roll out or report a problem, until status.model settles.
+  const settling = deployment.replicas > 0 && (!deployment.rolledOut || model.model.message !== undefined);
+  const pollMs = settling
+    ? MIN_MODEL_RECHECK_MS
+    : cr.spec.model.uri !== undefined && cr.spec.model.sha256 === undefined
       ? durationSeconds(cr.spec.model.pollInterval) * 1000
       : deps.resyncMs;
   return Action.requeue(Math.min(deps.resyncMs, Math.max(pollMs, MIN_MODEL_RECHECK_MS)));
 }
 
-/** A poll interval of seconds would have the operator asking every pod that often: no more than this. */
-const MIN_MODEL_RECHECK_MS = 15_000;
+/** The operator asks the pods no more often than this (a poll interval of seconds would have it asking every pod that often). */
+export const MIN_MODEL_RECHECK_MS = 15_000;
 
 /** The probe's own failure (pods not listable) is a fact for status.model, never a failed reconcile. */
 async function probeModel(deps: ReconcilerDeps, cr: MaieDeployment, log: Logger): Promise<PodModelReport[]> {

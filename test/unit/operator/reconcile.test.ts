@@ -12,6 +12,7 @@ import { createOperatorMetrics } from "../../../src/operator/metrics.js";
 import {
   CHILD_KINDS,
   DESIRED_HASH_ANNOTATION,
+  MIN_MODEL_RECHECK_MS,
   MONITORING_KINDS,
   ReconcileError,
   reconcile,
@@ -461,6 +462,40 @@ describe("reconcile() checks what the schema cannot see before applying anything
       await expect(reconcile(KEY, pinned.deps)).resolves.toEqual({ kind: "requeue", afterMs: RESYNC_MS });
     });
 
+    test("while scorer pods roll out or report a problem, the resource is looked at again soon; settled, at the resync", async () => {
+      const rolling = withScorerPods(world({}, WITH_PROM, [{ pod: "alpha-1", sha256: SHA_A }]));
+      await expect(reconcile(KEY, rolling.deps)).resolves.toEqual({
+        kind: "requeue",
+        afterMs: MIN_MODEL_RECHECK_MS,
+      });
+
+      const pods: PodModelReport[] = [
+        { pod: "alpha-1", sha256: SHA_A },
+        { pod: "alpha-2", sha256: SHA_A },
+      ];
+      const settled = world({}, WITH_PROM, pods);
+      const ctx = { capabilities: WITH_PROM, defaultImage: settled.deps.defaultImage };
+      const deployment = desiredChildren(parsed({}), ctx).find((c) => c.kind === "Deployment")!;
+      const rolledOut = { replicas: 2, updatedReplicas: 2, availableReplicas: 2, readyReplicas: 2 };
+      put(settled, {
+        ...deployment,
+        metadata: { ...deployment.metadata, generation: 1 },
+        status: { ...rolledOut, observedGeneration: 1 },
+      });
+      await expect(reconcile(KEY, settled.deps)).resolves.toEqual({ kind: "requeue", afterMs: RESYNC_MS });
+
+      // A pod that refuses its model keeps the resource under watch.
+      pods.splice(1, 1, {
+        pod: "alpha-2",
+        sha256: SHA_A,
+        error: "sha256 of the new object is not the pinned one",
+      });
+      await expect(reconcile(KEY, settled.deps)).resolves.toEqual({
+        kind: "requeue",
+        afterMs: MIN_MODEL_RECHECK_MS,
+      });
+    });
+
     test("no scorer pod yet: no pod is asked and status.model says so", async () => {
       const w = world();
       let asked = 0;
@@ -482,7 +517,8 @@ describe("reconcile() checks what the schema cannot see before applying anything
         ...w.deps,
         modelProbe: () => Promise.reject(new Error("pods is forbidden")),
       };
-      await expect(reconcile(KEY, deps)).resolves.toEqual({ kind: "requeue", afterMs: RESYNC_MS });
+      // Not a failure with backoff: a plain look again soon.
+      await expect(reconcile(KEY, deps)).resolves.toEqual({ kind: "requeue", afterMs: MIN_MODEL_RECHECK_MS });
       expect(stored(w).status?.model).toMatchObject({ source: "models/model.txt", format: "auto" });
       expect(stored(w).status?.model?.message).toContain("pods is forbidden");
     });
