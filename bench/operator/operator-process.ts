@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, statSync } from "nod
 import { join } from "node:path";
 import { freePort } from "../../tools/cluster/ports.js";
 import { delay } from "../../tools/cluster/wait.js";
-import { MemoryCgroup } from "./memory-cgroup.js";
+import { MemoryCgroup } from "../../test/harness/memory-cgroup.js";
 import { scrapeMetrics } from "../../test/harness/operator-process.js";
 
 export interface OperatorOptions {

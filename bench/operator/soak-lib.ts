@@ -30,6 +30,8 @@ export interface SoakOptions {
   /** Samples taken before the end of the first churn round plus this long are left out of the slope. */
   readonly warmupSeconds: number;
   readonly operatorArgs?: readonly string[];
+  /** Run the operator in a cgroup with this memory limit, as in its pod (0 or absent: none). */
+  readonly memoryLimitMiB?: number;
   readonly log: (message: string) => void;
   /** Seed of the churn choice, so a run can be repeated. */
   readonly seed?: number;
@@ -134,9 +136,11 @@ export class OperatorProcess {
     kubeconfig: string,
     namespace: string,
     extra: readonly string[],
+    memoryLimitMiB: number | undefined,
   ): Promise<OperatorProcess> {
     const { child, port } = await spawnOperator(kubeconfig, namespace, {
       extra: ["--leader-election", "false", ...extra],
+      ...(memoryLimitMiB !== undefined && { memoryLimitMiB }),
     });
     const op = new OperatorProcess(child, port);
     for (;;) {
@@ -168,7 +172,7 @@ export class OperatorProcess {
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const { client, namespace: ns, log } = o;
   const random = seeded(o.seed ?? 42);
-  const op = await OperatorProcess.start(o.kubeconfig, ns, o.operatorArgs ?? []);
+  const op = await OperatorProcess.start(o.kubeconfig, ns, o.operatorArgs ?? [], o.memoryLimitMiB);
   const t0 = performance.now();
   const now = () => (performance.now() - t0) / 1000;
   const samples: Sample[] = [];

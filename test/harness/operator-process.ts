@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { freePort } from "../../tools/cluster/ports.js";
 import { delay } from "../../tools/cluster/wait.js";
+import { MemoryCgroup } from "./memory-cgroup.js";
 
 export interface OperatorChild {
   readonly child: ChildProcess;
@@ -16,28 +17,36 @@ export interface OperatorChild {
 export async function spawnOperator(
   kubeconfig: string,
   namespace: string,
-  options: { readonly logLevel?: string; readonly extra?: readonly string[] } = {},
+  options: {
+    readonly logLevel?: string;
+    readonly extra?: readonly string[];
+    /** Run inside a cgroup with this memory limit, as in a pod (benchmarks). */
+    readonly memoryLimitMiB?: number;
+  } = {},
 ): Promise<OperatorChild> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      "dist/src/cli/main.js",
-      "operator",
-      "--kubeconfig",
-      kubeconfig,
-      "--watch-namespace",
-      namespace,
-      "--metrics-port",
-      String(port),
-      "--metrics-bind-address",
-      "127.0.0.1",
-      "--log-level",
-      options.logLevel ?? "error",
-      ...(options.extra ?? []),
-    ],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
+  const cgroup =
+    options.memoryLimitMiB === undefined || options.memoryLimitMiB === 0
+      ? undefined
+      : MemoryCgroup.create(`maie-operator-${process.pid}-${port}`, options.memoryLimitMiB);
+  const args = [
+    "dist/src/cli/main.js",
+    "operator",
+    "--kubeconfig",
+    kubeconfig,
+    "--watch-namespace",
+    namespace,
+    "--metrics-port",
+    String(port),
+    "--metrics-bind-address",
+    "127.0.0.1",
+    "--log-level",
+    options.logLevel ?? "error",
+    ...(options.extra ?? []),
+  ];
+  const [command, argv] = cgroup?.wrap(process.execPath, args) ?? [process.execPath, args];
+  const child = spawn(command, argv, { stdio: ["ignore", "ignore", "inherit"] });
+  child.once("exit", () => cgroup?.remove());
   return { child, port };
 }
 
