@@ -109,6 +109,11 @@ async function jobComplete(name: string): Promise<void> {
   }
 }
 
+/** A merge patch of the sample resource's spec, as `kubectl patch maie --type merge` does it. */
+function patchSpec(spec: unknown): Promise<string> {
+  return k(["-n", ns, "patch", "maie", cr, "--type", "merge", "-p", JSON.stringify({ spec })]);
+}
+
 describe("MAIE on real nodes", () => {
   let applyStarted = 0;
 
@@ -236,16 +241,7 @@ describe("MAIE on real nodes", () => {
     };
     const workers = [load(), load()];
     await new Promise((r) => setTimeout(r, 2_000));
-    await k([
-      "-n",
-      ns,
-      "patch",
-      "maie",
-      cr,
-      "--type=merge",
-      "-p",
-      JSON.stringify({ spec: { podAnnotations: { "maie.io/e2e-roll": "1" } } }),
-    ]);
+    await patchSpec({ podAnnotations: { "maie.io/e2e-roll": "1" } });
     await eventually(
       async () => {
         const now = await scorerPods().then((pods) => pods.map((p) => p.metadata.name));
@@ -340,8 +336,6 @@ describe("MAIE on real nodes", () => {
           },
         }),
       );
-      const patch = (spec: unknown) =>
-        k(["-n", ns, "patch", "maie", cr, "--type", "merge", "-p", JSON.stringify({ spec })]);
       const served = async () =>
         (
           JSON.parse(await k(["-n", ns, "get", "maie", cr, "-o", "json"])) as {
@@ -370,7 +364,7 @@ describe("MAIE on real nodes", () => {
           Body: readFileSync("config/samples/data/prices.csv"),
         }),
       );
-      await patch({
+      await patchSpec({
         objectStore: {
           bucket: "models",
           endpoint: `http://${nodeAddress(1).ip}:${NODE_S3_PORT}`,
@@ -414,7 +408,7 @@ describe("MAIE on real nodes", () => {
       expect(events).toContain(`was sha256:${sha(modelA).slice(0, 12)}`);
 
       // A pin that no object matches: the new pod never loads it, the old pods keep serving B.
-      await patch({ model: { sha256: sha(modelA) } });
+      await patchSpec({ model: { sha256: sha(modelA) } });
       const stuck = await eventually(
         async () => {
           const m = await served();
@@ -427,7 +421,7 @@ describe("MAIE on real nodes", () => {
       expect((await condition("Ready"))?.reason).not.toBe("ModelUnavailable");
 
       // The right pin: the rollout completes with the pinned model.
-      await patch({ model: { sha256: sha(modelB) } });
+      await patchSpec({ model: { sha256: sha(modelB) } });
       await eventually(
         async () => {
           const m = await served();
@@ -442,23 +436,11 @@ describe("MAIE on real nodes", () => {
     } finally {
       try {
         // Back to the model on the data volume for the rest of the story.
-        await k([
-          "-n",
-          ns,
-          "patch",
-          "maie",
-          cr,
-          "--type",
-          "merge",
-          "-p",
-          JSON.stringify({
-            spec: {
-              objectStore: null,
-              model: { uri: null, sha256: null, pollInterval: null, format: "lightgbm" },
-              pipeline: { prices: null },
-            },
-          }),
-        ]);
+        await patchSpec({
+          objectStore: null,
+          model: { uri: null, sha256: null, pollInterval: null, format: "lightgbm" },
+          pipeline: { prices: null },
+        });
         await eventually(
           async () => (await scorerVolumes()).includes("data"),
           60_000,
