@@ -90,7 +90,7 @@ const seconds = (t0: number) => (performance.now() - t0) / 1000;
 function spec(i: number) {
   return {
     replicas: 1 + (i % 3),
-    monitoring: { serviceMonitor: { enabled: "true" }, alerts: { enabled: "true" } },
+    monitoring: { serviceMonitor: { enabled: "Enabled" }, alerts: { enabled: "Enabled" } },
     scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
     ingress: { enabled: i % 2 === 0, host: `m${i}.example.com` },
   };

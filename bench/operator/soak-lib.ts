@@ -115,7 +115,7 @@ function metricSum(text: string, pattern: RegExp): number {
 function initialSpec(i: number) {
   return {
     replicas: 1 + (i % 3),
-    monitoring: { serviceMonitor: { enabled: "auto" }, alerts: { enabled: "auto" } },
+    monitoring: { serviceMonitor: { enabled: "Auto" }, alerts: { enabled: "Auto" } },
     scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
     ingress: { enabled: i % 2 === 0, host: `s${i}.example.com` },
   };

@@ -1,6 +1,7 @@
 import { buildCrd } from "./crd.js";
 import { API_VERSION, CATEGORIES, CRD_NAME, KIND, PLURAL, SHORT_NAMES } from "./group.js";
 import type { JsonSchema } from "./structural-schema.js";
+import { LEGACY_TRI_STATES, TRI_STATES } from "./tri-state.js";
 
 /**
  * docs/crd-reference.md as a pure function of the generated CRD (itself a
@@ -142,10 +143,10 @@ function celRows(node: JsonSchema, path: string, cel: CelRow[]): void {
       if (isSchema(r)) cel.push({ path, rule: str(r["rule"]) ?? "", message: str(r["message"]) ?? "" });
 }
 
-/** Paths of the `auto|true|false` string fields, which YAML's unquoted true/false would make booleans. */
-function triStatePaths(node: JsonSchema, path: string, out: string[]): string[] {
+/** Paths of the tri-state fields (`Auto|Enabled|Disabled`), found in the generated schema. */
+export function triStatePaths(node: JsonSchema, path: string, out: string[]): string[] {
   const e = node["enum"];
-  if (Array.isArray(e) && e.includes("auto") && e.includes("true") && e.includes("false")) out.push(path);
+  if (Array.isArray(e) && TRI_STATES.every((v) => e.includes(v))) out.push(path);
   const props = node["properties"];
   if (isSchema(props))
     for (const [name, child] of Object.entries(props))
@@ -208,7 +209,11 @@ export function renderCrdReference(): string {
     "",
     "Reading the tables: a default of \"fields' defaults\" means the object is filled with the defaults of its fields when omitted. `[]` in a path is an element of a list, `<key>` a map key. `quantity` accepts a Kubernetes quantity such as `10Gi` or `500m`. `object (free-form)` is a Kubernetes type (EnvVar, Toleration, Affinity...) kept as-is and validated by the apiserver when the child is applied. Unknown fields are rejected by kubectl's strict field validation.",
     "",
-    `**Quote the tri-state values.** ${triStates.map(code).join(", ")} take the strings \`"auto"\`, \`"true"\` or \`"false"\`: write \`enabled: "true"\`, not \`enabled: true\`. Unquoted, YAML reads a boolean, which the apiserver refuses (\`Unsupported value: true: supported values: "auto", "true", "false"\` on create; \`kubectl apply --server-side\` fails earlier with \`expected string, got &value.valueUnstructured{Value:true}\`). The boolean fields (\`ingress.enabled\`, \`backup.enabled\`, ...) are plain booleans and are written unquoted.`,
+    "### Tri-state values",
+    "",
+    `${triStates.map(code).join(", ")} take ${TRI_STATES.map(code).join(", ")} (the Kubernetes convention for a switch with an automatic setting). A YAML boolean written by habit is refused: \`kubectl create\` and client-side \`kubectl apply\` say \`Unsupported value: true: supported values: "Auto", "Enabled", "Disabled"\`; \`kubectl apply --server-side\` fails earlier, in the apiserver's typed patch, with \`expected string, got &value.valueUnstructured{Value:true}\`, a message no CRD schema can change. Write \`Enabled\` for true and \`Disabled\` for false. The boolean fields (\`ingress.enabled\`, \`backup.enabled\`, ...) are plain booleans.`,
+    "",
+    `**Converting from the string values.** These fields took the strings ${Object.keys(LEGACY_TRI_STATES).map((v) => code(`"${v}"`)).join(", ")} before: write ${Object.entries(LEGACY_TRI_STATES).map(([from, to]) => `${code(to)} for ${code(`"${from}"`)}`).join(", ")}. The CRD refuses the old strings in new writes. An object stored earlier keeps working: the operator reads an old string as its new value and records a \`DeprecatedValue\` Warning event, once per generation, naming the field and what to write. On Kubernetes 1.30 and later (CRD validation ratcheting) such an object can be updated without touching the field; on 1.29 any update must rewrite it too, for example \`kubectl patch maie NAME --type merge -p '{"spec":{"podDisruptionBudget":{"enabled":"Auto"}}}'\`.`,
     "",
     "## Printer columns",
     "",

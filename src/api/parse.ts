@@ -1,4 +1,5 @@
 import { MaieDeploymentSpec } from "./spec.js";
+import { upgradeLegacyTriStates } from "./tri-state.js";
 import type { MaieDeployment, ObjectMeta } from "./resource.js";
 import type { MaieDeploymentStatus } from "./status.js";
 
@@ -11,7 +12,9 @@ export interface RawMaieDeployment {
   status?: MaieDeploymentStatus;
 }
 
-export type ParseResult = { ok: true; value: MaieDeployment } | { ok: false; message: string };
+export type ParseResult =
+  | { ok: true; value: MaieDeployment; /** Legacy values read, and what to write instead. */ notes: readonly string[] }
+  | { ok: false; message: string };
 
 /**
  * Parses an object from the API into a typed resource with every default
@@ -20,7 +23,8 @@ export type ParseResult = { ok: true; value: MaieDeployment } | { ok: false; mes
  * status as InvalidSpec instead of crashing the reconcile.
  */
 export function parseMaieDeployment(raw: RawMaieDeployment): ParseResult {
-  const result = MaieDeploymentSpec.safeParse(raw.spec ?? {});
+  const legacy = upgradeLegacyTriStates(raw.spec ?? {});
+  const result = MaieDeploymentSpec.safeParse(legacy.spec);
   if (!result.success) {
     const message = result.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ");
     return { ok: false, message };
@@ -28,6 +32,7 @@ export function parseMaieDeployment(raw: RawMaieDeployment): ParseResult {
   const m = raw.metadata ?? {};
   return {
     ok: true,
+    notes: legacy.notes,
     value: {
       apiVersion: raw.apiVersion ?? "",
       kind: raw.kind ?? "",

@@ -11,6 +11,7 @@ import {
   promDuration,
   resourceRequirements,
 } from "./schema-helpers.js";
+import { TriState } from "./tri-state.js";
 
 /**
  * The desired state of a MaieDeployment (design §2). This zod schema is
@@ -19,11 +20,6 @@ import {
  */
 
 const PULL_POLICY = z.enum(["Always", "IfNotPresent", "Never"]);
-const TRI_STATE = z
-  .enum(["auto", "true", "false"])
-  .describe(
-    'Quote the value in YAML ("true", not true). auto: on when the cluster serves the API, skipped with a status reason otherwise; true: required (a missing API is reported as CRDNotInstalled); false: off.',
-  );
 
 export const ImageSpec = z
   .object({
@@ -332,7 +328,7 @@ export const MonitoringSpec = z
   .object({
     serviceMonitor: z
       .object({
-        enabled: TRI_STATE.default("auto"),
+        enabled: TriState.default("Auto"),
         interval: promDuration("Scrape interval.", "30s"),
         labels: labelMap("Extra labels on the ServiceMonitor (e.g. release: prometheus)."),
       })
@@ -343,7 +339,7 @@ export const MonitoringSpec = z
       ),
     alerts: z
       .object({
-        enabled: TRI_STATE.default("auto"),
+        enabled: TriState.default("Auto"),
         latencyP95Seconds: z
           .number()
           .positive()
@@ -413,8 +409,8 @@ export const AutoscalingSpec = z
 
 export const PodDisruptionBudgetSpec = z
   .object({
-    enabled: TRI_STATE.default("auto").describe(
-      "auto: a PodDisruptionBudget when more than one replica runs; true: always; false: never.",
+    enabled: TriState.default("Auto").describe(
+      "Auto: a PodDisruptionBudget when more than one replica runs; Enabled: always; Disabled: never.",
     ),
     minAvailable: z
       .number()
@@ -636,13 +632,14 @@ export const MaieDeploymentSpec = z
           "ingress.enabled requires scorer.auth.tokenSecretRef: a scorer exposed outside the cluster must require a bearer token",
       },
       {
-        // Only when a budget exists (see desired/pdb.ts): enabled true, or auto with more than one pod;
-        // a Deployment scaled to zero has no pod to protect.
+        // Only when a budget exists (see desired/pdb.ts): Enabled, or Auto with more than one pod;
+        // a Deployment scaled to zero has no pod to protect. The legacy spellings ('false', 'auto')
+        // are matched too: an object stored before the rename is checked again on its next update.
         rule:
           "!has(self.podDisruptionBudget) || !has(self.podDisruptionBudget.enabled) || !has(self.podDisruptionBudget.minAvailable) || " +
           "!has(self.replicas) || !has(self.autoscaling) || !has(self.autoscaling.enabled) || !has(self.autoscaling.minReplicas) || " +
-          "self.podDisruptionBudget.enabled == 'false' || " +
-          "(self.podDisruptionBudget.enabled == 'auto' && (self.autoscaling.enabled ? self.autoscaling.minReplicas : self.replicas) <= 1) || " +
+          "self.podDisruptionBudget.enabled in ['Disabled', 'false'] || " +
+          "(self.podDisruptionBudget.enabled in ['Auto', 'auto'] && (self.autoscaling.enabled ? self.autoscaling.minReplicas : self.replicas) <= 1) || " +
           "(!self.autoscaling.enabled && self.replicas == 0) || " +
           "self.podDisruptionBudget.minAvailable <= (self.autoscaling.enabled ? self.autoscaling.minReplicas : self.replicas)",
         message:

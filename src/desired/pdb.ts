@@ -5,19 +5,19 @@ import { childMeta, type DesiredContext, names, selectorLabels } from "./meta.js
 import { toKubeObject } from "./plain.js";
 
 /**
- * Whether a PodDisruptionBudget is desired. `"auto"`: when more than one
+ * Whether a PodDisruptionBudget is desired. `Auto`: when more than one
  * scorer pod is meant to run (the HPA's lower bound while autoscaling is on,
  * `replicas` otherwise), since a budget on a single pod only blocks node
- * drains; `"true"`: always; `"false"`: never.
+ * drains; `Enabled`: always; `Disabled`: never.
  */
 export function pdbDesired(cr: MaieDeployment): boolean {
   const { podDisruptionBudget, autoscaling, replicas } = cr.spec;
   switch (podDisruptionBudget.enabled) {
-    case "true":
+    case "Enabled":
       return true;
-    case "false":
+    case "Disabled":
       return false;
-    case "auto":
+    case "Auto":
       return (autoscaling.enabled ? autoscaling.minReplicas : replicas) > 1;
   }
 }

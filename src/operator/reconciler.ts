@@ -88,6 +88,9 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
   };
   if (!parsed.ok) return reportInvalid(parsed.message);
   const cr = parsed.value;
+  // Legacy tri-state spellings (stored before the rename) still work; saying so is news once per generation.
+  if (parsed.notes.length > 0 && raw.status?.observedGeneration !== raw.metadata.generation)
+    deps.events.record(cr, "Warning", "DeprecatedValue", "Validate", parsed.notes.join("; "));
   const problems = specProblems(cr);
   if (problems.length > 0) return reportInvalid(problems.join("; "));
 

@@ -114,7 +114,7 @@ export async function grantedVerbs(
 
 /** A resource whose reconcile needs every rule: monitoring on, an Ingress (with auth), autoscaling. */
 const FULL_SPEC = {
-  monitoring: { serviceMonitor: { enabled: "true" }, alerts: { enabled: "true" } },
+  monitoring: { serviceMonitor: { enabled: "Enabled" }, alerts: { enabled: "Enabled" } },
   scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
   ingress: { enabled: true, host: "maie.example.com" },
   autoscaling: { enabled: true },

@@ -168,7 +168,12 @@ describe("the MaieDeployment CRD on a real apiserver", () => {
     [
       "a tri-state written as an unquoted YAML boolean",
       { monitoring: { alerts: { enabled: true } } },
-      /spec\.monitoring\.alerts\.enabled: Unsupported value: true: supported values: "auto", "true", "false"/,
+      /spec\.monitoring\.alerts\.enabled: Unsupported value: true: supported values: "Auto", "Enabled", "Disabled"/,
+    ],
+    [
+      "a tri-state in the old string spelling",
+      { podDisruptionBudget: { enabled: "true" } },
+      /spec\.podDisruptionBudget\.enabled: Unsupported value: "true": supported values: "Auto", "Enabled", "Disabled"/,
     ],
     [
       "zero backup retention",
@@ -195,7 +200,7 @@ describe("the MaieDeployment CRD on a real apiserver", () => {
       "a PDB minAvailable above the autoscaler's minReplicas",
       {
         autoscaling: { enabled: true, minReplicas: 2 },
-        podDisruptionBudget: { enabled: "true", minAvailable: 3 },
+        podDisruptionBudget: { enabled: "Enabled", minAvailable: 3 },
       },
       /podDisruptionBudget\.minAvailable must be <= replicas \(autoscaling\.minReplicas/,
     ],
@@ -236,7 +241,7 @@ describe("the MaieDeployment CRD on a real apiserver", () => {
   test("accepts what the new rules must not refuse: zero quantities, a PDB on a Deployment scaled to zero, an ingress with auth", async () => {
     const ok = {
       replicas: 0,
-      podDisruptionBudget: { enabled: "true", minAvailable: 1 },
+      podDisruptionBudget: { enabled: "Enabled", minAvailable: 1 },
       scorer: { resources: { requests: { cpu: 0, memory: "0" } }, auth: { tokenSecretRef: { name: "t" } } },
       ingress: { enabled: true, host: "maie.example.com" },
     };
@@ -245,7 +250,7 @@ describe("the MaieDeployment CRD on a real apiserver", () => {
     expect(out.code).toBe(0);
   });
 
-  test("an unquoted YAML boolean on a tri-state field is refused by server-side apply too (crd-reference.md says to quote it)", async () => {
+  test("an unquoted YAML boolean on a tri-state field is refused by server-side apply too, with the apiserver's own message (crd-reference.md explains it)", async () => {
     const yaml = resource("unquoted", {}).replace(
       "spec: {}",
       "spec:\n  podDisruptionBudget:\n    enabled: true\n",

@@ -35,7 +35,7 @@ async function condition(name: string, type: string): Promise<Cond | undefined> 
 
 describe("monitoring capability discovery", () => {
   test("without the Prometheus Operator CRDs, MonitoringConfigured is False/CRDNotInstalled and the rest is applied, with no error loop", async () => {
-    const spec = { monitoring: { serviceMonitor: { enabled: "auto" }, alerts: { enabled: "true" } } };
+    const spec = { monitoring: { serviceMonitor: { enabled: "Auto" }, alerts: { enabled: "Enabled" } } };
     await applyMaieDeployments(cluster.kubeconfigPath, ns, [{ name: "mon", spec }]);
     const c = await eventually(
       () => condition("mon", "MonitoringConfigured"),

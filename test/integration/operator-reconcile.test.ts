@@ -62,7 +62,7 @@ async function converged(): Promise<void> {
 const baseSpec = {
   replicas: 2,
   model: { format: "lightgbm", path: "models/model.txt" },
-  monitoring: { serviceMonitor: { enabled: "true" }, alerts: { enabled: "true" } },
+  monitoring: { serviceMonitor: { enabled: "Enabled" }, alerts: { enabled: "Enabled" } },
 };
 
 /** The spec after the change test: more replicas, another schedule, an Ingress (with the auth it requires). */
@@ -205,7 +205,7 @@ describe("the operator on a real control plane", () => {
     await applySpec({
       ...baseSpec,
       replicas: 3,
-      monitoring: { serviceMonitor: { enabled: "false" }, alerts: { enabled: "false" } },
+      monitoring: { serviceMonitor: { enabled: "Disabled" }, alerts: { enabled: "Disabled" } },
       ingress: { enabled: false },
     });
     await eventually(async () => (await get("Ingress", NAME)) === undefined, 30_000, "ingress deleted");

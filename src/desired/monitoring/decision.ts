@@ -1,10 +1,11 @@
 import type { MaieDeployment } from "../../api/resource.js";
+import type { TriState } from "../../api/tri-state.js";
 import type { DesiredContext } from "../meta.js";
 
 /**
  * Whether each monitoring child is desired, and why not when it is not: the
  * operator turns this into the `MonitoringConfigured` condition (design
- * §4) and, for an explicit `true` with the API missing, an event.
+ * §4) and, for an explicit `Enabled` with the API missing, an event.
  */
 
 export type DecisionReason = "Applied" | "Disabled" | "CRDNotInstalled";
@@ -14,7 +15,7 @@ export interface Decision {
   readonly desired: boolean;
   readonly reason: DecisionReason;
   readonly message: string;
-  /** The user asked for it (`true`) but the cluster cannot serve it: report, do not crash-loop. */
+  /** The user asked for it (`Enabled`) but the cluster cannot serve it: report, do not crash-loop. */
   readonly error: boolean;
 }
 
@@ -28,25 +29,25 @@ const PROMETHEUS_OPERATOR_API = "monitoring.coreos.com/v1";
 
 function triState(
   what: string,
-  enabled: "auto" | "true" | "false",
+  enabled: TriState,
   served: boolean,
   field: string,
 ): Decision {
-  if (enabled === "false") {
+  if (enabled === "Disabled") {
     return { desired: false, reason: "Disabled", message: `${what} disabled by ${field}`, error: false };
   }
   if (!served) {
-    return enabled === "auto"
+    return enabled === "Auto"
       ? {
           desired: false,
           reason: "CRDNotInstalled",
-          message: `${what} skipped: the cluster does not serve ${PROMETHEUS_OPERATOR_API} (${field} is auto)`,
+          message: `${what} skipped: the cluster does not serve ${PROMETHEUS_OPERATOR_API} (${field} is Auto)`,
           error: false,
         }
       : {
           desired: false,
           reason: "CRDNotInstalled",
-          message: `${what} requested by ${field}=true but the cluster does not serve ${PROMETHEUS_OPERATOR_API}; install the Prometheus Operator CRDs`,
+          message: `${what} required by ${field}: Enabled but the cluster does not serve ${PROMETHEUS_OPERATOR_API}; install the Prometheus Operator CRDs`,
           error: true,
         };
   }
@@ -95,7 +96,7 @@ export function monitoringDecision(cr: MaieDeployment, ctx: DesiredContext): Mon
  * PrometheusRule decisions (dashboards need no CRD and do not count):
  * `False/CRDNotInstalled` when one was required but cannot be served,
  * `True/Applied` when at least one is applied, `False/CRDNotInstalled` when
- * they were skipped because the API is missing (auto), and `True/Disabled`
+ * they were skipped because the API is missing (Auto), and `True/Disabled`
  * when both are turned off (nothing was asked for, so nothing is missing).
  * The operator adds `False/ApplyFailed` when an apply of one of them fails.
  */

@@ -10,7 +10,7 @@ function children(name: string) {
       ingress: { enabled: true, host: "a.example.com" },
       scorer: { auth: { tokenSecretRef: { name: "t" } } },
       autoscaling: { enabled: true },
-      podDisruptionBudget: { enabled: "true" },
+      podDisruptionBudget: { enabled: "Enabled" },
     },
   });
   if (!p.ok) throw new Error(p.message);

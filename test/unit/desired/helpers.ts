@@ -68,7 +68,7 @@ export const CUSTOM_SPEC = {
     activeDeadlineSeconds: 1800,
   },
   autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 8, targetCPUUtilizationPercentage: 60 },
-  podDisruptionBudget: { enabled: "true", minAvailable: 2 },
+  podDisruptionBudget: { enabled: "Enabled", minAvailable: 2 },
   ingress: {
     enabled: true,
     className: "nginx",
@@ -110,9 +110,9 @@ export const CUSTOM_SPEC = {
   podLabels: { team: "quant" },
   podAnnotations: { "example.com/owner": "research" },
   monitoring: {
-    serviceMonitor: { enabled: "true", interval: "15s", labels: { release: "kube-prometheus-stack" } },
+    serviceMonitor: { enabled: "Enabled", interval: "15s", labels: { release: "kube-prometheus-stack" } },
     alerts: {
-      enabled: "true",
+      enabled: "Enabled",
       latencyP95Seconds: 0.5,
       explainLatencyP95Seconds: 1,
       errorRatio: 0.05,

@@ -17,8 +17,8 @@ describe("pdbDesired", () => {
   });
 
   test('"true" always, "false" never', () => {
-    expect(desired({ replicas: 1, podDisruptionBudget: { enabled: "true" } })).toBe(true);
-    expect(desired({ replicas: 5, podDisruptionBudget: { enabled: "false" } })).toBe(false);
+    expect(desired({ replicas: 1, podDisruptionBudget: { enabled: "Enabled" } })).toBe(true);
+    expect(desired({ replicas: 5, podDisruptionBudget: { enabled: "Disabled" } })).toBe(false);
   });
 });
 
@@ -29,7 +29,10 @@ describe("buildPodDisruptionBudget", () => {
 
   test("selects the scorer pods with minAvailable from the spec and lets unhealthy pods be evicted", () => {
     const pdb = as<V1PodDisruptionBudget>(
-      buildPodDisruptionBudget(resource({ podDisruptionBudget: { enabled: "true", minAvailable: 2 } }), ctx),
+      buildPodDisruptionBudget(
+        resource({ podDisruptionBudget: { enabled: "Enabled", minAvailable: 2 } }),
+        ctx,
+      ),
     );
     expect(pdb.apiVersion).toBe("policy/v1");
     expect(pdb.metadata?.labels).toEqual(expectedLabels("scorer"));

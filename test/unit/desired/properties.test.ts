@@ -1,5 +1,6 @@
 import type { V1Container, V1PodSpec, V1PodTemplateSpec } from "@kubernetes/client-node";
 import fc from "fast-check";
+import { TRI_STATES } from "../../../src/api/tri-state.js";
 import { desiredChildren, MANAGED_KINDS } from "../../../src/desired/children.js";
 import { CONFIG_HASH_ANNOTATION } from "../../../src/desired/deployment.js";
 import { DATA_VOLUME_LABEL } from "../../../src/desired/meta.js";
@@ -79,10 +80,7 @@ const nonPodFields = fc.record(
       { enabled: fc.boolean(), minReplicas: fc.integer({ min: 1, max: 3 }) },
       { requiredKeys: [] },
     ),
-    podDisruptionBudget: fc.record(
-      { enabled: fc.constantFrom("auto", "true", "false") },
-      { requiredKeys: [] },
-    ),
+    podDisruptionBudget: fc.record({ enabled: fc.constantFrom(...TRI_STATES) }, { requiredKeys: [] }),
     ingress: fc.record({ enabled: fc.boolean(), host: fc.constant("m.example.com") }, { requiredKeys: [] }),
     networkPolicy: fc.record({ enabled: fc.boolean() }, { requiredKeys: [] }),
     storageSize: fc.constantFrom("10Gi", "64Gi", "1Ti"),

@@ -103,7 +103,7 @@ describe("buildPrometheusRule", () => {
   });
 
   test("missing_metrics_alert_only_when_our_service_monitor_scrapes_running_pods", () => {
-    expect(alerts({ monitoring: { serviceMonitor: { enabled: "false" } } }).has("MaieMetricsMissing")).toBe(
+    expect(alerts({ monitoring: { serviceMonitor: { enabled: "Disabled" } } }).has("MaieMetricsMissing")).toBe(
       false,
     );
     expect(alerts({ replicas: 0 }).has("MaieMetricsMissing")).toBe(false);
@@ -112,12 +112,12 @@ describe("buildPrometheusRule", () => {
 
   test("is_null_when_disabled_or_auto_without_the_prometheus_operator", () => {
     expect(
-      buildPrometheusRule(sampleResource({ monitoring: { alerts: { enabled: "false" } } }), ctx),
+      buildPrometheusRule(sampleResource({ monitoring: { alerts: { enabled: "Disabled" } } }), ctx),
     ).toBeNull();
     expect(buildPrometheusRule(sampleResource({}), ctxWithoutPrometheus)).toBeNull();
     expect(
       buildPrometheusRule(
-        sampleResource({ monitoring: { alerts: { enabled: "true" } } }),
+        sampleResource({ monitoring: { alerts: { enabled: "Enabled" } } }),
         ctxWithoutPrometheus,
       ),
     ).toBeNull();
@@ -203,7 +203,7 @@ describe("monitoringDecision", () => {
 
   test("true_without_the_api_is_a_reported_error", () => {
     const cr = sampleResource({
-      monitoring: { serviceMonitor: { enabled: "true" }, alerts: { enabled: "false" } },
+      monitoring: { serviceMonitor: { enabled: "Enabled" }, alerts: { enabled: "Disabled" } },
     });
     const d = monitoringDecision(cr, ctxWithoutPrometheus);
     expect(d.serviceMonitor).toMatchObject({ desired: false, reason: "CRDNotInstalled", error: true });
@@ -213,7 +213,7 @@ describe("monitoringDecision", () => {
   });
 
   test("required_but_missing_wins_over_a_part_that_applies", () => {
-    const cr = sampleResource({ monitoring: { serviceMonitor: { enabled: "true" } } });
+    const cr = sampleResource({ monitoring: { serviceMonitor: { enabled: "Enabled" } } });
     const d = monitoringDecision(cr, ctxWithoutPrometheus);
     expect(monitoringCondition(d).reason).toBe("CRDNotInstalled");
   });
@@ -221,8 +221,8 @@ describe("monitoringDecision", () => {
   test("everything_off_is_disabled", () => {
     const cr = sampleResource({
       monitoring: {
-        serviceMonitor: { enabled: "false" },
-        alerts: { enabled: "false" },
+        serviceMonitor: { enabled: "Disabled" },
+        alerts: { enabled: "Disabled" },
         dashboards: { enabled: false },
       },
     });
@@ -236,7 +236,7 @@ describe("monitoringDecision", () => {
   });
 
   test("one_part_applied_and_one_disabled_is_applied", () => {
-    const cr = sampleResource({ monitoring: { alerts: { enabled: "false" } } });
+    const cr = sampleResource({ monitoring: { alerts: { enabled: "Disabled" } } });
     expect(monitoringCondition(monitoringDecision(cr, ctx))).toMatchObject({
       status: "True",
       reason: "Applied",

@@ -71,10 +71,10 @@ describe("buildServiceMonitor", () => {
   });
 
   test("is_null_when_disabled_or_auto_without_the_prometheus_operator", () => {
-    const off = sampleResource({ monitoring: { serviceMonitor: { enabled: "false" } } });
+    const off = sampleResource({ monitoring: { serviceMonitor: { enabled: "Disabled" } } });
     expect(buildServiceMonitor(off, ctx)).toBeNull();
     expect(buildServiceMonitor(sampleResource({}), ctxWithoutPrometheus)).toBeNull();
-    const required = sampleResource({ monitoring: { serviceMonitor: { enabled: "true" } } });
+    const required = sampleResource({ monitoring: { serviceMonitor: { enabled: "Enabled" } } });
     expect(buildServiceMonitor(required, ctxWithoutPrometheus)).toBeNull();
     expect(buildServiceMonitor(required, ctx)).not.toBeNull();
   });

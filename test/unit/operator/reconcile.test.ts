@@ -210,7 +210,7 @@ describe("reconcile() against an in-memory apiserver", () => {
   });
 
   test("without the Prometheus Operator API, ServiceMonitor and PrometheusRule are neither applied nor pruned", async () => {
-    const w = world({ monitoring: { serviceMonitor: { enabled: "true" } } }, WITHOUT_PROM);
+    const w = world({ monitoring: { serviceMonitor: { enabled: "Enabled" } } }, WITHOUT_PROM);
     await reconcile(KEY, w.deps);
 
     expect(
@@ -225,7 +225,7 @@ describe("reconcile() against an in-memory apiserver", () => {
   });
 
   test("monitoring turned off is MonitoringConfigured=True/Disabled", async () => {
-    const w = world({ monitoring: { serviceMonitor: { enabled: "false" }, alerts: { enabled: "false" } } });
+    const w = world({ monitoring: { serviceMonitor: { enabled: "Disabled" }, alerts: { enabled: "Disabled" } } });
     await reconcile(KEY, w.deps);
     expect(condition(w, "MonitoringConfigured")).toMatchObject({ status: "True", reason: "Disabled" });
   });
@@ -382,6 +382,29 @@ describe("reconcile() error policy", () => {
         ? new KubeApiError(409, "Conflict", "conflict")
         : undefined;
     await expect(reconcile(KEY, w.deps)).rejects.toThrow("conflict");
+  });
+});
+
+describe("reconcile() reads objects stored before the tri-state rename", () => {
+  test('a stored "true" works as Enabled, with one DeprecatedValue event per generation', async () => {
+    const w = world({ replicas: 1, podDisruptionBudget: { enabled: "true" } });
+    await reconcile(KEY, w.deps);
+    expect(applied(w)).toContain(`PodDisruptionBudget/${NAME}`);
+    const deprecated = () => w.events.filter((e) => e.reason === "DeprecatedValue");
+    expect(deprecated()).toEqual([
+      expect.objectContaining({
+        type: "Warning",
+        note: 'spec.podDisruptionBudget.enabled: "true" is the old spelling; write Enabled',
+      }),
+    ]);
+
+    await reconcile(KEY, w.deps);
+    expect(deprecated()).toHaveLength(1);
+
+    const raw = w.kube.objects.get(resourcePath(RESOURCE_TYPES.MaieDeployment, NS, NAME))!;
+    put(w, { ...raw, metadata: { ...raw.metadata, generation: 2 } });
+    await reconcile(KEY, w.deps);
+    expect(deprecated()).toHaveLength(2);
   });
 });
 

@@ -102,7 +102,7 @@ describe("computeStatus", () => {
     expect(cond(auto, "MonitoringConfigured")).toMatchObject({ status: "False", reason: "CRDNotInstalled" });
     expect(cond(auto, "Degraded")).toMatchObject({ status: "False" });
     const required = computeStatus(
-      sampleResource({ monitoring: { alerts: { enabled: "true" } } }),
+      sampleResource({ monitoring: { alerts: { enabled: "Enabled" } } }),
       obs({ monitoring: missing }),
       NOW,
     );
