@@ -213,7 +213,13 @@ export function renderCrdReference(): string {
     "",
     `${triStates.map(code).join(", ")} take ${TRI_STATES.map(code).join(", ")} (the Kubernetes convention for a switch with an automatic setting). A YAML boolean written by habit is refused: \`kubectl create\` and client-side \`kubectl apply\` say \`Unsupported value: true: supported values: "Auto", "Enabled", "Disabled"\`; \`kubectl apply --server-side\` fails earlier, in the apiserver's typed patch, with \`expected string, got &value.valueUnstructured{Value:true}\`, a message no CRD schema can change. Write \`Enabled\` for true and \`Disabled\` for false. The boolean fields (\`ingress.enabled\`, \`backup.enabled\`, ...) are plain booleans.`,
     "",
-    `**Converting from the string values.** These fields took the strings ${Object.keys(LEGACY_TRI_STATES).map((v) => code(`"${v}"`)).join(", ")} before: write ${Object.entries(LEGACY_TRI_STATES).map(([from, to]) => `${code(to)} for ${code(`"${from}"`)}`).join(", ")}. The CRD refuses the old strings in new writes. An object stored earlier keeps working: the operator reads an old string as its new value and records a \`DeprecatedValue\` Warning event, once per generation, naming the field and what to write. On Kubernetes 1.30 and later (CRD validation ratcheting) such an object can be updated without touching the field; on 1.29 any update must rewrite it too, for example \`kubectl patch maie NAME --type merge -p '{"spec":{"podDisruptionBudget":{"enabled":"Auto"}}}'\`.`,
+    `**Converting from the string values.** These fields took the strings ${Object.keys(LEGACY_TRI_STATES)
+      .map((v) => code(`"${v}"`))
+      .join(", ")} before: write ${Object.entries(LEGACY_TRI_STATES)
+      .map(([from, to]) => `${code(to)} for ${code(`"${from}"`)}`)
+      .join(
+        ", ",
+      )}. The CRD refuses the old strings in new writes. An object stored earlier keeps working: the operator reads an old string as its new value and records a \`DeprecatedValue\` Warning event, once per generation, naming the field and what to write. On Kubernetes 1.30 and later (CRD validation ratcheting) such an object can be updated without touching the field; on 1.29 any update must rewrite it too, for example \`kubectl patch maie NAME --type merge -p '{"spec":{"podDisruptionBudget":{"enabled":"Auto"}}}'\`.`,
     "",
     "## Printer columns",
     "",

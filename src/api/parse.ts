@@ -13,7 +13,11 @@ export interface RawMaieDeployment {
 }
 
 export type ParseResult =
-  | { ok: true; value: MaieDeployment; /** Legacy values read, and what to write instead. */ notes: readonly string[] }
+  | {
+      ok: true;
+      value: MaieDeployment;
+      /** Legacy values read, and what to write instead. */ notes: readonly string[];
+    }
   | { ok: false; message: string };
 
 /**

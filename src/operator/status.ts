@@ -165,7 +165,9 @@ export function computeStatus(cr: MaieDeployment, obs: Observations, now: string
 }
 
 function requiredMonitoring(cr: MaieDeployment): boolean {
-  return cr.spec.monitoring.serviceMonitor.enabled === "Enabled" || cr.spec.monitoring.alerts.enabled === "Enabled";
+  return (
+    cr.spec.monitoring.serviceMonitor.enabled === "Enabled" || cr.spec.monitoring.alerts.enabled === "Enabled"
+  );
 }
 
 function jobCondition(

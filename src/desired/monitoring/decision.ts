@@ -27,12 +27,7 @@ export interface MonitoringDecision {
 
 const PROMETHEUS_OPERATOR_API = "monitoring.coreos.com/v1";
 
-function triState(
-  what: string,
-  enabled: TriState,
-  served: boolean,
-  field: string,
-): Decision {
+function triState(what: string, enabled: TriState, served: boolean, field: string): Decision {
   if (enabled === "Disabled") {
     return { desired: false, reason: "Disabled", message: `${what} disabled by ${field}`, error: false };
   }

@@ -103,9 +103,9 @@ describe("buildPrometheusRule", () => {
   });
 
   test("missing_metrics_alert_only_when_our_service_monitor_scrapes_running_pods", () => {
-    expect(alerts({ monitoring: { serviceMonitor: { enabled: "Disabled" } } }).has("MaieMetricsMissing")).toBe(
-      false,
-    );
+    expect(
+      alerts({ monitoring: { serviceMonitor: { enabled: "Disabled" } } }).has("MaieMetricsMissing"),
+    ).toBe(false);
     expect(alerts({ replicas: 0 }).has("MaieMetricsMissing")).toBe(false);
     expect(alerts({ replicas: 0, autoscaling: { enabled: true } }).has("MaieMetricsMissing")).toBe(true);
   });
