@@ -1,7 +1,7 @@
 import type { MaieDeployment } from "../api/resource.js";
 import type { KubeObject } from "../kube/object.js";
 import { type KindName, RESOURCE_TYPES } from "../kube/resources.js";
-import { buildBackupCronJob, buildPipelineCronJob } from "./cronjob.js";
+import { buildBackupCronJob, buildLoaderCronJob, buildPipelineCronJob } from "./cronjob.js";
 import { buildDashboardsConfigMap } from "./dashboards.js";
 import { buildDeployment } from "./deployment.js";
 import { buildHorizontalPodAutoscaler } from "./hpa.js";
@@ -37,6 +37,7 @@ export const CORE_BUILDERS: readonly ChildBuilder[] = [
   buildDeployment,
   buildPipelineCronJob,
   buildBackupCronJob,
+  buildLoaderCronJob,
   buildIngress,
   buildHorizontalPodAutoscaler,
   buildPodDisruptionBudget,
@@ -64,7 +65,7 @@ export function coreChildren(cr: MaieDeployment, ctx: DesiredContext): KubeObjec
 
 /**
  * The monitoring children, in apply order. The ServiceMonitor and the
- * PrometheusRule follow their `auto`/`true`/`false` setting and
+ * PrometheusRule follow their `Auto`/`Enabled`/`Disabled` setting and
  * `ctx.capabilities.prometheusOperator` (a required but missing API yields
  * null here; the operator reports it as CRDNotInstalled from
  * `monitoringDecision`); the dashboards ConfigMap needs no CRD.

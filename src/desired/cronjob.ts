@@ -25,8 +25,9 @@ import {
 } from "./pod.js";
 
 /**
- * The two CronJobs over the data volume: the daily pipeline
- * (`maie pipeline run`) and the backup (`maie backup run`). Both forbid
+ * The CronJobs over the data volume: the daily pipeline
+ * (`maie pipeline run`), the backup (`maie backup run`) and the loader, a
+ * suspended template for putting files on the volume by hand. All forbid
  * overlapping runs, keep a bounded history, stop a run at its deadline and
  * run with the same restricted security context as the scorer. While the
  * data volume is single-node (ReadWriteOnce) their pods carry the
@@ -41,6 +42,15 @@ export const BACKUP_CONTAINER = "backup";
 /** The image's entrypoint is `maie`; these are its sub-commands. */
 export const PIPELINE_ARGS = ["pipeline", "run"] as const;
 export const BACKUP_ARGS = ["backup", "run"] as const;
+export const LOADER_CONTAINER = "loader";
+/** How long a loader pod waits for files before its Job completes (and is cleaned up after LOADER_TTL_SECONDS). */
+export const LOADER_IDLE_SECONDS = 3600;
+export const LOADER_TTL_SECONDS = 300;
+/** Enough for `kubectl cp` (tar) and `mv`; the loader runs nothing else. */
+const LOADER_RESOURCES = {
+  requests: { cpu: "10m", memory: "32Mi" },
+  limits: { cpu: "500m", memory: "128Mi" },
+} as const;
 
 interface JobSettings {
   readonly schedule: string;
@@ -50,6 +60,7 @@ interface JobSettings {
   readonly backoffLimit: number;
   readonly successfulJobsHistoryLimit: number;
   readonly failedJobsHistoryLimit: number;
+  readonly ttlSecondsAfterFinished?: number;
 }
 
 function cronJob(
@@ -77,6 +88,7 @@ function cronJob(
         spec: {
           activeDeadlineSeconds: settings.activeDeadlineSeconds,
           backoffLimit: settings.backoffLimit,
+          ttlSecondsAfterFinished: settings.ttlSecondsAfterFinished,
           template: {
             // Only the pods mount the volume, so only they need the data-volume label.
             metadata: { labels: { ...labels, ...(sharesDataVolume ? dataVolumeLabels(cr) : {}) } },
@@ -172,6 +184,46 @@ export function buildBackupCronJob(cr: MaieDeployment, ctx: DesiredContext): Kub
     "backup",
     { ...backup, timeZone: pipeline.timeZone, suspend: false },
     commonPodSpec(cr, [container], [dataVolume(cr), backupsVolume(cr), tmpVolume(), ...store.volumes]),
+    true,
+  );
+}
+
+/**
+ * `<cr>-loader`: never scheduled (suspended), only a template for
+ * `kubectl create job --from=cronjob/<cr>-loader`. Its pod mounts the data
+ * volume read-write, joins the scorer's node while the volume is
+ * single-node, and waits (`sleep`) so that files can be copied in with
+ * `kubectl cp` and renamed into place (docs/operations.md#first-data). The
+ * scorer mounts the volume read-only, so this is how data gets onto it by
+ * hand, in a pod with the same image and restricted security context.
+ */
+export function buildLoaderCronJob(cr: MaieDeployment, ctx: DesiredContext): KubeObject {
+  const container: V1Container = {
+    name: LOADER_CONTAINER,
+    image: scorerImage(cr, ctx),
+    imagePullPolicy: cr.spec.image.pullPolicy,
+    command: ["sleep", String(LOADER_IDLE_SECONDS)],
+    resources: LOADER_RESOURCES,
+    securityContext: containerSecurityContext(),
+    volumeMounts: [dataMount, tmpMount()],
+  };
+  return cronJob(
+    cr,
+    names.loaderCronJob(cr),
+    "loader",
+    {
+      // Never due: suspended, and the operator's apply turns a hand-made `suspend: false` back.
+      schedule: "0 0 1 1 *",
+      timeZone: "Etc/UTC",
+      suspend: true,
+      activeDeadlineSeconds: LOADER_IDLE_SECONDS + 60,
+      backoffLimit: 0,
+      successfulJobsHistoryLimit: 1,
+      failedJobsHistoryLimit: 1,
+      ttlSecondsAfterFinished: LOADER_TTL_SECONDS,
+    },
+    // `sleep` as PID 1 ignores SIGTERM, and a loader has nothing to save: deleting its Job ends it at once.
+    { ...commonPodSpec(cr, [container], [dataVolume(cr), tmpVolume()]), terminationGracePeriodSeconds: 1 },
     true,
   );
 }

@@ -23,6 +23,7 @@ import {
   commonPodSpec,
   containerSecurityContext,
   dataMount,
+  dataMountReadOnly,
   dataVolume,
   dataVolumeAffinity,
   dataVolumeLabels,
@@ -110,7 +111,7 @@ function scorerContainer(cr: MaieDeployment, ctx: DesiredContext): V1Container {
     ...panelStoreEnv(cr),
     ...store.env,
   ];
-  const volumeMounts: V1VolumeMount[] = [...(data ? [dataMount] : []), tmpMount(), ...store.mounts];
+  const volumeMounts: V1VolumeMount[] = [...(data ? [dataMountReadOnly] : []), tmpMount(), ...store.mounts];
   if (scorer.auth !== undefined) {
     env.push(envVar(SCORER_ENV.tokenFile, AUTH_TOKEN_FILE));
     volumeMounts.push({ name: VOLUMES.auth, mountPath: AUTH_MOUNT, readOnly: true });
@@ -157,6 +158,7 @@ function appContainer(cr: MaieDeployment): V1Container | undefined {
     env: nonEmptyList(mergeEnv([], passThroughList<V1EnvVar>(app.env) ?? [])),
     resources: resourceRequirements(app.resources, "spec.app.resources"),
     securityContext: containerSecurityContext(),
+    // The user's own application may write to the volume (its own files): only the scorer's mount is read-only.
     volumeMounts: [...(scorerUsesDataVolume(cr) ? [dataMount] : []), tmpMount(VOLUMES.appTmp)],
   };
 }

@@ -8,7 +8,7 @@ import type { MaieDeployment } from "../api/resource.js";
  */
 
 export type Component =
-  "scorer" | "pipeline" | "backup" | "storage" | "monitoring" | "network" | "dashboards";
+  "scorer" | "pipeline" | "backup" | "loader" | "storage" | "monitoring" | "network" | "dashboards";
 
 /** What the cluster serves, discovered by the operator (never guessed). */
 export interface Capabilities {
@@ -92,6 +92,7 @@ export const names = {
   backupsPvc: (cr: MaieDeployment) => `${cr.metadata.name}-backups`,
   pipelineCronJob: (cr: MaieDeployment) => `${cr.metadata.name}-pipeline`,
   backupCronJob: (cr: MaieDeployment) => `${cr.metadata.name}-backup`,
+  loaderCronJob: (cr: MaieDeployment) => `${cr.metadata.name}-loader`,
   serviceMonitor: (cr: MaieDeployment) => cr.metadata.name,
   prometheusRule: (cr: MaieDeployment) => cr.metadata.name,
   dashboards: (cr: MaieDeployment) => `${cr.metadata.name}-dashboards`,

@@ -119,6 +119,8 @@ export function tmpVolume(name: string = VOLUMES.tmp): V1Volume {
 }
 
 export const dataMount: V1VolumeMount = { name: VOLUMES.data, mountPath: DATA_MOUNT };
+/** The scorer only reads the data volume; the writers are the pipeline, backup, restore and loader pods. */
+export const dataMountReadOnly: V1VolumeMount = { ...dataMount, readOnly: true };
 export const backupsMount: V1VolumeMount = { name: VOLUMES.backups, mountPath: BACKUPS_MOUNT };
 export function tmpMount(name: string = VOLUMES.tmp): V1VolumeMount {
   return { name, mountPath: TMP_MOUNT };

@@ -5,10 +5,12 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { ServedModel } from "../../src/api/status.js";
 import { forwardIntoNodeNetwork, NODE_S3_PORT, nodeAddress } from "../../tools/cluster/node-network.js";
 import { ObjectStoreServer } from "../../tools/cluster/object-store.js";
+import { kubectl } from "../harness/cluster.js";
 import { eventually } from "../harness/operator.js";
 import { builtKubernetesVersion } from "../harness/kube-version.js";
 import {
   E2E_NODES,
+  e2eKubeconfig,
   ensureOperator,
   k,
   portForward,
@@ -260,28 +262,25 @@ describe("MAIE on real nodes", () => {
     expect(failed).toEqual([]);
   });
 
-  test("a new model written into the volume is swapped live, without a restart", async () => {
+  test("a new model written into the volume through a loader pod is swapped live, without a restart; the scorer cannot write there", async () => {
     const [pod] = await scorerPods();
     const model = readFileSync("config/samples/data/models/lightgbm/model.txt", "utf8");
     // The same trees with a different file: a new sha256 the scorer must report.
     const changed = `${model.trimEnd()}\n\n`;
     const sha = createHash("sha256").update(changed).digest("hex");
-    await k(
-      [
-        "-n",
-        ns,
-        "exec",
-        "-i",
-        pod!.metadata.name,
-        "-c",
-        "scorer",
-        "--",
-        "sh",
-        "-c",
-        "cat > /data/models/.new && mv /data/models/.new /data/models/model.txt",
-      ],
+    const write = ["sh", "-c", "cat > /data/models/.new && mv /data/models/.new /data/models/model.txt"];
+    const fromScorer = await kubectl(
+      e2eKubeconfig(),
+      ["-n", ns, "exec", "-i", pod!.metadata.name, "-c", "scorer", "--", ...write],
       changed,
     );
+    expect(fromScorer.code).not.toBe(0);
+    expect(fromScorer.stderr).toContain("Read-only file system");
+    await k(["-n", ns, "create", "job", "--from=cronjob/alpha-loader", "alpha-swap"]);
+    await k(["-n", ns, "wait", "--for=jsonpath={.status.ready}=1", "job/alpha-swap", "--timeout=120s"]);
+    const loader = (await k(["-n", ns, "get", "pod", "-l", "job-name=alpha-swap", "-o", "name"])).trim();
+    await k(["-n", ns, "exec", "-i", loader, "--", ...write], changed);
+    await k(["-n", ns, "delete", "job", "alpha-swap", "--wait=false"]);
     for (const p of await scorerPods()) {
       await eventually(
         async () => {

@@ -93,7 +93,7 @@ describe("operator behind a fault-injecting proxy (5xx, 429 with Retry-After, wa
     for (const kind of ["Deployment", "Service", "ServiceAccount", "NetworkPolicy"] as const)
       expect(await childNames(cluster.client, kind, ns)).toEqual(expected);
     expect(await childNames(cluster.client, "CronJob", ns)).toEqual(
-      expected.flatMap((n) => [`${n}-backup`, `${n}-pipeline`]).sort(),
+      expected.flatMap((n) => [`${n}-backup`, `${n}-loader`, `${n}-pipeline`]).sort(),
     );
     // Ingress follows the last spec: on exactly where (i + 2) is even.
     expect(await childNames(cluster.client, "Ingress", ns)).toEqual(expected.filter((_, i) => i % 2 === 0));

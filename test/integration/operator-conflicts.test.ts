@@ -275,7 +275,14 @@ describe("operator against competing writers (409 races, rival field managers)",
     );
     expect(writer.n).toBeGreaterThan(0);
     expect(await childNames(client, "CronJob", ns)).toEqual(
-      ["contested-backup", "contested-pipeline", "edited-backup", "edited-pipeline"].sort(),
+      [
+        "contested-backup",
+        "contested-loader",
+        "contested-pipeline",
+        "edited-backup",
+        "edited-loader",
+        "edited-pipeline",
+      ].sort(),
     );
   });
 });

@@ -14,6 +14,7 @@ describe("desiredChildren", () => {
       "Deployment/alpha",
       "CronJob/alpha-pipeline",
       "CronJob/alpha-backup",
+      "CronJob/alpha-loader",
       "PodDisruptionBudget/alpha",
       "NetworkPolicy/alpha",
       "ServiceMonitor/alpha",
@@ -31,6 +32,7 @@ describe("desiredChildren", () => {
       "Deployment/alpha",
       "CronJob/alpha-pipeline",
       "CronJob/alpha-backup",
+      "CronJob/alpha-loader",
       "Ingress/alpha",
       "HorizontalPodAutoscaler/alpha",
       "PodDisruptionBudget/alpha",
@@ -38,14 +40,14 @@ describe("desiredChildren", () => {
     ]);
   });
 
-  test("everything optional off leaves the service account, data claim, service, deployment and pipeline", () => {
+  test("everything optional off leaves the service account, data claim, service, deployment, pipeline and loader", () => {
     const cr = resource({
       replicas: 1,
       backup: { enabled: false },
       networkPolicy: { enabled: false },
       monitoring: {
-        serviceMonitor: { enabled: "false" },
-        alerts: { enabled: "false" },
+        serviceMonitor: { enabled: "Disabled" },
+        alerts: { enabled: "Disabled" },
         dashboards: { enabled: false },
       },
     });
@@ -55,6 +57,7 @@ describe("desiredChildren", () => {
       "Service/alpha",
       "Deployment/alpha",
       "CronJob/alpha-pipeline",
+      "CronJob/alpha-loader",
     ]);
   });
 

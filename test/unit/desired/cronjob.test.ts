@@ -1,10 +1,16 @@
 import type { V1Container, V1CronJob, V1PodSpec } from "@kubernetes/client-node";
-import { buildBackupCronJob, buildPipelineCronJob } from "../../../src/desired/cronjob.js";
+import {
+  buildBackupCronJob,
+  buildLoaderCronJob,
+  buildPipelineCronJob,
+  LOADER_IDLE_SECONDS,
+} from "../../../src/desired/cronjob.js";
 import { objectStoreAccess } from "../../../src/desired/object-store.js";
 import { as, ctx, expectedLabels, OWNER, resource, restrictedViolations } from "./helpers.js";
 
 const pipeline = (spec: unknown = {}) => as<V1CronJob>(buildPipelineCronJob(resource(spec), ctx));
 const backup = (spec: unknown = {}) => as<V1CronJob>(buildBackupCronJob(resource(spec), ctx));
+const loader = (spec: unknown = {}) => as<V1CronJob>(buildLoaderCronJob(resource(spec), ctx));
 const pod = (cj: V1CronJob): V1PodSpec => cj.spec.jobTemplate.spec!.template.spec!;
 const only = (cj: V1CronJob): V1Container => {
   const cs = pod(cj).containers;
@@ -244,5 +250,39 @@ describe("buildBackupCronJob", () => {
     });
     expect(cj.spec).toMatchObject({ successfulJobsHistoryLimit: 2, failedJobsHistoryLimit: 3 });
     expect(cj.spec.jobTemplate.spec).toMatchObject({ activeDeadlineSeconds: 900, backoffLimit: 4 });
+  });
+});
+
+describe("buildLoaderCronJob", () => {
+  test("is a suspended template only: never due, one run at a time, history and finished Jobs cleaned up", () => {
+    const cj = loader();
+    expect(cj.metadata).toEqual({
+      name: "alpha-loader",
+      namespace: "research",
+      labels: expectedLabels("loader"),
+      ownerReferences: [OWNER],
+    });
+    expect(cj.spec).toMatchObject({ suspend: true, concurrencyPolicy: "Forbid" });
+    expect(cj.spec.jobTemplate.spec).toMatchObject({
+      backoffLimit: 0,
+      activeDeadlineSeconds: LOADER_IDLE_SECONDS + 60,
+      ttlSecondsAfterFinished: 300,
+    });
+  });
+
+  test("its pod waits with the data claim mounted read-write, on the scorer's node, with bounded resources and the restricted profile", () => {
+    const cj = loader();
+    const c = only(cj);
+    expect(c.command).toEqual(["sleep", String(LOADER_IDLE_SECONDS)]);
+    expect(c.image).toBe("ghcr.io/maie/maie:0.1.0");
+    expect(c.volumeMounts).toContainEqual({ name: "data", mountPath: "/data" });
+    expect(pod(cj).volumes).toContainEqual({
+      name: "data",
+      persistentVolumeClaim: { claimName: "alpha-data" },
+    });
+    expect(c.resources?.limits).toEqual({ cpu: "500m", memory: "128Mi" });
+    expect(pod(cj).affinity?.podAffinity).toBeDefined();
+    expect(pod(cj).terminationGracePeriodSeconds).toBe(1);
+    expect(restrictedViolations(pod(cj))).toEqual([]);
   });
 });

@@ -58,11 +58,12 @@ const selfMatches = (labels: Record<string, string>, matchLabels: Record<string,
   Object.entries(matchLabels).every(([k, v]) => labels[k] === v);
 
 describe("a single-node (ReadWriteOnce) data volume", () => {
-  test("is mounted by the scorer Deployment and both CronJobs' pods", () => {
+  test("is mounted by the scorer Deployment and the CronJobs' pods", () => {
     expect(sharers(RWO).map((t) => t.where)).toEqual([
       "Deployment/alpha",
       "CronJob/alpha-pipeline",
       "CronJob/alpha-backup",
+      "CronJob/alpha-loader",
     ]);
   });
 
@@ -72,7 +73,7 @@ describe("a single-node (ReadWriteOnce) data volume", () => {
     ["everything optional on", { replicas: 4, autoscaling: { enabled: true }, app: { image: "api:1" } }],
   ])("%s: every pod on it carries the label and requires exactly that label on the same node", (_n, spec) => {
     const found = sharers(spec);
-    expect(found).toHaveLength(3);
+    expect(found).toHaveLength(4);
     for (const { where, template } of found) {
       expect([where, template.metadata?.labels?.[DATA_VOLUME_LABEL]]).toEqual([where, CLAIM]);
       const podAffinity = template.spec?.affinity?.podAffinity;
@@ -137,7 +138,7 @@ describe.each([
 ])("a %s data volume", (_mode, spec) => {
   test("gives no pod the label nor any pod affinity, so replicas may spread", () => {
     const found = sharers(spec);
-    expect(found).toHaveLength(3);
+    expect(found).toHaveLength(4);
     for (const { where, template } of found) {
       expect([where, DATA_VOLUME_LABEL in (template.metadata?.labels ?? {})]).toEqual([where, false]);
       expect([where, template.spec?.affinity]).toEqual([where, undefined]);

@@ -198,14 +198,14 @@ describe("buildDeployment", () => {
     expect(container({ app: { image: "api:1" } }, "app").securityContext?.readOnlyRootFilesystem).toBe(true);
   });
 
-  test("mounts the data claim at /data and a bounded emptyDir at /tmp", () => {
+  test("mounts the data claim read-only at /data (the scorer only reads it) and a bounded emptyDir at /tmp", () => {
     const pod = podSpec();
     expect(pod.volumes).toEqual([
       { name: "data", persistentVolumeClaim: { claimName: "alpha-data" } },
       { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
     ]);
     expect(container().volumeMounts).toEqual([
-      { name: "data", mountPath: "/data" },
+      { name: "data", mountPath: "/data", readOnly: true },
       { name: "tmp", mountPath: "/tmp" },
     ]);
   });
@@ -348,7 +348,7 @@ describe("buildDeployment", () => {
     ["the pipeline schedule", { pipeline: { schedule: "0 1 * * *" } }],
     ["storage sizes", { storage: { data: { size: "99Gi" } } }],
     ["ingress", { ingress: { enabled: true, host: "a.example.com" } }],
-    ["monitoring", { monitoring: { alerts: { enabled: "false" } } }],
+    ["monitoring", { monitoring: { alerts: { enabled: "Disabled" } } }],
     ["the PDB", { podDisruptionBudget: { minAvailable: 2 } }],
   ])("the config hash stays the same when %s changes, so no pod restarts", (_what, spec) => {
     expect(hash(spec)).toBe(hash());

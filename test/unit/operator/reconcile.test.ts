@@ -225,7 +225,9 @@ describe("reconcile() against an in-memory apiserver", () => {
   });
 
   test("monitoring turned off is MonitoringConfigured=True/Disabled", async () => {
-    const w = world({ monitoring: { serviceMonitor: { enabled: "Disabled" }, alerts: { enabled: "Disabled" } } });
+    const w = world({
+      monitoring: { serviceMonitor: { enabled: "Disabled" }, alerts: { enabled: "Disabled" } },
+    });
     await reconcile(KEY, w.deps);
     expect(condition(w, "MonitoringConfigured")).toMatchObject({ status: "True", reason: "Disabled" });
   });
