@@ -12,6 +12,7 @@ import { desiredChildren } from "../../src/desired/children.js";
 import { APPLY_PATCH, RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath, resourceType } from "../../src/kube/resources.js";
 import type { KubeObject } from "../../src/kube/object.js";
+import { serviceAccountPodCredentials, type PodCredentials } from "../../test/harness/cluster.js";
 
 /** Runs `fn` over `items` with at most `n` in flight. */
 export async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -121,4 +122,30 @@ export async function warmUp(client: RestClient, namespace: string, spec: object
     },
   );
   await Promise.all(childrenOf(created).map((o) => applyObject(client, o, "bench-warm-up", true)));
+}
+
+/**
+ * The operator's credentials as in its pod (the in-cluster path, which keeps
+ * client-node out of the process): a ServiceAccount in `namespace` bound to
+ * cluster-admin (the bench measures work, not RBAC), its token and the CA.
+ */
+export async function operatorPodCredentials(
+  client: RestClient,
+  kubeconfig: string,
+  namespace: string,
+): Promise<PodCredentials> {
+  const name = "maie-operator";
+  await client.request("POST", resourcePath(RESOURCE_TYPES.ServiceAccount, namespace), {
+    body: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name } },
+  });
+  await client.request("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
+    body: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: `bench-${namespace}-operator` },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [{ kind: "ServiceAccount", name, namespace }],
+    },
+  });
+  return serviceAccountPodCredentials(client, kubeconfig, namespace, name);
 }

@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { freePort } from "../../tools/cluster/ports.js";
 import { delay } from "../../tools/cluster/wait.js";
 import { MemoryCgroup } from "../../test/harness/memory-cgroup.js";
-import { scrapeMetrics } from "../../test/harness/operator-process.js";
+import { accessArgs, scrapeMetrics, type OperatorAccess } from "../../test/harness/operator-process.js";
 
 export interface OperatorOptions {
-  readonly kubeconfig: string;
+  readonly access: OperatorAccess;
   readonly namespace: string;
   readonly concurrency: number;
   readonly maxInFlight: number;
@@ -100,7 +100,6 @@ export class OperatorProcess {
         : ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${o.heapSnapshotDir}`]),
     ];
     const flags: Record<string, string | number> = {
-      kubeconfig: o.kubeconfig,
       "watch-namespace": o.namespace,
       "leader-election": "false",
       "metrics-port": port,
@@ -114,6 +113,7 @@ export class OperatorProcess {
       ...nodeFlags,
       "dist/src/cli/main.js",
       "operator",
+      ...accessArgs(o.access).args,
       ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]),
     ];
     const cgroup =
@@ -121,7 +121,10 @@ export class OperatorProcess {
         ? MemoryCgroup.create(`maie-bench-operator-${process.pid}-${port}`, o.memoryLimitMiB ?? 0)
         : undefined;
     const [command, argv] = cgroup?.wrap(process.execPath, args) ?? [process.execPath, args];
-    const child = spawn(command, argv, { stdio: ["ignore", "ignore", "inherit"] });
+    const child = spawn(command, argv, {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: accessArgs(o.access).env,
+    });
     child.once("exit", () => cgroup?.remove());
     if (child.pid === undefined) throw new Error("could not spawn the operator");
     const op = new OperatorProcess(child, child.pid, port);

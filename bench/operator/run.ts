@@ -16,6 +16,7 @@
  * the fresh apiserver's write path before the clock starts) go through a
  * client of its own, outside both budgets.
  */
+import { OPERATOR_V8_FLAGS } from "../../src/operator/v8-flags.js";
 import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { cpus } from "node:os";
@@ -25,7 +26,13 @@ import { delay } from "../../tools/cluster/wait.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { applyAsBareClient, type BareResult } from "./bare-client.js";
-import { createMaieDeployments, startBenchCluster, warmUp, withProgress } from "./bench-cluster.js";
+import {
+  createMaieDeployments,
+  operatorPodCredentials,
+  startBenchCluster,
+  warmUp,
+  withProgress,
+} from "./bench-cluster.js";
 import { ConvergenceWatch } from "./converged.js";
 import {
   formatCounts,
@@ -49,7 +56,7 @@ For each count N: the bare client, then the operator, each on a fresh control pl
                         (the snapshot needs about the heap's size again: use it with --memory-limit 0)
   --memory-limit MiB    run the operator in a cgroup with this memory limit, as its pod runs (default 512, the
                         Helm chart's limit; Node sizes its heap from it); 0 for none
-  --node-options="..." Node/V8 flags for the operator process (e.g. the memory flags the image sets; default none)
+  --node-options="..." Node/V8 flags for the operator process (default none; \`maie operator\` sets ${OPERATOR_V8_FLAGS} itself)
   --help
 `;
 
@@ -152,7 +159,7 @@ async function benchOperator(n: number): Promise<OperatorResult> {
     const watch = await ConvergenceWatch.start(client, ns);
     defer(() => watch.stop());
     const op = await OperatorProcess.start({
-      kubeconfig,
+      access: await operatorPodCredentials(client, kubeconfig, ns),
       namespace: ns,
       concurrency,
       maxInFlight,

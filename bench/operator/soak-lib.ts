@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { delay } from "../../tools/cluster/wait.js";
 import { MERGE_PATCH, type RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
-import { createMaieDeployments, pool } from "./bench-cluster.js";
-import { scrapeMetrics, spawnOperator } from "../../test/harness/operator-process.js";
+import { createMaieDeployments, operatorPodCredentials, pool } from "./bench-cluster.js";
+import { scrapeMetrics, spawnOperator, type OperatorAccess } from "../../test/harness/operator-process.js";
 
 /**
  * The operator soak (issue 9, point 2), shared by the bounded benchmark
@@ -133,12 +133,12 @@ export class OperatorProcess {
   ) {}
 
   static async start(
-    kubeconfig: string,
+    access: OperatorAccess,
     namespace: string,
     extra: readonly string[],
     memoryLimitMiB: number | undefined,
   ): Promise<OperatorProcess> {
-    const { child, port } = await spawnOperator(kubeconfig, namespace, {
+    const { child, port } = await spawnOperator(access, namespace, {
       extra: ["--leader-election", "false", ...extra],
       ...(memoryLimitMiB !== undefined && { memoryLimitMiB }),
     });
@@ -172,7 +172,8 @@ export class OperatorProcess {
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const { client, namespace: ns, log } = o;
   const random = seeded(o.seed ?? 42);
-  const op = await OperatorProcess.start(o.kubeconfig, ns, o.operatorArgs ?? [], o.memoryLimitMiB);
+  const access = await operatorPodCredentials(client, o.kubeconfig, ns);
+  const op = await OperatorProcess.start(access, ns, o.operatorArgs ?? [], o.memoryLimitMiB);
   const t0 = performance.now();
   const now = () => (performance.now() - t0) / 1000;
   const samples: Sample[] = [];

@@ -51,6 +51,7 @@ export const ENV = {
   operatorMetricsBindAddress: "MAIE_OPERATOR_METRICS_BIND_ADDRESS",
   operatorConcurrency: "MAIE_OPERATOR_CONCURRENCY",
   operatorMaxInFlight: "MAIE_OPERATOR_MAX_IN_FLIGHT",
+  operatorServiceAccountDir: "MAIE_OPERATOR_SERVICE_ACCOUNT_DIR",
   operatorResyncSeconds: "MAIE_OPERATOR_RESYNC_SECONDS",
   operatorCapabilityRecheckSeconds: "MAIE_OPERATOR_CAPABILITY_RECHECK_SECONDS",
   operatorLeaderElection: "MAIE_OPERATOR_LEADER_ELECTION",
@@ -148,6 +149,7 @@ export const FEATURES_ENV = { dataDir: ENV.dataDir } as const;
 /** `maie operator`, keyed by its config key (src/operator/config.ts binds the keys to its schema). */
 export const OPERATOR_ENV = {
   kubeconfig: ENV.kubeconfig,
+  serviceAccountDir: ENV.operatorServiceAccountDir,
   watchNamespace: ENV.watchNamespace,
   metricsPort: ENV.operatorMetricsPort,
   metricsBindAddress: ENV.operatorMetricsBindAddress,

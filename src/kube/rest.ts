@@ -1,15 +1,18 @@
 import { Agent, request as httpsRequest } from "node:https";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterAccess } from "./cluster-access.js";
 import { InFlightLimit } from "./in-flight.js";
+import { kubeConfigAccess } from "./kubeconfig-access.js";
 
 /**
  * A small Kubernetes REST client over node:https. The operator needs raw JSON
  * (client-node's serializer turns timestamps into Dates and drops fields it
  * does not model, which breaks "did anything change" comparisons),
  * server-side apply on subresources, and full control of watches (bookmarks,
- * 410 Gone, idle timeouts). Authentication still comes from client-node's
- * KubeConfig, so kubeconfig files, in-cluster tokens and exec plugins work.
+ * 410 Gone, idle timeouts). Authentication comes from a ClusterAccess: a
+ * kubeconfig through client-node (files, exec plugins), or a pod's service
+ * account read directly (in-cluster.ts).
  */
 
 export class KubeApiError extends Error {
@@ -116,16 +119,10 @@ export class RestClient implements KubeClient {
   readonly inFlight: InFlightLimit | undefined;
 
   private constructor(
-    private readonly kc: KubeConfig,
-    server: string,
-    tls: {
-      ca?: Buffer | string;
-      cert?: Buffer | string;
-      key?: Buffer | string;
-      rejectUnauthorized?: boolean;
-    },
+    private readonly access: ClusterAccess,
     options: ClientOptions,
   ) {
+    const { server, tls } = access;
     this.server = new URL(server);
     this.inFlight = options.maxInFlight === undefined ? undefined : new InFlightLimit(options.maxInFlight);
     // Sockets for the request budget plus the long-lived watches beside it.
@@ -135,36 +132,19 @@ export class RestClient implements KubeClient {
   }
 
   static async fromKubeConfig(kc: KubeConfig, options: ClientOptions = {}): Promise<RestClient> {
-    const cluster = kc.getCurrentCluster();
-    if (cluster === null)
-      throw new Error("the kubeconfig has no current cluster; set a context or KUBECONFIG");
-    const opts: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } = {};
-    await kc.applyToHTTPSOptions(opts);
-    return new RestClient(
-      kc,
-      cluster.server,
-      {
-        ...(opts.ca !== undefined && { ca: opts.ca }),
-        ...(opts.cert !== undefined && { cert: opts.cert }),
-        ...(opts.key !== undefined && { key: opts.key }),
-        ...(opts.rejectUnauthorized !== undefined && { rejectUnauthorized: opts.rejectUnauthorized }),
-      },
-      options,
-    );
+    return new RestClient(await kubeConfigAccess(kc), options);
+  }
+
+  static fromAccess(access: ClusterAccess, options: ClientOptions = {}): RestClient {
+    return new RestClient(access, options);
   }
 
   onRequest(counter: RequestCounter): void {
     this.counters.push(counter);
   }
 
-  private async headers(): Promise<Record<string, string>> {
-    // Re-read on every call: in-cluster tokens rotate, exec plugins refresh.
-    const opts: { headers?: Record<string, string | number | string[]> } = {};
-    await this.kc.applyToHTTPSOptions(opts);
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {}))
-      out[k] = Array.isArray(v) ? v.join(", ") : String(v);
-    return out;
+  private headers(): Promise<Record<string, string>> {
+    return this.access.headers();
   }
 
   private url(path: string, query?: RequestOptions["query"]): URL {

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { OPERATOR_ENV } from "../contract/env.js";
+import { SERVICE_ACCOUNT_DIR } from "../kube/in-cluster.js";
 import { IMAGE_REFERENCE_FORM, parseImageRef, splitImageRef } from "../util/image-ref.js";
 
 /**
@@ -12,6 +13,12 @@ export const OperatorConfig = z.object({
     .string()
     .optional()
     .describe("Path to a kubeconfig; default: in-cluster, then KUBECONFIG, then ~/.kube/config."),
+  serviceAccountDir: z
+    .string()
+    .default(SERVICE_ACCOUNT_DIR)
+    .describe(
+      "In a pod (KUBERNETES_SERVICE_HOST set): the directory of the service account token and ca.crt.",
+    ),
   watchNamespace: z.string().optional().describe("Only watch this namespace (default: all namespaces)."),
   metricsPort: z.coerce
     .number()

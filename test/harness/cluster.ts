@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderKubeconfig } from "../../tools/cluster/kubeconfig.js";
@@ -16,6 +16,12 @@ import { CRD_FILE } from "../../src/api/group.js";
 const run = promisify(execFile);
 
 /** The kubeconfig of the control plane started by the integration project's global setup. */
+/** A ServiceAccount's credentials laid out as in a pod (see serviceAccountPodCredentials). */
+export interface PodCredentials {
+  readonly dir: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
 export const SHARED_KUBECONFIG_ENV = "MAIE_TEST_KUBECONFIG";
 
 export function sharedKubeconfig(): string {
@@ -89,17 +95,19 @@ export async function startPrivateCluster(
 
 export { run as execFileAsync };
 
-/**
- * A kubeconfig that authenticates as a ServiceAccount with a fresh token (as
- * the kubelet would mount it), against the same server as `adminKubeconfig`:
- * for running the operator out of process with exactly a role's rights.
- */
-export async function serviceAccountKubeconfig(
+interface ServiceAccountToken {
+  readonly server: string;
+  readonly caFile: string;
+  readonly token: string;
+}
+
+/** A fresh token of a ServiceAccount (as the kubelet would mount it), for the server of `adminKubeconfig`. */
+async function serviceAccountToken(
   admin: RestClient,
   adminKubeconfig: string,
   namespace: string,
   serviceAccount: string,
-): Promise<string> {
+): Promise<ServiceAccountToken> {
   const token = await admin.request<{ status: { token: string } }>(
     "POST",
     `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`,
@@ -115,14 +123,48 @@ export async function serviceAccountKubeconfig(
     clusters: { cluster: { server: string; "certificate-authority": string } }[];
   };
   const cluster = adminConfig.clusters[0]!.cluster;
+  return { server: cluster.server, caFile: cluster["certificate-authority"], token: token.status.token };
+}
+
+/**
+ * A kubeconfig that authenticates as a ServiceAccount with a fresh token (as
+ * the kubelet would mount it), against the same server as `adminKubeconfig`:
+ * for running the operator out of process with exactly a role's rights.
+ */
+export async function serviceAccountKubeconfig(
+  admin: RestClient,
+  adminKubeconfig: string,
+  namespace: string,
+  serviceAccount: string,
+): Promise<string> {
+  const sa = await serviceAccountToken(admin, adminKubeconfig, namespace, serviceAccount);
   const path = join(await mkdtemp(join(tmpdir(), "maie-sa-")), `${serviceAccount}.kubeconfig`);
   await writeFile(
     path,
     renderKubeconfig({
-      server: cluster.server,
-      caCert: cluster["certificate-authority"],
-      user: { name: serviceAccount, token: token.status.token },
+      server: sa.server,
+      caCert: sa.caFile,
+      user: { name: serviceAccount, token: sa.token },
     }),
   );
   return path;
+}
+
+/**
+ * What a pod of a ServiceAccount sees: the token and ca.crt in a directory
+ * (the kubelet's /var/run/secrets/kubernetes.io/serviceaccount) and
+ * KUBERNETES_SERVICE_HOST/_PORT, so the operator takes its in-cluster path.
+ */
+export async function serviceAccountPodCredentials(
+  admin: RestClient,
+  adminKubeconfig: string,
+  namespace: string,
+  serviceAccount: string,
+): Promise<PodCredentials> {
+  const sa = await serviceAccountToken(admin, adminKubeconfig, namespace, serviceAccount);
+  const dir = await mkdtemp(join(tmpdir(), "maie-sa-"));
+  await writeFile(join(dir, "token"), sa.token);
+  await copyFile(sa.caFile, join(dir, "ca.crt"));
+  const server = new URL(sa.server);
+  return { dir, env: { KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port } };
 }

@@ -1,7 +1,21 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { freePort } from "../../tools/cluster/ports.js";
 import { delay } from "../../tools/cluster/wait.js";
+import type { PodCredentials } from "./cluster.js";
 import { MemoryCgroup } from "./memory-cgroup.js";
+
+/**
+ * How a spawned operator reaches the apiserver: a kubeconfig file, or a
+ * ServiceAccount laid out as in its pod (the in-cluster path, without
+ * client-node, as the operator runs in production).
+ */
+export type OperatorAccess = string | PodCredentials;
+
+export function accessArgs(access: OperatorAccess): { args: string[]; env: NodeJS.ProcessEnv } {
+  if (typeof access === "string") return { args: ["--kubeconfig", access], env: process.env };
+  const { KUBECONFIG: _ignored, ...env } = process.env;
+  return { args: ["--service-account-dir", access.dir], env: { ...env, ...access.env } };
+}
 
 export interface OperatorChild {
   readonly child: ChildProcess;
@@ -15,7 +29,7 @@ export interface OperatorChild {
  * tests and the benchmarks that need the operator out of process.
  */
 export async function spawnOperator(
-  kubeconfig: string,
+  access: OperatorAccess,
   namespace: string,
   options: {
     readonly logLevel?: string;
@@ -32,8 +46,7 @@ export async function spawnOperator(
   const args = [
     "dist/src/cli/main.js",
     "operator",
-    "--kubeconfig",
-    kubeconfig,
+    ...accessArgs(access).args,
     "--watch-namespace",
     namespace,
     "--metrics-port",
@@ -45,7 +58,7 @@ export async function spawnOperator(
     ...(options.extra ?? []),
   ];
   const [command, argv] = cgroup?.wrap(process.execPath, args) ?? [process.execPath, args];
-  const child = spawn(command, argv, { stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(command, argv, { stdio: ["ignore", "ignore", "inherit"], env: accessArgs(access).env });
   child.once("exit", () => cgroup?.remove());
   return { child, port };
 }

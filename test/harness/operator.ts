@@ -2,6 +2,7 @@ import { pino } from "pino";
 import { loadOperatorConfig } from "../../src/operator/config.js";
 import { startOperator, type OperatorHandle } from "../../src/operator/operator.js";
 import type { RestClient } from "../../src/kube/rest.js";
+import type { PodCredentials } from "./cluster.js";
 import { delay } from "../../tools/cluster/wait.js";
 
 export interface TestOperator {
@@ -13,13 +14,13 @@ export interface TestOperator {
 
 /** The real operator, in-process, watching one namespace of a real control plane. */
 export async function startTestOperator(
-  kubeconfig: string,
+  access: string | PodCredentials,
   namespace: string | undefined,
   flags: Record<string, string> = {},
 ): Promise<TestOperator> {
   const config = loadOperatorConfig(
     {
-      kubeconfig,
+      ...(typeof access === "string" ? { kubeconfig: access } : { serviceAccountDir: access.dir }),
       metricsPort: "0",
       metricsBindAddress: "127.0.0.1",
       leaderElection: "false",
@@ -30,7 +31,10 @@ export async function startTestOperator(
     {},
   );
   const logger = pino({ level: process.env["MAIE_TEST_LOG_LEVEL"] ?? "silent" });
-  const handle = await startOperator(config, { logger });
+  const handle = await startOperator(config, {
+    logger,
+    ...(typeof access !== "string" && { env: access.env }),
+  });
   let writes: { method: string; path: string }[] = [];
   handle.client.onRequest((method, path, _status, query) => {
     if (["POST", "PUT", "PATCH", "DELETE"].includes(method) && query.get("dryRun") === null)

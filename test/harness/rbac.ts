@@ -2,7 +2,7 @@ import type { KubeObject } from "../../src/kube/object.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { applyMaieDeployments, kubectlApply } from "./apply.js";
-import { createNamespace, restClient, serviceAccountKubeconfig, sharedKubeconfig } from "./cluster.js";
+import { createNamespace, restClient, serviceAccountPodCredentials, sharedKubeconfig } from "./cluster.js";
 import { eventually, startTestOperator, type TestOperator } from "./operator.js";
 
 /**
@@ -173,8 +173,9 @@ export async function startOperatorUnderRbac(
   const ns = await createNamespace(admin, prefix);
   const sa = { namespace: ns, name: OPERATOR_SERVICE_ACCOUNT };
   await kubectlApply(adminKubeconfig, await rbacObjects(ns), { fieldManager: "rbac-test", force: true });
-  const kubeconfig = await serviceAccountKubeconfig(admin, adminKubeconfig, ns, sa.name);
-  const operator = await startTestOperator(kubeconfig, ns, {
+  // Credentials as the operator's pod has them, so these tests also take the in-cluster path of src/kube/in-cluster.ts.
+  const credentials = await serviceAccountPodCredentials(admin, adminKubeconfig, ns, sa.name);
+  const operator = await startTestOperator(credentials, ns, {
     leaderElection: "true",
     leaseNamespace: ns,
     identity: `${prefix}-test`,

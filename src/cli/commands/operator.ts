@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { ENV_NAMES, kebab, loadOperatorConfig, OperatorConfig } from "../../operator/config.js";
 import { startOperator } from "../../operator/operator.js";
+import { applyOperatorV8Flags } from "../../operator/v8-flags.js";
 import type { Command } from "../command.js";
 
 const flagNames = Object.keys(ENV_NAMES);
@@ -31,6 +32,7 @@ export const operatorCommand: Command = {
     return usage();
   },
   async run(argv) {
+    applyOperatorV8Flags();
     const options = Object.fromEntries(flagNames.map((k) => [kebab(k), { type: "string" as const }]));
     const { values } = parseArgs({ args: [...argv], options, strict: true });
     const flags: Record<string, string | undefined> = {};
