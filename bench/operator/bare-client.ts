@@ -6,7 +6,6 @@
  * once; every request goes through one RestClient holding `maxInFlight`
  * slots. No caches, no queue, no status.
  */
-import { KubeConfig } from "@kubernetes/client-node";
 import { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import type { KubeObject } from "../../src/kube/object.js";
@@ -29,9 +28,7 @@ export async function applyAsBareClient(
     readonly onProgress?: (done: number) => void;
   },
 ): Promise<BareResult> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const client = await RestClient.fromKubeConfig(kc, { maxInFlight: options.maxInFlight });
+  const client = await RestClient.fromKubeconfigFile(kubeconfig, { maxInFlight: options.maxInFlight });
   const requests = new Map<string, number>();
   client.onRequest((method) => requests.set(method, (requests.get(method) ?? 0) + 1));
   try {

@@ -4,7 +4,6 @@
  * MaieDeployments, the children the operator would apply for one, a warm-up
  * and progress lines.
  */
-import { KubeConfig } from "@kubernetes/client-node";
 import { ControlPlane } from "../../tools/cluster/controlplane.js";
 import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../tools/cluster/install-crds.js";
 import { parseMaieDeployment } from "../../src/api/parse.js";
@@ -29,9 +28,7 @@ export async function startBenchCluster(
   log: (m: string) => void,
 ): Promise<{ cp: ControlPlane; client: RestClient; kubeconfig: string }> {
   const cp = await ControlPlane.start({ controllerManager: false, log });
-  const kc = new KubeConfig();
-  kc.loadFromFile(cp.kubeconfigPath);
-  const client = await RestClient.fromKubeConfig(kc);
+  const client = await RestClient.fromKubeconfigFile(cp.kubeconfigPath);
   await installCrds(client, [
     ...(await readYamlObjects("crds/maie.io_maiedeployments.yaml")),
     ...(await prometheusOperatorCrds()),

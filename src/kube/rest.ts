@@ -3,7 +3,7 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ClusterAccess } from "./cluster-access.js";
 import { InFlightLimit } from "./in-flight.js";
-import { kubeConfigAccess } from "./kubeconfig-access.js";
+import { kubeConfigAccess, loadKubeConfig } from "./kubeconfig-access.js";
 
 /**
  * A small Kubernetes REST client over node:https. The operator needs raw JSON
@@ -133,6 +133,11 @@ export class RestClient implements KubeClient {
 
   static async fromKubeConfig(kc: KubeConfig, options: ClientOptions = {}): Promise<RestClient> {
     return new RestClient(await kubeConfigAccess(kc), options);
+  }
+
+  /** A client for the current context of a kubeconfig file. */
+  static async fromKubeconfigFile(path: string, options: ClientOptions = {}): Promise<RestClient> {
+    return RestClient.fromKubeConfig(await loadKubeConfig(path), options);
   }
 
   static fromAccess(access: ClusterAccess, options: ClientOptions = {}): RestClient {

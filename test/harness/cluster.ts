@@ -6,7 +6,6 @@ import { renderKubeconfig } from "../../tools/cluster/kubeconfig.js";
 import { runProcess, type ProcessResult } from "./process.js";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
 import { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { ControlPlane, type ControlPlaneOptions } from "../../tools/cluster/controlplane.js";
@@ -34,9 +33,7 @@ export function sharedKubeconfig(): string {
 }
 
 export async function restClient(kubeconfigPath: string): Promise<RestClient> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  return RestClient.fromKubeConfig(kc);
+  return RestClient.fromKubeconfigFile(kubeconfigPath);
 }
 
 export type KubectlResult = ProcessResult;

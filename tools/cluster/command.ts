@@ -1,5 +1,4 @@
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
 import { ControlPlane } from "./controlplane.js";
 import { installCrds, prometheusOperatorCrds, readYamlObjects } from "./install-crds.js";
 import { CRD_FILE } from "../../src/api/group.js";
@@ -103,9 +102,7 @@ cgroup and interface it made.
     };
     process.once("SIGINT", () => void stop());
     process.once("SIGTERM", () => void stop());
-    const kc = new KubeConfig();
-    kc.loadFromFile(cp.kubeconfigPath);
-    const client = await RestClient.fromKubeConfig(kc);
+    const client = await RestClient.fromKubeconfigFile(cp.kubeconfigPath);
     log(`installing ${CRD_FILE}`);
     const crds = await readYamlObjects(CRD_FILE);
     if (!values["no-prometheus-crds"]) {

@@ -14,7 +14,6 @@ import { registerNodeCluster, sweepStaleNodeClusters, unregisterNodeCluster } fr
 import { nodeAddress, NodeNetwork } from "./node-network.js";
 import { waitNodesReady } from "./node-ready.js";
 import { installLocalVolumes, planLocalVolumes } from "./local-volumes.js";
-import { KubeConfig } from "@kubernetes/client-node";
 import { RestClient } from "../../src/kube/rest.js";
 
 /**
@@ -325,9 +324,7 @@ export class ControlPlane {
       () => this.kubeNodes.every((n) => n.isRunning()),
     );
     this.log(`${count} node(s) Ready; creating the default StorageClass and local volumes`);
-    const kc = new KubeConfig();
-    kc.loadFromFile(this.kubeconfigPath);
-    const client = await RestClient.fromKubeConfig(kc);
+    const client = await RestClient.fromKubeconfigFile(this.kubeconfigPath);
     try {
       const volumes = planLocalVolumes(
         this.kubeNodes.map((n) => ({ name: n.name, dir: n.paths.dir })),

@@ -1,4 +1,3 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import { RestClient } from "../../src/kube/rest.js";
 import { waitFor } from "./wait.js";
 import { nodeSchedulable, type NodeList } from "./node-status.js";
@@ -14,9 +13,7 @@ export async function waitNodesReady(
   timeoutMs: number,
   alive: () => boolean,
 ): Promise<void> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  const client = await RestClient.fromKubeConfig(kc);
+  const client = await RestClient.fromKubeconfigFile(kubeconfigPath);
   try {
     await waitFor(
       async () => {
