@@ -52,7 +52,16 @@ export interface ObjectCache<T> {
   indexed(key: string): T[];
 }
 
-export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<T> {
+/** A cache its owner's own writes go through, so the next read sees them before the watch does. */
+export interface WriteThroughCache<T> extends ObjectCache<T> {
+  /**
+   * `written` is what a write returned; it replaces the cached object only while the cache still holds
+   * `basedOn`, the version that write started from (anything newer came from the watch and wins).
+   */
+  recordWrite(written: T, basedOn: string | undefined): void;
+}
+
+export class Informer<T extends KubeObject = KubeObject> implements WriteThroughCache<T> {
   private readonly store = new Map<string, T>();
   /** indexKey → object keys; kept in step with `store` by `put` and `remove`. */
   private readonly index = new Map<string, Set<string>>();
@@ -89,6 +98,16 @@ export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<
   list(namespace?: string): T[] {
     const all = [...this.store.values()];
     return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+  }
+
+  // Without this a reconcile that runs between our status write and its watch event reads the old status and
+  // writes it (and its Event) again. No handler runs here: the watch then delivers an update to the same version.
+  recordWrite(written: T, basedOn: string | undefined): void {
+    const shaped = this.shape(written);
+    const key = objectKey(shaped);
+    const cached = this.store.get(key);
+    if (cached === undefined || basedOn === undefined || cached.metadata.resourceVersion !== basedOn) return;
+    this.put(key, shaped);
   }
 
   get hasSynced(): boolean {

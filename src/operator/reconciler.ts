@@ -4,7 +4,7 @@ import { parseMaieDeployment, type RawMaieDeployment } from "../api/parse.js";
 import type { MaieDeployment } from "../api/resource.js";
 import type { MaieDeploymentStatus } from "../api/status.js";
 import { Action } from "../controller/action.js";
-import type { ObjectCache } from "../controller/informer.js";
+import type { ObjectCache, WriteThroughCache } from "../controller/informer.js";
 import type { Clock } from "../controller/clock.js";
 import { desiredChildren, MANAGED_KINDS } from "../desired/children.js";
 import { monitoringCondition, monitoringDecision } from "../desired/monitoring/decision.js";
@@ -40,7 +40,7 @@ export { DESIRED_HASH_ANNOTATION };
 
 export interface ReconcilerDeps {
   readonly client: KubeClient;
-  readonly resources: ObjectCache<KubeObject>;
+  readonly resources: WriteThroughCache<KubeObject>;
   /** Cache per child kind (plus Job, observed for run history). */
   readonly children: ReadonlyMap<string, ObjectCache<KubeObject>>;
   readonly capabilities: () => Capabilities;
@@ -359,7 +359,7 @@ async function writeStatus(
 ): Promise<boolean> {
   if (canonicalJson(raw.status ?? {}) === canonicalJson(status)) return false;
   const type = RESOURCE_TYPES.MaieDeployment;
-  await deps.client.request(
+  const written = await deps.client.request<KubeObject>(
     "PATCH",
     resourcePath(type, raw.metadata.namespace, raw.metadata.name, "status"),
     {
@@ -373,5 +373,6 @@ async function writeStatus(
       query: { fieldManager: FIELD_MANAGER, force: true },
     },
   );
+  deps.resources.recordWrite(written, raw.metadata.resourceVersion);
   return true;
 }

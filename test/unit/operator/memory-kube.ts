@@ -1,4 +1,4 @@
-import type { ObjectCache } from "../../../src/controller/informer.js";
+import type { WriteThroughCache } from "../../../src/controller/informer.js";
 import type { KubeObject } from "../../../src/kube/object.js";
 import { childIndexKey } from "../../../src/operator/child-index.js";
 import { cachedAsMetadata, leanObject } from "../../../src/operator/lean-cache.js";
@@ -39,7 +39,7 @@ export class MemoryKube implements KubeClient {
   }
 
   /** The objects stored under `kind`, as the operator's informer of that kind would cache them. */
-  cache(kind: string): ObjectCache<KubeObject> {
+  cache(kind: string): WriteThroughCache<KubeObject> {
     return cacheOf(() =>
       [...this.objects.values()]
         .filter((o) => o.kind === kind)
@@ -105,8 +105,10 @@ export class MemoryKube implements KubeClient {
   }
 }
 
-export function cacheOf(objects: () => readonly KubeObject[]): ObjectCache<KubeObject> {
+/** A cache read from the objects themselves: it is never stale, so a recorded write has nothing to do. */
+export function cacheOf(objects: () => readonly KubeObject[]): WriteThroughCache<KubeObject> {
   return {
+    recordWrite: () => undefined,
     get: (namespace, name) =>
       objects().find((o) => o.metadata.namespace === namespace && o.metadata.name === name),
     list: (namespace) =>
