@@ -47,6 +47,12 @@ export const PRINTER_COLUMNS = [
     description: "sha256 of the model the scorer pods serve (first 12 hex digits).",
   },
   {
+    name: "Registered",
+    type: "string",
+    jsonPath: ".status.model.registry.ref",
+    description: "The MLflow registered model version served: name@alias→vN, or name/vN when pinned.",
+  },
+  {
     name: "Last-Pipeline",
     type: "date",
     jsonPath: ".status.lastPipelineSuccess",

@@ -12,6 +12,9 @@ import {
   resourceRequirements,
 } from "./schema-helpers.js";
 import { TriState } from "./tri-state.js";
+import { MLFLOW_ENV } from "../contract/env.js";
+import { MODEL_URI_FORMS } from "../model-source/source.js";
+import { REGISTRY_URI_PATTERN } from "../model-source/registry-uri.js";
 
 /**
  * The desired state of a MaieDeployment (design §2). This zod schema is
@@ -114,6 +117,31 @@ export const ScorerSpec = z
   .strict()
   .describe("The scorer sidecar: the MAIE scoring API with SHAP explanations.");
 
+export const MlflowSpec = z
+  .object({
+    trackingUri: z
+      .string()
+      .max(2048)
+      .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, "must be http(s)://<host>[:<port>][/<path>]")
+      .describe(
+        "The MLflow tracking server that resolves models:/ URIs, e.g. http://mlflow.mlops:5000. The pods download the model through its artifact proxy (mlflow-artifacts:) or, for an s3:// artifact store, through spec.objectStore.",
+      ),
+    credentials: z
+      .object({
+        secretRef: z
+          .object({ name: objectName("Name of a Secret in the same namespace.") })
+          .strict()
+          .describe(
+            `Secret with key ${MLFLOW_ENV.token} (sent as a Bearer token), or ${MLFLOW_ENV.username} and ${MLFLOW_ENV.password} (Basic auth), mounted into the pods that fetch the model. The operator never reads it.`,
+          ),
+      })
+      .strict()
+      .optional()
+      .describe("Credentials for a tracking server that requires them."),
+  })
+  .strict()
+  .describe("The MLflow Model Registry a models:/ uri is resolved in.");
+
 export const ModelSpec = z
   .object({
     format: z
@@ -132,13 +160,17 @@ export const ModelSpec = z
       .string()
       .min(1)
       .max(2048)
-      .regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[^\s]+|https:\/\/[^\s/]+\/[^\s]*)$/, {
-        error: "must be s3://<bucket>/<key> or https://<host>/<path>",
-      })
+      .regex(
+        new RegExp(
+          `^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^\\s]+|https://[^\\s/]+/[^\\s]*|${REGISTRY_URI_PATTERN})$`,
+        ),
+        { error: `must be ${MODEL_URI_FORMS}` },
+      )
       .optional()
       .describe(
-        "Where the scorer and the pipeline fetch the model from: s3://<bucket>/<key> (through spec.objectStore) or https://<host>/<path>. Each pod keeps its own copy; a new object at the same URI is picked up within pollInterval unless sha256 pins it. When unset, the model is read from path on the data volume.",
+        "Where the scorer and the pipeline fetch the model from: s3://<bucket>/<key> (through spec.objectStore), https://<host>/<path>, or a registered model of the MLflow Model Registry (through mlflow): models:/<name>@<alias> follows the alias, models:/<name>/<version> pins a version, which never changes. Each pod keeps its own copy; a new object at the same URI, or a moved alias, is picked up within pollInterval unless sha256 or a version pins it. When unset, the model is read from path on the data volume.",
       ),
+    mlflow: MlflowSpec.optional(),
     sha256: z
       .string()
       .regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits")
@@ -167,6 +199,14 @@ export const ModelSpec = z
       {
         rule: "!has(self.sha256) || has(self.uri)",
         message: "model.sha256 pins a fetched model: set model.uri too",
+      },
+      {
+        rule: "!has(self.uri) || !self.uri.startsWith('models:/') || has(self.mlflow)",
+        message: "model.uri models:/… is resolved by an MLflow tracking server: set model.mlflow.trackingUri",
+      },
+      {
+        rule: "!has(self.mlflow) || (has(self.uri) && self.uri.startsWith('models:/'))",
+        message: "model.mlflow is only used with a models:/ uri",
       },
     ],
   });

@@ -67,6 +67,20 @@ export const ServedModel = z
       .describe("sha256: and the first 12 hex digits of sha256, for kubectl get."),
     etag: z.string().max(256).optional().describe("ETag of the object served (uri mode)."),
     versionId: z.string().max(1024).optional().describe("Object version served, on a versioned bucket."),
+    registry: z
+      .object({
+        name: z.string().max(256).describe("The registered model's name."),
+        alias: z
+          .string()
+          .max(256)
+          .optional()
+          .describe("The alias followed (unset when the URI pins a version)."),
+        version: z.string().max(16).describe("The version the URI resolved to, the one served."),
+        runId: z.string().max(64).optional().describe("The MLflow run that logged the version."),
+        ref: z.string().max(300).describe("name@alias→vN, or name/vN when pinned, for kubectl get."),
+      })
+      .optional()
+      .describe("The MLflow registered model version the pods serve (models:/ URIs)."),
     loadedAt: z.string().optional().describe("When the pods loaded it (RFC 3339, the earliest)."),
     serving: z
       .string()

@@ -62,6 +62,10 @@ export const ENV = {
   cache: "MAIE_CACHE",
   tiedParent: "MAIE_TIED_PARENT",
   nodeObjectStoreEndpoint: "MAIE_NODE_OBJECT_STORE_ENDPOINT",
+  mlflowTrackingUri: "MLFLOW_TRACKING_URI",
+  mlflowTrackingToken: "MLFLOW_TRACKING_TOKEN",
+  mlflowTrackingUsername: "MLFLOW_TRACKING_USERNAME",
+  mlflowTrackingPassword: "MLFLOW_TRACKING_PASSWORD",
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -109,6 +113,18 @@ export const OBJECT_STORE_ENV = {
   accessKeyId: ENV.awsAccessKeyId,
   secretAccessKey: ENV.awsSecretAccessKey,
   sessionToken: ENV.awsSessionToken,
+} as const;
+
+/**
+ * The MLflow Model Registry, read by every process that fetches a
+ * `models:/` model (scorer, pipeline). The names are MLflow's own client's:
+ * a token is sent as a Bearer token, a username and password as Basic auth.
+ */
+export const MLFLOW_ENV = {
+  trackingUri: ENV.mlflowTrackingUri,
+  token: ENV.mlflowTrackingToken,
+  username: ENV.mlflowTrackingUsername,
+  password: ENV.mlflowTrackingPassword,
 } as const;
 
 /**
@@ -182,6 +198,7 @@ export const PROCESS_ENV = {
   features: FEATURES_ENV,
   operator: OPERATOR_ENV,
   objectStore: OBJECT_STORE_ENV,
+  mlflow: MLFLOW_ENV,
   dev: DEV_ENV,
 } as const;
 

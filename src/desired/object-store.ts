@@ -1,6 +1,6 @@
 import type { V1EnvVar, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import type { MaieDeployment } from "../api/resource.js";
-import { ENV, OBJECT_STORE_ENV } from "../contract/env.js";
+import { ENV, MLFLOW_ENV, OBJECT_STORE_ENV } from "../contract/env.js";
 import { durationSeconds } from "../monitoring/promql.js";
 import { envVar } from "./pod.js";
 
@@ -23,8 +23,23 @@ export function modelEnv(cr: MaieDeployment, options: { readonly poll: boolean }
   if (model.uri === undefined) return env;
   env.push(envVar(ENV.modelUri, model.uri));
   if (model.sha256 !== undefined) env.push(envVar(ENV.modelSha256, model.sha256));
+  if (model.mlflow !== undefined) env.push(...mlflowEnv(model.mlflow));
   if (options.poll && model.sha256 === undefined)
     env.push(envVar(ENV.modelPollSeconds, Math.max(1, Math.round(durationSeconds(model.pollInterval)))));
+  return env;
+}
+
+/**
+ * The tracking server and, from the Secret the resource names, MLflow's own
+ * credential variables: each key optional, since a server takes a token or
+ * a username and password.
+ */
+function mlflowEnv(mlflow: NonNullable<MaieDeployment["spec"]["model"]["mlflow"]>): V1EnvVar[] {
+  const env = [envVar(MLFLOW_ENV.trackingUri, mlflow.trackingUri)];
+  const secret = mlflow.credentials?.secretRef.name;
+  if (secret === undefined) return env;
+  for (const key of [MLFLOW_ENV.token, MLFLOW_ENV.username, MLFLOW_ENV.password])
+    env.push({ name: key, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } });
   return env;
 }
 
@@ -80,6 +95,14 @@ export function objectStoreAccess(cr: MaieDeployment): ObjectStoreAccess {
 export function modelEgressPorts(cr: MaieDeployment): number[] {
   const { model, objectStore } = cr.spec;
   if (model.uri === undefined) return [];
+  // A registered model: the tracking server, and the object store when its artifact store is S3.
+  if (model.mlflow !== undefined)
+    return [
+      ...new Set([
+        urlPort(model.mlflow.trackingUri),
+        ...(objectStore !== undefined ? [storePort(objectStore)] : []),
+      ]),
+    ];
   const url = model.uri.startsWith("s3://") ? objectStore?.endpoint : model.uri;
   return [url === undefined ? 443 : urlPort(url)];
 }

@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 import { LIMITS } from "../models/errors.js";
 import { ObjectStore, requireObjectStoreEnv } from "../objectstore/index.js";
+import { readCapped, refuseStatedOver } from "./capped-body.js";
+import { registryFetcher } from "./registry-fetch.js";
+import { parseRegistryUri, type RegistryVersion } from "./registry-uri.js";
 import type { UriModelSource } from "./source.js";
 
 /**
@@ -14,6 +17,8 @@ import type { UriModelSource } from "./source.js";
 export interface FetchedModel {
   readonly bytes: Uint8Array;
   readonly sha256: string;
+  /** The registered version, for a models:/ URI. */
+  readonly registry?: RegistryVersion;
   readonly etag?: string;
   readonly versionId?: string;
   readonly lastModified?: Date;
@@ -28,6 +33,8 @@ export function modelFetcher(
   source: UriModelSource,
   env: Readonly<Record<string, string | undefined>>,
 ): ModelFetch {
+  const registryRef = parseRegistryUri(source.uri);
+  if (registryRef !== undefined) return registryFetcher(source.uri, registryRef, source.sha256, env);
   if (source.uri.startsWith("s3://")) {
     const store = new ObjectStore(requireObjectStoreEnv(env, `the model ${source.uri}`));
     return async (etag) => {
@@ -73,14 +80,8 @@ async function fetchHttps(
     await res.body?.cancel();
     throw new Error(`${where}: ${res.status} ${res.statusText}`);
   }
-  const stated = Number(res.headers.get("content-length") ?? "NaN");
-  if (stated > LIMITS.maxModelBytes) {
-    await res.body?.cancel();
-    throw new Error(
-      `${where}: ${stated} bytes, over LIMITS.maxModelBytes (${LIMITS.maxModelBytes}): not read`,
-    );
-  }
-  const bytes = await readCapped(res, where);
+  await refuseStatedOver(res, where, LIMITS.maxModelBytes, "LIMITS.maxModelBytes");
+  const bytes = await readCapped(res, where, LIMITS.maxModelBytes, "LIMITS.maxModelBytes");
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   if (source.sha256 !== undefined && sha256 !== source.sha256)
     throw new Error(
@@ -94,23 +95,6 @@ async function fetchHttps(
     ...(newEtag !== null && { etag: newEtag }),
     ...(modified !== null && { lastModified: new Date(modified) }),
   };
-}
-
-/** The body, refused as soon as it passes the limit (a server may not state a length). */
-async function readCapped(res: Response, where: string): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (res.body === null) return new Uint8Array(0);
-  // Typed as any by the DOM stream's iterator; the fetch body yields bytes.
-  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > LIMITS.maxModelBytes) {
-      await res.body.cancel();
-      throw new Error(`${where}: more than LIMITS.maxModelBytes (${LIMITS.maxModelBytes}) bytes: not read`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function describe(err: unknown): string {

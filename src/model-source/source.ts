@@ -1,4 +1,5 @@
 import { ENV, envValue } from "../contract/env.js";
+import { REGISTRY_URI_PATTERN } from "./registry-uri.js";
 
 /**
  * Where a fetched model comes from (design §2, `spec.model.uri`): the
@@ -6,7 +7,7 @@ import { ENV, envValue } from "../contract/env.js";
  * URI both read the model file on the data volume as before.
  */
 export interface UriModelSource {
-  /** `s3://bucket/key` (through the object store) or `https://host/path`. */
+  /** `s3://bucket/key` (through the object store), `https://host/path`, or `models:/name@alias|/version` (MLflow). */
   readonly uri: string;
   /** Only an object with this SHA-256 (hex) is accepted (`spec.model.sha256`). */
   readonly sha256?: string;
@@ -16,7 +17,12 @@ export class ModelSourceError extends Error {
   override readonly name = "ModelSourceError";
 }
 
-const URI_PATTERN = /^(s3:\/\/[^/\s]+\/\S+|https:\/\/[^/\s]+\/\S*)$/;
+/** Every model URI a pod fetches: the scorer's config and this reader share it. */
+export const MODEL_URI_PATTERN = new RegExp(
+  `^(s3://[^/\\s]+/\\S+|https://[^/\\s]+/\\S*|${REGISTRY_URI_PATTERN})$`,
+);
+export const MODEL_URI_FORMS =
+  "s3://<bucket>/<key>, https://<host>/<path>, models:/<name>@<alias> or models:/<name>/<version>";
 const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 
 /** The URI source named by the environment, or undefined when the model is a file. */
@@ -30,10 +36,8 @@ export function uriModelSource(
       throw new ModelSourceError(`${ENV.modelSha256} pins a fetched model: set ${ENV.modelUri} too`);
     return undefined;
   }
-  if (!URI_PATTERN.test(uri))
-    throw new ModelSourceError(
-      `${ENV.modelUri} must be s3://<bucket>/<key> or https://<host>/<path>, not ${JSON.stringify(uri)}`,
-    );
+  if (!MODEL_URI_PATTERN.test(uri))
+    throw new ModelSourceError(`${ENV.modelUri} must be ${MODEL_URI_FORMS}, not ${JSON.stringify(uri)}`);
   if (sha256 !== undefined && !SHA256_PATTERN.test(sha256))
     throw new ModelSourceError(
       `${ENV.modelSha256} must be 64 lowercase hex digits, not ${JSON.stringify(sha256)}`,

@@ -3,6 +3,7 @@ import type { MaieDeployment } from "../api/resource.js";
 import { scaleSelector } from "../desired/deployment.js";
 import { scorerMetricsPort } from "../desired/service.js";
 import type { KubeClient } from "../kube/rest.js";
+import type { RegistryVersion } from "../model-source/registry-uri.js";
 import { ReadyResponse } from "../scorer/schemas.js";
 import type { PodModelReport } from "./served-model.js";
 
@@ -55,6 +56,7 @@ export function scorerModelProbe(client: KubeClient): ModelProbe {
             ...(body.model_etag !== undefined && { etag: body.model_etag }),
             ...(body.model_version_id !== undefined && { versionId: body.model_version_id }),
             ...(body.model_loaded_at !== undefined && { loadedAt: body.model_loaded_at }),
+            ...(body.model_registry !== undefined && { registry: registryOf(body.model_registry) }),
             ...(body.model_error !== undefined && { error: body.model_error }),
           };
         } catch (err) {
@@ -62,6 +64,15 @@ export function scorerModelProbe(client: KubeClient): ModelProbe {
         }
       }),
     );
+  };
+}
+
+function registryOf(r: NonNullable<ReadyResponse["model_registry"]>): RegistryVersion {
+  return {
+    name: r.name,
+    ...(r.alias !== undefined && { alias: r.alias }),
+    version: r.version,
+    ...(r.run_id !== undefined && { runId: r.run_id }),
   };
 }
 

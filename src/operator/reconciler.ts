@@ -24,7 +24,7 @@ import type { EventRecorder } from "./events.js";
 import type { OperatorMetrics } from "./metrics.js";
 import { cronJobFacts, deploymentFacts, pendingClaims } from "./observe.js";
 import type { ModelProbe } from "./model-probe.js";
-import { servedModel, type PodModelReport } from "./served-model.js";
+import { modelChangedNote, servedModel, type PodModelReport } from "./served-model.js";
 import { durationSeconds } from "../monitoring/promql.js";
 import { computeStatus, invalidSpecStatus, type ChildOutcome, type MonitoringOutcome } from "./status.js";
 
@@ -188,8 +188,7 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
       "Normal",
       "ModelChanged",
       "Serve",
-      `scorer pods serve ${model.model.digest ?? model.model.sha256} from ${model.model.source}` +
-        (servedBefore !== undefined ? ` (was sha256:${servedBefore.slice(0, 12)})` : ""),
+      modelChangedNote(model.model, raw.status?.model),
     );
   if (
     model.unavailable !== undefined &&

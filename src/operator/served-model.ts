@@ -1,5 +1,6 @@
 import type { MaieDeployment } from "../api/resource.js";
 import type { ServedModel } from "../api/status.js";
+import { registryVersionRef, type RegistryVersion } from "../model-source/registry-uri.js";
 
 /**
  * What the scorer pods say they serve (their /ready), folded into
@@ -16,6 +17,8 @@ export interface PodAnswer {
   readonly etag?: string;
   readonly versionId?: string;
   readonly loadedAt?: string;
+  /** The registered version, for a models:/ URI. */
+  readonly registry?: RegistryVersion;
   /** The pod's own words on why its newest model did not load. */
   readonly error?: string;
 }
@@ -33,6 +36,8 @@ export interface ModelFacts {
   readonly model: ServedModel;
   /** Set when pods answered and none serves a model: the reason Ready is False. */
   readonly unavailable?: string;
+  /** Set when a model is served but the newest one did not load in some pod (their words): Degraded. */
+  readonly updateFailed?: string;
 }
 
 /** `sha256:` and the first 12 hex digits, as `kubectl get` shows it. */
@@ -89,11 +94,26 @@ export function servedModel(cr: MaieDeployment, reports: readonly PodModelReport
       digest: shortDigest(top.sha256),
       ...(top.etag !== undefined && { etag: top.etag }),
       ...(top.versionId !== undefined && { versionId: top.versionId }),
+      ...(top.registry !== undefined && {
+        registry: { ...top.registry, ref: registryVersionRef(top.registry) },
+      }),
       ...(loadedAt !== undefined && { loadedAt }),
       serving: `${same.length}/${answers.length}`,
       ...(notes.length > 0 && { message: bounded(notes.join("; ")) }),
     },
+    ...(errors.length > 0 && { updateFailed: bounded(errors.join("; ")) }),
   };
+}
+
+/** The ModelChanged event's note: what the pods serve now, the registered version first, and what they served. */
+export function modelChangedNote(now: ServedModel, before: ServedModel | undefined): string {
+  const what = (m: ServedModel) =>
+    [m.registry?.ref, m.digest ?? (m.sha256 !== undefined ? shortDigest(m.sha256) : undefined)]
+      .filter((s) => s !== undefined)
+      .join(", ");
+  const run = now.registry?.runId !== undefined ? ` (run ${now.registry.runId})` : "";
+  const was = before?.sha256 !== undefined ? ` (was ${what(before)})` : "";
+  return `scorer pods serve ${what(now)}${run} from ${now.source}${was}`;
 }
 
 /** status.model.message is bounded by the schema (4096): keep the start, say it was cut. */

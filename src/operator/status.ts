@@ -41,6 +41,9 @@ export interface Observations {
   readonly model: ModelFacts;
 }
 
+/** Degraded's reason when the newest model did not load and the last good one serves. */
+export const MODEL_UPDATE_FAILED = "ModelUpdateFailed";
+
 export function computeStatus(cr: MaieDeployment, obs: Observations, now: string): MaieDeploymentStatus {
   const generation = cr.metadata.generation;
   const conflicts = obs.children.filter((c) => c.conflict !== undefined);
@@ -76,6 +79,13 @@ export function computeStatus(cr: MaieDeployment, obs: Observations, now: string
     degradedReasons.push({ reason: "ProgressDeadlineExceeded", message: d.message });
   if (obs.monitoring.state === "CRDNotInstalled" && requiredMonitoring(cr))
     degradedReasons.push({ reason: "CRDNotInstalled", message: obs.monitoring.message });
+  if (obs.model.updateFailed !== undefined) {
+    const served = obs.model.model.registry?.ref ?? obs.model.model.digest ?? "the last good model";
+    degradedReasons.push({
+      reason: MODEL_UPDATE_FAILED,
+      message: `the scorer pods keep serving ${served}; the newest model did not load: ${obs.model.updateFailed}`,
+    });
+  }
   const degraded: ConditionInput =
     degradedReasons.length > 0
       ? {
@@ -113,7 +123,9 @@ export function computeStatus(cr: MaieDeployment, obs: Observations, now: string
     cr.spec.scorer.readinessRequiresModel &&
     obs.model.unavailable !== undefined &&
     degraded.status === "False";
-  const readyFacts = available.status === "True" && degraded.status === "False" && !modelUnavailable;
+  // A model update that failed leaves the last good model serving: the API is still ready, only degraded.
+  const degradedForReady = degradedReasons.some((r) => r.reason !== MODEL_UPDATE_FAILED);
+  const readyFacts = available.status === "True" && !degradedForReady && !modelUnavailable;
   const ready: ConditionInput = modelUnavailable
     ? {
         type: "Ready",
@@ -128,13 +140,13 @@ export function computeStatus(cr: MaieDeployment, obs: Observations, now: string
           reason: "Ready",
           message: "the scoring API is available and every child is applied",
         }
-      : available.status === "Unknown" && degraded.status === "False"
+      : available.status === "Unknown" && !degradedForReady
         ? { type: "Ready", status: "Unknown", reason: "Pending", message: available.message }
         : {
             type: "Ready",
             status: "False",
-            reason: degraded.status === "True" ? degraded.reason : available.reason,
-            message: degraded.status === "True" ? degraded.message : available.message,
+            reason: degradedForReady ? degraded.reason : available.reason,
+            message: degradedForReady ? degraded.message : available.message,
           };
 
   const conditions = mergeConditions(

@@ -1,3 +1,4 @@
+import { registryVersionRef } from "../model-source/registry-uri.js";
 import { createHash } from "node:crypto";
 import { readdir, stat, unlink } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative } from "node:path";
@@ -173,7 +174,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineSum
           async () => {
             if (options.modelUri !== undefined) {
               const got = await options.modelUri.fetch();
-              progress(`model: fetched ${got.bytes.byteLength} bytes from ${options.modelUri.label}`);
+              const version = got.registry !== undefined ? ` (${registryVersionRef(got.registry)})` : "";
+              progress(
+                `model: fetched ${got.bytes.byteLength} bytes from ${options.modelUri.label}${version}`,
+              );
               return { bytes: got.bytes, modifiedAt: got.lastModified ?? new Date() };
             }
             const bytes = await readModelFile(modelFile);

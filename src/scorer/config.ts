@@ -8,6 +8,7 @@ import {
   PANEL_STORES,
 } from "../contract/data-layout.js";
 import { SCORER_ENV } from "../contract/env.js";
+import { MODEL_URI_FORMS, MODEL_URI_PATTERN } from "../model-source/source.js";
 import { DEFAULT_MODEL_FORMAT, MODEL_FORMAT_OPTIONS } from "../contract/model-format.js";
 
 /**
@@ -44,14 +45,8 @@ export const ScorerConfigSchema = z.object({
   modelPath: z.string().min(1).default(DEFAULT_MODEL_PATH),
   /** @default DEFAULT_MODEL_FORMAT */
   modelFormat: z.enum(MODEL_FORMAT_OPTIONS).default(DEFAULT_MODEL_FORMAT),
-  /** Fetch the model from this s3:// or https:// URI instead of modelPath (spec.model.uri). */
-  modelUri: z
-    .string()
-    .regex(
-      /^(s3:\/\/[^/\s]+\/\S+|https:\/\/[^/\s]+\/\S*)$/,
-      "must be s3://<bucket>/<key> or https://<host>/<path>",
-    )
-    .optional(),
+  /** Fetch the model from this s3://, https:// or models:/ URI instead of modelPath (spec.model.uri). */
+  modelUri: z.string().regex(MODEL_URI_PATTERN, `must be ${MODEL_URI_FORMS}`).optional(),
   /** Load only a model with this SHA-256 (spec.model.sha256). */
   modelSha256: z
     .string()

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { RegistryVersion } from "../model-source/registry-uri.js";
 import type { IncomingHttpHeaders } from "node:http";
 import { z } from "zod";
 import { ApiError } from "./errors.js";
@@ -204,6 +205,7 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
       ...(model?.origin?.etag !== undefined && { model_etag: model.origin.etag }),
       ...(model?.origin?.versionId !== undefined && { model_version_id: model.origin.versionId }),
       ...(model !== null && { model_loaded_at: model.loadedAt.toISOString() }),
+      ...(model?.origin?.registry !== undefined && { model_registry: registryReport(model.origin.registry) }),
       ...(state.modelError !== null && { model_error: state.modelError }),
       panel_source: state.expected.path,
       ...(panelError !== null && { panel_error: panelError }),
@@ -432,4 +434,14 @@ export function buildRoutes(deps: RouteDeps): readonly Route[] {
 
 function headerString(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(",") : v;
+}
+
+/** The registered version as /ready reports it (snake_case, like the rest of the API). */
+function registryReport(v: RegistryVersion): NonNullable<S.ReadyResponse["model_registry"]> {
+  return {
+    name: v.name,
+    ...(v.alias !== undefined && { alias: v.alias }),
+    version: v.version,
+    ...(v.runId !== undefined && { run_id: v.runId }),
+  };
 }

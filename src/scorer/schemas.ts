@@ -122,6 +122,15 @@ export const ReadyResponse = z.object({
   model_etag: z.string().optional().meta({ description: "ETag of the object served (URI models)" }),
   model_version_id: z.string().optional().meta({ description: "Object version served (versioned buckets)" }),
   model_loaded_at: z.string().optional().meta({ description: "When the served model was loaded (RFC 3339)" }),
+  model_registry: z
+    .object({
+      name: z.string(),
+      alias: z.string().optional(),
+      version: z.string(),
+      run_id: z.string().optional(),
+    })
+    .optional()
+    .meta({ description: "The MLflow registered model version served (models:/ URIs)" }),
   model_error: z
     .string()
     .optional()

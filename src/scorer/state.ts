@@ -13,6 +13,7 @@ import { Watched, type WatchedOptions } from "./watched.js";
 import type { PanelObjectStore } from "../panel-store/store.js";
 import type { ModelFetch } from "../model-source/fetch.js";
 import type { UriModelSource } from "../model-source/source.js";
+import { registryVersionRef } from "../model-source/registry-uri.js";
 import { LIMITS } from "../models/errors.js";
 import { disposeServedModel, loadServedModel, type ServedModel } from "./served-model.js";
 import type { ExpectedPanel, FeatureMatrix, ScorerSources } from "./sources.js";
@@ -94,19 +95,28 @@ export class ScorerState {
           features: m.featureNames.length,
         });
         log.info(
-          { path: this.model.path, sha256: next.sha256, trees: m.numTrees, format: m.format },
+          {
+            path: this.model.path,
+            sha256: next.sha256,
+            trees: m.numTrees,
+            format: m.format,
+            ...(next.origin?.registry !== undefined && { registry: next.origin.registry }),
+          },
           "model loaded",
         );
         this.modelError = null;
         this.#changed();
       },
-      onFailure: (err, sha256) => {
-        this.modelError = errMessage(err);
+      onFailure: (err, sha256, origin) => {
+        // A registered version that does not load is named: the fetch's own errors name it already.
+        const version = origin?.registry !== undefined ? `${registryVersionRef(origin.registry)}: ` : "";
+        this.modelError = `${version}${errMessage(err)}`;
         metrics.modelReloadFailures.inc();
         log.error(
           {
             path: this.model.path,
             sha256,
+            ...(origin?.registry !== undefined && { registry: origin.registry }),
             err: errMessage(err),
             serving: this.model.current?.sha256 ?? null,
           },
@@ -114,6 +124,7 @@ export class ScorerState {
         );
       },
       onMissing: () => log.warn({ path: this.model.path }, "model file not found"),
+      onCurrent: () => (this.modelError = null),
     };
     const uri = uriSourceOf(config);
     this.model =

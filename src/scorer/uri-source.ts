@@ -1,12 +1,14 @@
 import type { ModelFetch } from "../model-source/fetch.js";
+import { isPinnedRegistryRef, parseRegistryUri } from "../model-source/registry-uri.js";
 import type { UriModelSource } from "../model-source/source.js";
 import type { ByteSource, SourceBytes } from "./watched.js";
 
 /**
  * A model object behind a URI as a `ByteSource`: each poll is a conditional
  * GET with the ETag held, so an unchanged object costs one small request.
- * A pinned model (`sha256`) is fetched until it loads once; after that only
- * a new pod (a spec change) fetches again, the GitOps way.
+ * A pinned model (`sha256`, or a registry URI naming a version, which never
+ * moves) is fetched until it loads once; after that only a new pod (a spec
+ * change) fetches again, the GitOps way.
  */
 export class UriSource implements ByteSource {
   #etag: string | undefined;
@@ -16,6 +18,12 @@ export class UriSource implements ByteSource {
     private readonly source: UriModelSource,
     private readonly fetchModel: ModelFetch,
   ) {}
+
+  get #pinned(): boolean {
+    if (this.source.sha256 !== undefined) return true;
+    const ref = parseRegistryUri(this.source.uri);
+    return ref !== undefined && isPinnedRegistryRef(ref);
+  }
 
   get label(): string {
     return this.source.uri;
@@ -27,7 +35,7 @@ export class UriSource implements ByteSource {
     if (got === "not-modified") return "unchanged";
     this.#etag = got.etag;
     // The fetch verified the pin: these bytes are the only ones this pod will accept.
-    if (this.source.sha256 !== undefined) this.#pinnedFetched = true;
+    if (this.#pinned) this.#pinnedFetched = true;
     return {
       bytes: got.bytes,
       sha256: got.sha256,
@@ -35,6 +43,7 @@ export class UriSource implements ByteSource {
       origin: {
         ...(got.etag !== undefined && { etag: got.etag }),
         ...(got.versionId !== undefined && { versionId: got.versionId }),
+        ...(got.registry !== undefined && { registry: got.registry }),
       },
     };
   }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { RegistryVersion } from "../model-source/registry-uri.js";
 
 /**
  * A value loaded from bytes and kept current: the part of hot reloading that
@@ -28,6 +29,8 @@ export interface Loaded<T> {
 export interface SourceOrigin {
   readonly etag?: string;
   readonly versionId?: string;
+  /** The registered version a models:/ URI resolved to. */
+  readonly registry?: RegistryVersion;
 }
 
 export interface Lease<T> {
@@ -69,8 +72,11 @@ export interface WatchedOptions<T> {
   readonly debounceMs?: number;
   readonly dispose?: (value: T) => void;
   readonly onSwap?: (next: Loaded<T>, previous: Loaded<T> | null) => void;
-  /** `sha256` is null when nothing was loaded (the source failed, or refused the bytes unread). */
-  readonly onFailure?: (err: unknown, sha256: string | null) => void;
+  /**
+   * `sha256` is null when nothing was loaded (the source failed, or refused the bytes unread); `origin` is
+   * what the source said of bytes that did not load.
+   */
+  readonly onFailure?: (err: unknown, sha256: string | null, origin?: SourceOrigin) => void;
   readonly onMissing?: () => void;
   /**
    * The source delivered the bytes being served again: it is readable and
@@ -188,7 +194,11 @@ export class Watched<T> {
       return;
     }
     this.#missingReported = false;
-    if (got === "unchanged") return;
+    if (got === "unchanged") {
+      // Readable again and still the bytes being served: an earlier read failure (a store that was down) is over.
+      if (this.#slot !== null && this.#failedSha === null) this.options.onCurrent?.();
+      return;
+    }
     const sha256 = got.sha256 ?? createHash("sha256").update(got.bytes).digest("hex");
     if (sha256 === this.#slot?.loaded.sha256) {
       this.options.onCurrent?.();
@@ -200,7 +210,7 @@ export class Watched<T> {
       value = await this.options.load(got.bytes);
     } catch (err) {
       this.#failedSha = sha256;
-      this.options.onFailure?.(err, sha256);
+      this.options.onFailure?.(err, sha256, got.origin);
       return;
     }
     this.#failedSha = null;

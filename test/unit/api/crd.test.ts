@@ -55,6 +55,7 @@ describe("the generated CRD", () => {
       "Ready",
       "Replicas",
       "Model",
+      "Registered",
       "Last-Pipeline",
       "Last-Backup",
       "Age",

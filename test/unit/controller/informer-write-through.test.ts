@@ -17,7 +17,7 @@ function configMap(resourceVersion: string, value: string): KubeObject {
     kind: "ConfigMap",
     metadata: { name: "cm", namespace: "ns", resourceVersion },
     data: { k: value },
-  } as KubeObject;
+  };
 }
 
 function listOnce(items: KubeObject[]): KubeClient {

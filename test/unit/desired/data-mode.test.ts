@@ -1,6 +1,6 @@
 import type { V1CronJob, V1Deployment, V1EnvVar, V1PodTemplateSpec } from "@kubernetes/client-node";
 import { DATA_MOUNT } from "../../../src/contract/data-layout.js";
-import { ENV } from "../../../src/contract/env.js";
+import { ENV, MLFLOW_ENV } from "../../../src/contract/env.js";
 import { buildBackupCronJob, buildPipelineCronJob } from "../../../src/desired/cronjob.js";
 import { SCRATCH_DATA_DIR } from "../../../src/desired/data-mode.js";
 import { buildDeployment } from "../../../src/desired/deployment.js";
@@ -112,6 +112,44 @@ describe("the scorer pods", () => {
       { protocol: "TCP", port: 8333 },
     ]);
     expect(egress({})).toEqual([]);
+  });
+});
+
+describe("pods fetching a registered model (models:/)", () => {
+  const mlflow = {
+    trackingUri: "http://mlflow.mlops:5000",
+    credentials: { secretRef: { name: "mlflow-auth" } },
+  };
+  const model = { uri: "models:/maie-alpha@champion", mlflow };
+
+  test("the scorer and the pipeline learn the tracking server, and each credential key from the Secret, optional", () => {
+    for (const pod of [scorerPod({ model }), pipelinePod({ model })]) {
+      const vars = pod.spec?.containers[0]?.env ?? [];
+      expect(vars).toEqual(
+        expect.arrayContaining([
+          { name: ENV.modelUri, value: model.uri },
+          { name: MLFLOW_ENV.trackingUri, value: mlflow.trackingUri },
+          ...[MLFLOW_ENV.token, MLFLOW_ENV.username, MLFLOW_ENV.password].map((key) => ({
+            name: key,
+            valueFrom: { secretKeyRef: { name: "mlflow-auth", key, optional: true } },
+          })),
+        ]),
+      );
+    }
+  });
+
+  test("without credentials no Secret is referenced", () => {
+    const vars =
+      scorerPod({ model: { ...model, mlflow: { trackingUri: mlflow.trackingUri } } }).spec?.containers[0]
+        ?.env ?? [];
+    expect(vars.filter((v) => v.valueFrom?.secretKeyRef !== undefined)).toEqual([]);
+  });
+
+  // The rules between uri and mlflow are CEL, checked by the apiserver (test/integration/mlflow.test.ts).
+  test("the schema refuses a deprecated stage in a models:/ URI", () => {
+    expect(() => resource({ model: { uri: "models:/maie-alpha/Production", mlflow } })).toThrow(
+      /models:\/<name>@<alias>/,
+    );
   });
 });
 

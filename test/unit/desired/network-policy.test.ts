@@ -93,6 +93,17 @@ describe("buildNetworkPolicy", () => {
       DNS_RULE,
       { ports: [{ protocol: "TCP", port: 443 }] },
     ]);
+    // A registered model: the tracking server (its artifact proxy too), and the store of an s3:// artifact store.
+    const registry = {
+      uri: "models:/maie-alpha@champion",
+      mlflow: { trackingUri: "http://mlflow.mlops:5000" },
+    };
+    expect(egress({ model: registry })).toEqual([DNS_RULE, { ports: [{ protocol: "TCP", port: 5000 }] }]);
+    expect(egress({ model: registry, objectStore: store })).toEqual([
+      DNS_RULE,
+      { ports: [{ protocol: "TCP", port: 5000 }] },
+      { ports: [{ protocol: "TCP", port: 8333 }] },
+    ]);
   });
 
   test("an app container without a port opens no second port", () => {

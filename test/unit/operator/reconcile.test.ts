@@ -450,6 +450,33 @@ describe("reconcile() checks what the schema cannot see before applying anything
       expect(changes[1]?.note).toContain("(was sha256:aaaaaaaaaaaa)");
     });
 
+    test("a registered version: status.model.registry and the event name it, and what it replaced", async () => {
+      const REGISTRY = {
+        model: { uri: "models:/maie-alpha@champion", mlflow: { trackingUri: "http://mlflow:5000" } },
+      };
+      const v = (version: string, sha256: string): PodModelReport => ({
+        pod: "alpha-1",
+        sha256,
+        registry: { name: "maie-alpha", alias: "champion", version, runId: `run${version}` },
+      });
+      const pods: PodModelReport[] = [v("1", SHA_A)];
+      const w = withScorerPods(world(REGISTRY, WITH_PROM, pods), REGISTRY);
+      await reconcile(KEY, w.deps);
+      expect(stored(w).status?.model?.registry).toEqual({
+        name: "maie-alpha",
+        alias: "champion",
+        version: "1",
+        runId: "run1",
+        ref: "maie-alpha@champion→v1",
+      });
+      pods.splice(0, 1, v("2", SHA_B));
+      await reconcile(KEY, w.deps);
+      expect(w.events.filter((e) => e.reason === "ModelChanged").map((e) => e.note)).toEqual([
+        "scorer pods serve maie-alpha@champion→v1, sha256:aaaaaaaaaaaa (run run1) from models:/maie-alpha@champion",
+        "scorer pods serve maie-alpha@champion→v2, sha256:bbbbbbbbbbbb (run run2) from models:/maie-alpha@champion (was maie-alpha@champion→v1, sha256:aaaaaaaaaaaa)",
+      ]);
+    });
+
     test("pods that answer with no model make Ready False, ModelUnavailable, in the pods' own words", async () => {
       const w = withScorerPods(
         world(URI, WITH_PROM, [

@@ -209,6 +209,47 @@ describe("computeStatus", () => {
   });
 });
 
+describe("a newest model that did not load while the last good one serves", () => {
+  const served = {
+    source: "models:/maie-alpha@champion",
+    format: "auto",
+    sha256: "a".repeat(64),
+    digest: "sha256:aaaaaaaaaaaa",
+    registry: { name: "maie-alpha", alias: "champion", version: "2", ref: "maie-alpha@champion→v2" },
+  };
+
+  test("is Degraded/ModelUpdateFailed naming what serves and the pods' words; Ready stays True", () => {
+    const s = computeStatus(
+      sampleResource(),
+      obs({
+        model: {
+          model: served,
+          updateFailed: "alpha-1: maie-alpha@champion→v3: the model's flavors are python_function",
+        },
+      }),
+      NOW,
+    );
+    expect(cond(s, "Degraded")).toMatchObject({ status: "True", reason: "ModelUpdateFailed" });
+    expect(cond(s, "Degraded")?.message).toBe(
+      "the scorer pods keep serving maie-alpha@champion→v2; the newest model did not load: alpha-1: maie-alpha@champion→v3: the model's flavors are python_function",
+    );
+    expect(cond(s, "Ready")).toMatchObject({ status: "True", reason: "Ready" });
+  });
+
+  test("with another problem too, Ready is False for that one, not for the model", () => {
+    const s = computeStatus(
+      sampleResource(),
+      obs({
+        children: [{ kind: "Service", name: "alpha", applied: false, error: "boom" }],
+        model: { model: served, updateFailed: "alpha-1: corrupt" },
+      }),
+      NOW,
+    );
+    expect(cond(s, "Ready")).toMatchObject({ status: "False", reason: "ApplyFailed" });
+    expect(cond(s, "Degraded")?.message).toContain("keep serving maie-alpha@champion→v2");
+  });
+});
+
 describe("conditions", () => {
   test("lastTransitionTime moves only when the status flips", () => {
     const first = mergeConditions(
