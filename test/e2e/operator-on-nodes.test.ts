@@ -3,7 +3,13 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { ServedModel } from "../../src/api/status.js";
-import { forwardIntoNodeNetwork, NODE_S3_PORT, nodeAddress } from "../../tools/cluster/node-network.js";
+import { MlflowServer } from "../../tools/cluster/mlflow-server.js";
+import {
+  forwardIntoNodeNetwork,
+  NODE_MLFLOW_PORT,
+  NODE_S3_PORT,
+  nodeAddress,
+} from "../../tools/cluster/node-network.js";
 import { ObjectStoreServer } from "../../tools/cluster/object-store.js";
 import { kubectl } from "../harness/cluster.js";
 import { eventually } from "../harness/operator.js";
@@ -451,6 +457,117 @@ describe("MAIE on real nodes", () => {
         s3.destroy();
         await forward.stop();
         await store.stop({ removeDir: true });
+      }
+    }
+  }, 900_000);
+
+  test("MLflow Model Registry: v1 aliased champion is served and shown by kubectl get; v2 registered and the alias moved is served within the poll interval, with an event", async () => {
+    // The test's MLflow server on the host, reachable from every pod at the first node's IP.
+    const mlflow = await MlflowServer.start();
+    const forward = await forwardIntoNodeNetwork(
+      process.env["MAIE_E2E_NETNS"] ?? "",
+      process.env["MAIE_E2E_CLUSTER_DIR"] ?? "",
+      mlflow.port,
+      NODE_MLFLOW_PORT,
+    );
+    const transcript: string[] = [];
+    const show = async (args: string[]) => {
+      transcript.push(`$ kubectl ${args.join(" ")}`, (await k(args)).trimEnd());
+    };
+    const registered = async () =>
+      (
+        JSON.parse(await k(["-n", ns, "get", "maie", cr, "-o", "json"])) as {
+          status?: { model?: ServedModel };
+        }
+      ).status?.model;
+    const served = (ref: string, timeoutMs: number) =>
+      eventually(
+        async () => {
+          const m = await registered();
+          if (m?.registry?.ref === ref && m.serving === "2/2") return m;
+          throw new Error(`status.model is ${JSON.stringify(m)}`);
+        },
+        timeoutMs,
+        `both pods serving ${ref}`,
+      );
+    try {
+      const v1 = await mlflow.register(
+        "maie-alpha",
+        "lightgbm",
+        "config/samples/data/models/lightgbm/model.txt",
+        "champion",
+      );
+      transcript.push(
+        `# registered maie-alpha v${v1.version} (mlflow.lightgbm, run ${v1.runId}), alias champion → v${v1.version}`,
+      );
+      await patchSpec({
+        model: {
+          uri: "models:/maie-alpha@champion",
+          format: "auto",
+          pollInterval: "5s",
+          mlflow: { trackingUri: `http://${nodeAddress(1).ip}:${NODE_MLFLOW_PORT}` },
+        },
+      });
+      await k(["-n", ns, "rollout", "status", `deployment/${cr}`, "--timeout=240s"]);
+      const first = await served(`maie-alpha@champion→v${v1.version}`, 120_000);
+      expect(first.registry).toMatchObject({ name: "maie-alpha", alias: "champion", runId: v1.runId });
+      await show(["-n", ns, "get", "maie", cr]);
+      expect(transcript.at(-1)).toMatch(/REGISTERED/);
+      expect(transcript.at(-1)).toContain(`maie-alpha@champion→v${v1.version}`);
+      const before = (await scorerPods()).map((p) => p.metadata.name).sort();
+
+      const v2 = await mlflow.register(
+        "maie-alpha",
+        "xgboost",
+        "config/samples/data/models/xgboost/model.xgb.json",
+        "champion",
+      );
+      const moved = Date.now();
+      transcript.push(
+        `# registered maie-alpha v${v2.version} (mlflow.xgboost, run ${v2.runId}), alias champion → v${v2.version}`,
+      );
+      const second = await served(`maie-alpha@champion→v${v2.version}`, 120_000);
+      transcript.push(
+        `# both pods serve v${v2.version} and status shows it ${((Date.now() - moved) / 1000).toFixed(1)} s after the alias moved (pollInterval 5s)`,
+      );
+      expect(second.sha256).not.toBe(first.sha256);
+      // Swapped live: the same pods.
+      expect((await scorerPods()).map((p) => p.metadata.name).sort()).toEqual(before);
+      await show(["-n", ns, "get", "maie", cr]);
+      // kubectl shows events.k8s.io's note as the core/v1 message; this story's earlier swaps are left out.
+      const args = [
+        "-n",
+        ns,
+        "get",
+        "events",
+        "--field-selector",
+        "reason=ModelChanged",
+        "-o",
+        "custom-columns=REASON:.reason,MESSAGE:.message",
+      ];
+      const lines = (await k(args)).trimEnd().split("\n");
+      transcript.push(
+        `$ kubectl ${args.join(" ")} | grep -e REASON -e maie-alpha@`,
+        ...lines.filter((l) => l.startsWith("REASON") || l.includes("maie-alpha@")),
+      );
+      expect(transcript.at(-1)).toContain(`maie-alpha@champion→v${v2.version}`);
+      expect(transcript.at(-1)).toContain(`was maie-alpha@champion→v${v1.version}`);
+      console.log(transcript.join("\n"));
+    } finally {
+      try {
+        // Back to the model on the data volume for the rest of the story.
+        await patchSpec({ model: { uri: null, mlflow: null, pollInterval: null, format: "lightgbm" } });
+        await eventually(
+          async () =>
+            !(await k(["-n", ns, "get", "deployment", cr, "-o", "json"])).includes("MLFLOW_TRACKING_URI"),
+          60_000,
+          "the scorer Deployment without the registry",
+        );
+        await k(["-n", ns, "rollout", "status", `deployment/${cr}`, "--timeout=300s"]);
+        await k(["-n", ns, "wait", "--for=condition=Ready", `maie/${cr}`, "--timeout=300s"]);
+      } finally {
+        await forward.stop();
+        await mlflow.stop({ removeDir: true });
       }
     }
   }, 900_000);

@@ -5,7 +5,8 @@ import { CRD_FILE } from "../../src/api/group.js";
 import { RestClient } from "../../src/kube/rest.js";
 import type { Command } from "../../src/cli/command.js";
 import { DEV_IMAGE, nodeImageArchives } from "./node-images.js";
-import { forwardIntoNodeNetwork, NODE_S3_PORT, nodeAddress } from "./node-network.js";
+import { MlflowServer } from "./mlflow-server.js";
+import { forwardIntoNodeNetwork, NODE_MLFLOW_PORT, NODE_S3_PORT, nodeAddress } from "./node-network.js";
 import { ObjectStoreServer } from "./object-store.js";
 import { DEV_ENV } from "../../src/contract/env.js";
 
@@ -36,11 +37,35 @@ async function startObjectStore(
   };
 }
 
+/** A local MLflow tracking server and registry, forwarded into the node network when there are nodes. */
+async function startMlflow(
+  cp: ControlPlane,
+  log: (m: string) => void,
+): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
+  const server = await MlflowServer.start({ log });
+  const forward =
+    cp.netns === undefined
+      ? undefined
+      : await forwardIntoNodeNetwork(cp.netns, cp.dir, server.port, NODE_MLFLOW_PORT);
+  return {
+    env: {
+      ...server.env(),
+      ...(forward !== undefined && {
+        [DEV_ENV.nodeMlflowTrackingUri]: `http://${nodeAddress(1).ip}:${NODE_MLFLOW_PORT}`,
+      }),
+    },
+    stop: async () => {
+      await forward?.stop();
+      await server.stop({ removeDir: true });
+    },
+  };
+}
+
 export const controlplaneCommand: Command = {
   name: "controlplane",
   summary:
     "Start a local Kubernetes control plane (etcd + kube-apiserver) with the CRDs, for development and demos",
-  usage: `Usage: maie controlplane [--nodes N] [--dir DIR] [--object-store BUCKET] [--no-controller-manager] [--no-prometheus-crds] [--kubeconfig-out FILE]
+  usage: `Usage: maie controlplane [--nodes N] [--dir DIR] [--object-store BUCKET] [--mlflow] [--no-controller-manager] [--no-prometheus-crds] [--kubeconfig-out FILE]
 
 Starts etcd, kube-apiserver (RBAC on) and kube-controller-manager on 127.0.0.1
 from the binaries built by tools/build-binaries.sh, installs the MaieDeployment
@@ -59,6 +84,9 @@ cgroup and interface it made.
   --object-store BUCKET     also run a local S3 server (SeaweedFS) with BUCKET and print its
                             variables (MAIE_OBJECT_STORE_*, AWS_*); with --nodes, pods reach it at
                             $${DEV_ENV.nodeObjectStoreEndpoint} (printed too)
+  --mlflow                  also run a local MLflow tracking server and Model Registry (mlflow
+                            from PyPI, SQLite, artifact proxy) and print MLFLOW_TRACKING_URI;
+                            with --nodes, pods reach it at $${DEV_ENV.nodeMlflowTrackingUri}
   --no-controller-manager   do not run kube-controller-manager
   --no-prometheus-crds      do not install the Prometheus Operator CRDs
   --kubeconfig-out FILE     also copy the admin kubeconfig to FILE`,
@@ -72,6 +100,7 @@ cgroup and interface it made.
         "no-prometheus-crds": { type: "boolean", default: false },
         "kubeconfig-out": { type: "string" },
         "object-store": { type: "string" },
+        mlflow: { type: "boolean", default: false },
       },
     });
     const log = (m: string) => process.stderr.write(`controlplane: ${m}\n`);
@@ -94,8 +123,10 @@ cgroup and interface it made.
     });
     const bucket = values["object-store"];
     const store = bucket === undefined ? undefined : await startObjectStore(cp, bucket, log);
+    const mlflow = values.mlflow ? await startMlflow(cp, log) : undefined;
     const stop = async () => {
       log("stopping");
+      await mlflow?.stop();
       await store?.stop();
       await cp.stop({ removeDir: values.dir === undefined });
       process.exit(0);
@@ -116,7 +147,7 @@ cgroup and interface it made.
       await copyFile(cp.kubeconfigPath, values["kubeconfig-out"]);
     }
     log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; logs in ${cp.dir}/logs`);
-    for (const [name, value] of Object.entries(store?.env ?? {}))
+    for (const [name, value] of Object.entries({ ...store?.env, ...mlflow?.env }))
       process.stdout.write(`export ${name}=${value}\n`);
     process.stdout.write(`export KUBECONFIG=${values["kubeconfig-out"] ?? cp.kubeconfigPath}\n`);
     log("press Ctrl-C to stop");

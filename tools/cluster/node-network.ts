@@ -171,6 +171,8 @@ export class NodeNetwork {
 
 /** Where pods reach a local S3 server forwarded into the node network (the demo's, the e2e tests'). */
 export const NODE_S3_PORT = 18333;
+/** Where pods reach a local MLflow tracking server forwarded into the node network. */
+export const NODE_MLFLOW_PORT = 15000;
 
 /**
  * Makes a server on the host's loopback (`127.0.0.1:hostPort`, e.g. a test's
