@@ -4,11 +4,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { CLI, prepareSampleData } from "../../bench/scorer/soak-lib.js";
 import type { MaieDeploymentStatus } from "../../src/api/status.js";
-import { ENV, MLFLOW_ENV } from "../../src/contract/env.js";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { ENV, MLFLOW_ENV, OBJECT_STORE_ENV } from "../../src/contract/env.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { MlflowServer, type RegisteredVersion } from "../../tools/cluster/mlflow-server.js";
+import { ObjectStoreServer } from "../../tools/cluster/object-store.js";
 import { freePort } from "../../tools/cluster/ports.js";
 import { applyMaieDeployments } from "../harness/apply.js";
 import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
@@ -272,6 +274,73 @@ describe("a tracking server that requires credentials", () => {
       await until(scorer, "served", (x) => x.model_registry?.version === version.version);
     } finally {
       await scorer.stop();
+    }
+  }, 180_000);
+});
+
+describe("a registry whose artifact store is an S3 bucket", () => {
+  const BUCKET = "mlflow";
+  let store: ObjectStoreServer | undefined;
+  let registry: MlflowServer | undefined;
+
+  beforeAll(async () => {
+    store = await ObjectStoreServer.start({ buckets: [BUCKET] });
+    const keys = store.env(BUCKET);
+    registry = await MlflowServer.start({
+      s3Artifacts: {
+        root: `s3://${BUCKET}/artifacts`,
+        env: {
+          MLFLOW_S3_ENDPOINT_URL: store.endpoint,
+          AWS_ACCESS_KEY_ID: keys[OBJECT_STORE_ENV.accessKeyId] ?? "",
+          AWS_SECRET_ACCESS_KEY: keys[OBJECT_STORE_ENV.secretAccessKey] ?? "",
+          AWS_DEFAULT_REGION: keys[OBJECT_STORE_ENV.region] ?? "",
+        },
+      },
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await registry?.stop({ removeDir: true });
+    await store?.stop({ removeDir: true });
+  });
+
+  test("the pods read the version's files from the bucket through the resource's object store; without one, the error says to set it", async () => {
+    if (store === undefined || registry === undefined) throw new Error("the servers did not start");
+    const version = await registry.register(
+      NAME,
+      "lightgbm",
+      join(SAMPLES, "lightgbm/model.txt"),
+      "champion",
+    );
+    // The model file as MLflow's client wrote it into the bucket, read with the store's own client.
+    const s3 = store.client();
+    let expected: string;
+    try {
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "artifacts/" }));
+      const keys = (listed.Contents ?? []).map((o) => o.Key ?? "").filter((k) => k.endsWith("/model.lgb"));
+      expect(keys).toHaveLength(1);
+      const body = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: keys[0] }));
+      expected = sha(await body.Body!.transformToByteArray());
+    } finally {
+      s3.destroy();
+    }
+
+    const scorer = await startScorer({ ...registry.env(), ...store.env(BUCKET) });
+    try {
+      const r = await until(scorer, "the version from the bucket", (x) => x.model_sha256 !== null);
+      expect(r).toMatchObject({ http: 200, model_sha256: expected });
+      expect(r.model_registry).toMatchObject({ name: NAME, alias: "champion", version: version.version });
+    } finally {
+      await scorer.stop();
+    }
+    const storeless = await startScorer(registry.env());
+    try {
+      const r = await until(storeless, "refused", (x) => x.model_error !== undefined);
+      expect(r).toMatchObject({ http: 503, model_sha256: null });
+      expect(r.model_error).toContain(`the registry's artifact store s3://${BUCKET}/artifacts/`);
+      expect(r.model_error).toContain("set spec.objectStore");
+    } finally {
+      await storeless.stop();
     }
   }, 180_000);
 });

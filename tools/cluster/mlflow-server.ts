@@ -14,7 +14,7 @@ import { delay } from "./wait.js";
  * A real MLflow tracking server and Model Registry for tests and the demo:
  * `mlflow server` from PyPI (tools/mlflow/install.sh), a SQLite backend
  * store and a local artifact store served through its artifact proxy
- * (`mlflow-artifacts:`), on a free port and a temp dir, tied to our process.
+ * (`mlflow-artifacts:`) or an S3 bucket, on a free port and a temp dir, tied to our process.
  * With `auth`, MLflow's basic-auth app with a random admin password. Models
  * are logged and aliased with MLflow's own client (tools/mlflow/registry.py).
  */
@@ -26,6 +26,12 @@ export interface MlflowServerOptions {
   readonly host?: string;
   /** Require a username and password (MLflow's basic-auth app). */
   readonly auth?: boolean;
+  /**
+   * Keep artifacts in an S3 bucket instead of behind the server's proxy: the server hands out
+   * `s3://` URIs and every client reads and writes the bucket itself. `env` is what both need
+   * (MLFLOW_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+   */
+  readonly s3Artifacts?: { readonly root: string; readonly env: Readonly<Record<string, string>> };
   readonly log?: (message: string) => void;
 }
 
@@ -65,6 +71,7 @@ export class MlflowServer {
     private readonly adminPassword: string | undefined,
     private readonly ownsDir: boolean,
     private readonly log: (message: string) => void,
+    private readonly s3Artifacts: MlflowServerOptions["s3Artifacts"],
   ) {}
 
   static async start(options: MlflowServerOptions = {}): Promise<MlflowServer> {
@@ -81,6 +88,7 @@ export class MlflowServer {
       password,
       ownsDir,
       options.log ?? (() => undefined),
+      options.s3Artifacts,
     );
     if (password !== undefined)
       await writeFile(
@@ -139,13 +147,15 @@ export class MlflowServer {
         "1",
         "--backend-store-uri",
         `sqlite:///${join(this.dir, "mlflow.db")}`,
-        "--artifacts-destination",
-        join(this.dir, "artifacts"),
+        ...(this.s3Artifacts !== undefined
+          ? ["--default-artifact-root", this.s3Artifacts.root, "--no-serve-artifacts"]
+          : ["--artifacts-destination", join(this.dir, "artifacts")]),
         ...(this.adminPassword !== undefined ? ["--app-name", "basic-auth"] : []),
       ],
       join(this.dir, "mlflow.log"),
       {
         ...process.env,
+        ...this.s3Artifacts?.env,
         ...(this.adminPassword !== undefined && {
           MLFLOW_AUTH_CONFIG_PATH: join(this.dir, "basic_auth.ini"),
           // The auth app's CSRF protection needs a fixed key; one per server is enough here.
@@ -216,7 +226,13 @@ export class MlflowServer {
     try {
       const { stdout } = await promisify(execFile)(this.python, [REGISTRY_SCRIPT, ...args], {
         encoding: "utf8",
-        env: { ...process.env, ...this.env(), MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true" },
+        env: {
+          ...process.env,
+          ...this.s3Artifacts?.env,
+          ...this.env(),
+          MLFLOW_DISABLE_TELEMETRY: "true",
+          DO_NOT_TRACK: "true",
+        },
         maxBuffer: 16 * 1024 * 1024,
       });
       return stdout;
