@@ -120,18 +120,18 @@ kubectl -n $ns get events --field-selector reason=ModelChanged
 if $mlflow; then
   say "MLflow Model Registry: the research team logs v1 (LightGBM) with mlflow.lightgbm and aliases it champion (docs/mlflow.md)"
   py=$(tools/mlflow/install.sh)
-  registry() { "$py" tools/mlflow/registry.py "$@" 2>"$work/registry.log"; }
+  registry() { MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT=true "$py" tools/mlflow/registry.py "$@" 2>"$work/registry.log"; }
   registry register --name maie-demo --flavor lightgbm --model-file config/samples/data/models/lightgbm/model.txt --alias champion
   kubectl -n $ns patch maie $cr --type merge -p "{\"spec\":{\"model\":{\"uri\":\"models:/maie-demo@champion\",
     \"mlflow\":{\"trackingUri\":\"$MAIE_NODE_MLFLOW_TRACKING_URI\"}}}}"
   registered() { kubectl -n $ns get maie $cr -o jsonpath='{.status.model.registry.ref} {.status.model.serving}'; }
   until [ "$(registered)" = "maie-demo@champion→v1 2/2" ]; do sleep 2; done
   kubectl -n $ns get maie $cr
-  say "v2 (XGBoost, mlflow.xgboost) registered and the alias moved: the pods swap it live within the poll interval (10 s)"
+  say "v2 (XGBoost, mlflow.xgboost) registered and the alias moved: the pods swap it live within the poll interval (10 s), status follows at the operator's next look (15 s at most)"
   registry register --name maie-demo --flavor xgboost --model-file config/samples/data/models/xgboost/model.xgb.json --alias champion
   moved=$(date +%s)
   until [ "$(registered)" = "maie-demo@champion→v2 2/2" ]; do sleep 1; done
-  say "served $(( $(date +%s) - moved ))s after the alias moved"
+  say "served by both pods and shown in status $(( $(date +%s) - moved ))s after the alias moved"
   kubectl -n $ns get maie $cr
   kubectl -n $ns get events --field-selector reason=ModelChanged
 fi
