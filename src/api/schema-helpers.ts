@@ -129,3 +129,15 @@ export function resourceRequirements(description: string) {
     })
     .describe(description);
 }
+
+/** `credentials: { secretRef: { name } }`: a Secret in the same namespace whose keys are mounted, never read. */
+export function secretCredentials(keys: string) {
+  return z
+    .object({
+      secretRef: z
+        .object({ name: objectName("Name of a Secret in the same namespace.") })
+        .strict()
+        .describe(`Secret with ${keys}, mounted into the pods that use it. The operator never reads it.`),
+    })
+    .strict();
+}

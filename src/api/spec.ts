@@ -10,6 +10,7 @@ import {
   positiveQuantity,
   promDuration,
   resourceRequirements,
+  secretCredentials,
 } from "./schema-helpers.js";
 import { TriState } from "./tri-state.js";
 import { MLFLOW_ENV } from "../contract/env.js";
@@ -126,16 +127,9 @@ export const MlflowSpec = z
       .describe(
         "The MLflow tracking server that resolves models:/ URIs, e.g. http://mlflow.mlops:5000. The pods download the model through its artifact proxy (mlflow-artifacts:) or, for an s3:// artifact store, through spec.objectStore.",
       ),
-    credentials: z
-      .object({
-        secretRef: z
-          .object({ name: objectName("Name of a Secret in the same namespace.") })
-          .strict()
-          .describe(
-            `Secret with key ${MLFLOW_ENV.token} (sent as a Bearer token), or ${MLFLOW_ENV.username} and ${MLFLOW_ENV.password} (Basic auth), mounted into the pods that fetch the model. The operator never reads it.`,
-          ),
-      })
-      .strict()
+    credentials: secretCredentials(
+      `key ${MLFLOW_ENV.token} (sent as a Bearer token), or ${MLFLOW_ENV.username} and ${MLFLOW_ENV.password} (Basic auth)`,
+    )
       .optional()
       .describe("Credentials for a tracking server that requires them."),
   })
@@ -569,16 +563,9 @@ export const ObjectStoreSpec = z
       .strict()
       .optional()
       .describe("Extra CA certificates to trust for the endpoint (a private CA)."),
-    credentials: z
-      .object({
-        secretRef: z
-          .object({ name: objectName("Name of a Secret in the same namespace.") })
-          .strict()
-          .describe(
-            "Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and optionally AWS_SESSION_TOKEN), mounted into the pods that use the store. The operator never reads it.",
-          ),
-      })
-      .strict()
+    credentials: secretCredentials(
+      "keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and optionally AWS_SESSION_TOKEN)",
+    )
       .optional()
       .describe(
         "Static credentials. When unset the pods use their own identity through the AWS SDK's default chain (IRSA web identity, EKS Pod Identity, instance role): annotate the ServiceAccount with spec.serviceAccount.annotations.",

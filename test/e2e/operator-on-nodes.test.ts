@@ -36,6 +36,8 @@ import {
 const ns = "research"; // the namespace docs/operations.md uses
 const cr = "alpha"; // the sample resource's name
 const operations = readFileSync("docs/operations.md", "utf8");
+/** `kubectl get events` of the sample resource's model swaps. */
+const MODEL_CHANGED_EVENTS = ["-n", ns, "get", "events", "--field-selector", "reason=ModelChanged"];
 
 interface PodList {
   items: {
@@ -400,16 +402,7 @@ describe("MAIE on real nodes", () => {
       await put(modelB);
       await bothServe(sha(modelB), 120_000, "model B, swapped live");
       expect((await scorerPods()).map((p) => p.metadata.name).sort()).toEqual(before);
-      const events = await k([
-        "-n",
-        ns,
-        "get",
-        "events",
-        "--field-selector",
-        "reason=ModelChanged",
-        "-o",
-        "json",
-      ]);
+      const events = await k([...MODEL_CHANGED_EVENTS, "-o", "json"]);
       expect(events).toContain(`was sha256:${sha(modelA).slice(0, 12)}`);
 
       // A pin that no object matches: the new pod never loads it, the old pods keep serving B.
@@ -535,16 +528,7 @@ describe("MAIE on real nodes", () => {
       expect((await scorerPods()).map((p) => p.metadata.name).sort()).toEqual(before);
       await show(["-n", ns, "get", "maie", cr]);
       // kubectl shows events.k8s.io's note as the core/v1 message; this story's earlier swaps are left out.
-      const args = [
-        "-n",
-        ns,
-        "get",
-        "events",
-        "--field-selector",
-        "reason=ModelChanged",
-        "-o",
-        "custom-columns=REASON:.reason,MESSAGE:.message",
-      ];
+      const args = [...MODEL_CHANGED_EVENTS, "-o", "custom-columns=REASON:.reason,MESSAGE:.message"];
       const lines = (await k(args)).trimEnd().split("\n");
       transcript.push(
         `$ kubectl ${args.join(" ")} | grep -e REASON -e maie-alpha@`,

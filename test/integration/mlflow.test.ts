@@ -11,11 +11,11 @@ import type { RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { MlflowServer, type RegisteredVersion } from "../../tools/cluster/mlflow-server.js";
 import { ObjectStoreServer } from "../../tools/cluster/object-store.js";
-import { freePort } from "../../tools/cluster/ports.js";
 import { applyMaieDeployments } from "../harness/apply.js";
 import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
 import { eventually, markPodsReady, startTestOperator, type TestOperator } from "../harness/operator.js";
-import { runProcess, startProcess, type RunningProcess } from "../harness/process.js";
+import { runProcess } from "../harness/process.js";
+import { readyWhen, startScorerProcess, type ScorerProcess } from "../harness/scorer-process.js";
 
 /**
  * Models from the MLflow Model Registry (spec.model.uri models:/…), on real
@@ -69,75 +69,21 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Ready {
-  http: number;
-  model_sha256: string | null;
-  model_error?: string;
-  model_registry?: { name: string; alias?: string; version: string; run_id?: string };
-}
-
-interface Scorer {
-  readonly url: string;
-  readonly process: RunningProcess;
-  ready(): Promise<Ready>;
-  stop(): Promise<void>;
-}
-
-async function startScorer(
-  env: Record<string, string>,
-  host = "127.0.0.1",
-  metricsPort?: number,
-): Promise<Scorer> {
-  const port = await freePort();
-  const url = `http://${host}:${metricsPort ?? port}`;
-  const proc = startProcess(
-    process.execPath,
-    [CLI, "scorer", "--data-dir", dataDir, "--host", host, "--port", String(port)],
-    {
-      env: {
-        ...process.env,
-        MAIE_LOG_LEVEL: "warn",
-        ...mlflow.env(),
-        [ENV.modelUri]: CHAMPION,
-        [ENV.modelPollSeconds]: "1",
-        ...(metricsPort !== undefined && { [ENV.scorerMetricsPort]: String(metricsPort) }),
-        ...env,
-      },
-    },
-  );
-  const ready = async (): Promise<Ready> => {
-    const res = await fetch(`${url}/ready`);
-    return { ...((await res.json()) as Omit<Ready, "http">), http: res.status };
-  };
-  const stop = async () => {
-    proc.child.kill("SIGTERM");
-    await proc.exited;
-  };
-  try {
-    await eventually(() => ready(), 60_000, `the scorer at ${url} to answer (stderr: ${proc.err()})`);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url, process: proc, ready, stop };
-}
-
-const until = (scorer: Scorer, what: string, check: (r: Ready) => boolean) =>
-  eventually(
-    async () => {
-      const r = await scorer.ready();
-      return check(r) && r;
-    },
-    30_000,
-    what,
-  );
+/** `maie scorer` following the champion alias of this file's registry, unless `env` says otherwise. */
+const startScorer = (env: Record<string, string>, host?: string, metricsPort?: number) =>
+  startScorerProcess({
+    dataDir,
+    env: { ...mlflow.env(), [ENV.modelUri]: CHAMPION, ...env },
+    ...(host !== undefined && { host }),
+    ...(metricsPort !== undefined && { metricsPort }),
+  });
 
 describe("maie scorer serving models:/ URIs from a real MLflow registry", () => {
   test("follows the alias: v1 (lightgbm) served, the alias moved to v2 (xgboost) swaps it live; the registry down mid-run, a version of another flavor and a deleted one each leave the last good model serving with a clear error", async () => {
     await mlflow.setAlias(NAME, "champion", v1.version);
     const scorer = await startScorer({});
     try {
-      const first = await until(scorer, "v1 served", (r) => r.model_registry?.version === v1.version);
+      const first = await readyWhen(scorer, "v1 served", (r) => r.model_registry?.version === v1.version);
       expect(first).toMatchObject({
         http: 200,
         model_sha256: artifactSha("model.lgb", v1.runId),
@@ -146,21 +92,25 @@ describe("maie scorer serving models:/ URIs from a real MLflow registry", () => 
       expect(first.model_error).toBeUndefined();
 
       await mlflow.setAlias(NAME, "champion", v2.version);
-      const second = await until(scorer, "v2 served", (r) => r.model_registry?.version === v2.version);
+      const second = await readyWhen(scorer, "v2 served", (r) => r.model_registry?.version === v2.version);
       expect(second.model_sha256).toBe(artifactSha("model.ubj", v2.runId));
       expect((await fetch(`${scorer.url}/score_expected`)).status).toBe(200);
 
       // Down mid-run: the model stays, the error names the server; back up, the error clears.
       await mlflow.stop();
-      const down = await until(scorer, "the outage reported", (r) => r.model_error !== undefined);
+      const down = await readyWhen(scorer, "the outage reported", (r) => r.model_error !== undefined);
       expect(down).toMatchObject({ http: 200, model_sha256: second.model_sha256 });
       expect(down.model_error).toContain(`MLflow at ${mlflow.url} did not answer`);
       await mlflow.launch();
-      await until(scorer, "the error cleared", (r) => r.model_error === undefined);
+      await readyWhen(scorer, "the error cleared", (r) => r.model_error === undefined);
 
       // A version MAIE cannot serve: named, with the flavor; v2 keeps serving.
       await mlflow.setAlias(NAME, "champion", pyfunc.version);
-      const refused = await until(scorer, "the pyfunc version refused", (r) => r.model_error !== undefined);
+      const refused = await readyWhen(
+        scorer,
+        "the pyfunc version refused",
+        (r) => r.model_error !== undefined,
+      );
       expect(refused).toMatchObject({ http: 200, model_sha256: second.model_sha256 });
       expect(refused.model_error).toContain(`${NAME}@champion→v${pyfunc.version}`);
       expect(refused.model_error).toContain("flavors are python_function");
@@ -168,7 +118,7 @@ describe("maie scorer serving models:/ URIs from a real MLflow registry", () => 
 
       // Deleting the version the alias points to removes the alias in MLflow: named, v2 still serving.
       await mlflow.deleteVersion(NAME, pyfunc.version);
-      const gone = await until(
+      const gone = await readyWhen(
         scorer,
         "the alias gone",
         (r) => r.model_error?.includes("alias champion not found") === true,
@@ -184,7 +134,7 @@ describe("maie scorer serving models:/ URIs from a real MLflow registry", () => 
     const pinnedVersion = await mlflow.register(NAME, "lightgbm", join(SAMPLES, "lightgbm/model.txt"));
     const pinned = await startScorer({ [ENV.modelUri]: `models:/${NAME}/${pinnedVersion.version}` });
     try {
-      const r = await until(pinned, "the pinned version", (x) => x.model_sha256 !== null);
+      const r = await readyWhen(pinned, "the pinned version", (x) => x.model_sha256 !== null);
       expect(r.model_registry).toEqual({
         name: NAME,
         version: pinnedVersion.version,
@@ -200,7 +150,7 @@ describe("maie scorer serving models:/ URIs from a real MLflow registry", () => 
     }
     const missing = await startScorer({ [ENV.modelUri]: `models:/${NAME}/99` });
     try {
-      const r = await until(missing, "the missing version refused", (x) => x.model_error !== undefined);
+      const r = await readyWhen(missing, "the missing version refused", (x) => x.model_error !== undefined);
       expect(r).toMatchObject({ http: 503, model_sha256: null });
       expect(r.model_error).toContain(`models:/${NAME}/99`);
       expect(r.model_error).toContain("version=99) not found");
@@ -212,17 +162,17 @@ describe("maie scorer serving models:/ URIs from a real MLflow registry", () => 
   test("the registry down at start: a clear error, then the model as soon as it answers", async () => {
     await mlflow.setAlias(NAME, "champion", v1.version);
     await mlflow.stop();
-    let scorer: Scorer | undefined;
+    let scorer: ScorerProcess | undefined;
     try {
       scorer = await startScorer({});
-      const r = await until(scorer, "the outage reported", (x) => x.model_error !== undefined);
+      const r = await readyWhen(scorer, "the outage reported", (x) => x.model_error !== undefined);
       expect(r).toMatchObject({ http: 503, model_sha256: null });
       expect(r.model_error).toContain("is the tracking server up");
     } finally {
       await mlflow.launch();
     }
     try {
-      await until(scorer, "v1 once the registry is up", (x) => x.model_registry?.version === v1.version);
+      await readyWhen(scorer, "v1 once the registry is up", (x) => x.model_registry?.version === v1.version);
     } finally {
       await scorer.stop();
     }
@@ -261,7 +211,7 @@ describe("a tracking server that requires credentials", () => {
     ]) {
       const scorer = await startScorer({ ...env, ...wrong });
       try {
-        const r = await until(scorer, "refused", (x) => x.model_error !== undefined);
+        const r = await readyWhen(scorer, "refused", (x) => x.model_error !== undefined);
         expect(r).toMatchObject({ http: 503, model_sha256: null });
         expect(r.model_error).toContain("refused the credentials (401");
         expect(r.model_error).toContain(MLFLOW_ENV.password);
@@ -271,7 +221,7 @@ describe("a tracking server that requires credentials", () => {
     }
     const scorer = await startScorer(env);
     try {
-      await until(scorer, "served", (x) => x.model_registry?.version === version.version);
+      await readyWhen(scorer, "served", (x) => x.model_registry?.version === version.version);
     } finally {
       await scorer.stop();
     }
@@ -327,7 +277,7 @@ describe("a registry whose artifact store is an S3 bucket", () => {
 
     const scorer = await startScorer({ ...registry.env(), ...store.env(BUCKET) });
     try {
-      const r = await until(scorer, "the version from the bucket", (x) => x.model_sha256 !== null);
+      const r = await readyWhen(scorer, "the version from the bucket", (x) => x.model_sha256 !== null);
       expect(r).toMatchObject({ http: 200, model_sha256: expected });
       expect(r.model_registry).toMatchObject({ name: NAME, alias: "champion", version: version.version });
     } finally {
@@ -335,7 +285,7 @@ describe("a registry whose artifact store is an S3 bucket", () => {
     }
     const storeless = await startScorer(registry.env());
     try {
-      const r = await until(storeless, "refused", (x) => x.model_error !== undefined);
+      const r = await readyWhen(storeless, "refused", (x) => x.model_error !== undefined);
       expect(r).toMatchObject({ http: 503, model_sha256: null });
       expect(r.model_error).toContain(`the registry's artifact store s3://${BUCKET}/artifacts/`);
       expect(r.model_error).toContain("set spec.objectStore");

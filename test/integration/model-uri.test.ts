@@ -11,11 +11,11 @@ import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import type { MaieDeploymentStatus } from "../../src/api/status.js";
 import { ObjectStoreServer } from "../../tools/cluster/object-store.js";
 import { generateCerts } from "../../tools/cluster/certs.js";
-import { freePort } from "../../tools/cluster/ports.js";
 import { applyMaieDeployments } from "../harness/apply.js";
 import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
 import { eventually, markPodsReady, startTestOperator, type TestOperator } from "../harness/operator.js";
-import { runProcess, startProcess, type RunningProcess } from "../harness/process.js";
+import { runProcess } from "../harness/process.js";
+import { startScorerProcess } from "../harness/scorer-process.js";
 
 /**
  * A model behind a URI (spec.model.uri), end to end on real parts: the
@@ -56,61 +56,14 @@ afterAll(async () => {
 const put = (body: Uint8Array, key = KEY) =>
   s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 
-interface Ready {
-  http: number;
-  model_sha256: string | null;
-  model_source?: string;
-  model_etag?: string;
-  model_loaded_at?: string;
-  model_error?: string;
-}
-
-interface Scorer {
-  readonly url: string;
-  readonly process: RunningProcess;
-  ready(): Promise<Ready>;
-  stop(): Promise<void>;
-}
-
-/** `maie scorer` fetching its model from the store; returns once it answers /ready (ready or not). */
-async function startScorer(
-  env: Record<string, string>,
-  host = "127.0.0.1",
-  metricsPort?: number,
-): Promise<Scorer> {
-  const port = await freePort();
-  const url = `http://${host}:${metricsPort ?? port}`;
-  const proc = startProcess(
-    process.execPath,
-    [CLI, "scorer", "--data-dir", dataDir, "--host", host, "--port", String(port)],
-    {
-      env: {
-        ...process.env,
-        MAIE_LOG_LEVEL: "warn",
-        [ENV.modelUri]: URI,
-        [ENV.modelPollSeconds]: "1",
-        ...(metricsPort !== undefined && { [ENV.scorerMetricsPort]: String(metricsPort) }),
-        ...server.env(BUCKET),
-        ...env,
-      },
-    },
-  );
-  const ready = async (): Promise<Ready> => {
-    const res = await fetch(`${url}/ready`);
-    return { ...((await res.json()) as Omit<Ready, "http">), http: res.status };
-  };
-  const stop = async () => {
-    proc.child.kill("SIGTERM");
-    await proc.exited;
-  };
-  try {
-    await eventually(() => ready(), 60_000, `the scorer at ${url} to answer (stderr: ${proc.err()})`);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url, process: proc, ready, stop };
-}
+/** `maie scorer` fetching its model from the store (URI unless `env` says otherwise). */
+const startScorer = (env: Record<string, string>, host?: string, metricsPort?: number) =>
+  startScorerProcess({
+    dataDir,
+    env: { ...server.env(BUCKET), [ENV.modelUri]: URI, ...env },
+    ...(host !== undefined && { host }),
+    ...(metricsPort !== undefined && { metricsPort }),
+  });
 
 describe("a model behind an s3:// URI, served by maie scorer", () => {
   test("unpinned: a new object at the URI is swapped in live; a bad one leaves the last good model serving", async () => {
