@@ -1,5 +1,9 @@
+import { randomInt } from "node:crypto";
 import { CLI } from "../../bench/scorer/soak-lib.js";
+import type { MaieDeploymentStatus } from "../../src/api/status.js";
 import { ENV } from "../../src/contract/env.js";
+import type { RestClient } from "../../src/kube/rest.js";
+import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import type { ReadyResponse } from "../../src/scorer/schemas.js";
 import { freePort } from "../../tools/cluster/ports.js";
 import { eventually } from "./operator.js";
@@ -75,4 +79,25 @@ export function readyWhen(scorer: ScorerProcess, what: string, check: (r: Ready)
     30_000,
     what,
   );
+}
+
+/**
+ * A loopback address of its own for a scorer process that stands in for a pod (the operator asks pods on
+ * the fixed management port 9090, so each test run needs its own address; markPodsReady gives it to the pod).
+ */
+export function loopbackPodIP(): string {
+  return `127.${randomInt(64, 250)}.${randomInt(1, 250)}.${randomInt(1, 250)}`;
+}
+
+/** A MaieDeployment's status as stored. */
+export async function maieStatus(
+  client: RestClient,
+  namespace: string,
+  name: string,
+): Promise<MaieDeploymentStatus | undefined> {
+  const cr = await client.request<{ status?: MaieDeploymentStatus }>(
+    "GET",
+    resourcePath(RESOURCE_TYPES.MaieDeployment, namespace, name),
+  );
+  return cr.status;
 }

@@ -1,9 +1,8 @@
-import { createHash, randomInt } from "node:crypto";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { CLI, prepareSampleData } from "../../bench/scorer/soak-lib.js";
-import type { MaieDeploymentStatus } from "../../src/api/status.js";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ENV, MLFLOW_ENV, OBJECT_STORE_ENV } from "../../src/contract/env.js";
 import type { KubeObject } from "../../src/kube/object.js";
@@ -15,7 +14,13 @@ import { applyMaieDeployments } from "../harness/apply.js";
 import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
 import { eventually, markPodsReady, startTestOperator, type TestOperator } from "../harness/operator.js";
 import { runProcess } from "../harness/process.js";
-import { readyWhen, startScorerProcess, type ScorerProcess } from "../harness/scorer-process.js";
+import {
+  loopbackPodIP,
+  maieStatus,
+  readyWhen,
+  startScorerProcess,
+  type ScorerProcess,
+} from "../harness/scorer-process.js";
 
 /**
  * Models from the MLflow Model Registry (spec.model.uri models:/…), on real
@@ -302,8 +307,7 @@ describe("the operator reports the registered version the pods serve", () => {
   let kubeconfig: string;
   const CR = "alpha";
   const SCORER_PODS = `app.kubernetes.io/instance=${CR},app.kubernetes.io/component=scorer`;
-  // Each run its own loopback address, so the fixed management port (9090) is free.
-  const podIP = `127.${randomInt(64, 250)}.${randomInt(1, 250)}.${randomInt(1, 250)}`;
+  const podIP = loopbackPodIP();
 
   beforeAll(async () => {
     kubeconfig = sharedKubeconfig();
@@ -317,13 +321,7 @@ describe("the operator reports the registered version the pods serve", () => {
     client.close();
   });
 
-  const status = async () =>
-    (
-      await client.request<{ status?: MaieDeploymentStatus }>(
-        "GET",
-        resourcePath(RESOURCE_TYPES.MaieDeployment, ns, CR),
-      )
-    ).status;
+  const status = () => maieStatus(client, ns, CR);
 
   test("the CRD refuses a models:/ URI without a tracking server, and a malformed one", async () => {
     const apply = (model: object) =>

@@ -1,4 +1,4 @@
-import { createHash, randomInt } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,15 +7,13 @@ import { DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/c
 import { CLI, prepareSampleData } from "../../bench/scorer/soak-lib.js";
 import { ENV, OBJECT_STORE_ENV } from "../../src/contract/env.js";
 import type { RestClient } from "../../src/kube/rest.js";
-import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
-import type { MaieDeploymentStatus } from "../../src/api/status.js";
 import { ObjectStoreServer } from "../../tools/cluster/object-store.js";
 import { generateCerts } from "../../tools/cluster/certs.js";
 import { applyMaieDeployments } from "../harness/apply.js";
 import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
 import { eventually, markPodsReady, startTestOperator, type TestOperator } from "../harness/operator.js";
 import { runProcess } from "../harness/process.js";
-import { startScorerProcess } from "../harness/scorer-process.js";
+import { loopbackPodIP, maieStatus, startScorerProcess } from "../harness/scorer-process.js";
 
 /**
  * A model behind a URI (spec.model.uri), end to end on real parts: the
@@ -235,8 +233,7 @@ describe("the operator reports the model the scorer pods serve (status.model)", 
   let kubeconfig: string;
   const NAME = "alpha";
   const SCORER_PODS = `app.kubernetes.io/instance=${NAME},app.kubernetes.io/component=scorer`;
-  // Each run its own loopback address, so the fixed management port (9090) is free.
-  const podIP = `127.${randomInt(64, 250)}.${randomInt(1, 250)}.${randomInt(1, 250)}`;
+  const podIP = loopbackPodIP();
 
   beforeAll(async () => {
     kubeconfig = sharedKubeconfig();
@@ -260,13 +257,7 @@ describe("the operator reports the model the scorer pods serve (status.model)", 
     client.close();
   });
 
-  const status = async () =>
-    (
-      await client.request<{ status?: MaieDeploymentStatus }>(
-        "GET",
-        resourcePath(RESOURCE_TYPES.MaieDeployment, ns, NAME),
-      )
-    ).status;
+  const status = () => maieStatus(client, ns, NAME);
 
   test("status.model follows the object the pod loads; no model at all is Ready=False ModelUnavailable", async () => {
     await put(modelA);
