@@ -15,8 +15,6 @@ const VERSION = "[1-9][0-9]{0,9}";
 export const REGISTRY_URI_PATTERN = `models:/(${NAME})(@${ALIAS}|/${VERSION})`;
 const REGISTRY_URI = new RegExp(`^models:/(${NAME})(?:@(${ALIAS})|/(${VERSION}))$`);
 
-export const REGISTRY_URI_PREFIX = "models:/";
-
 export type RegistryRef =
   { readonly name: string; readonly alias: string } | { readonly name: string; readonly version: string };
 
@@ -28,10 +26,6 @@ export function parseRegistryUri(uri: string): RegistryRef | undefined {
   if (name === undefined) return undefined;
   if (alias !== undefined) return { name, alias };
   return version === undefined ? undefined : { name, version };
-}
-
-export function isRegistryUri(uri: string): boolean {
-  return uri.startsWith(REGISTRY_URI_PREFIX);
 }
 
 /** A version URI never moves: once loaded, the pod need not ask again. */

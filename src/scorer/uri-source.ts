@@ -13,16 +13,14 @@ import type { ByteSource, SourceBytes } from "./watched.js";
 export class UriSource implements ByteSource {
   #etag: string | undefined;
   #pinnedFetched = false;
+  readonly #pinned: boolean;
 
   constructor(
     private readonly source: UriModelSource,
     private readonly fetchModel: ModelFetch,
-  ) {}
-
-  get #pinned(): boolean {
-    if (this.source.sha256 !== undefined) return true;
-    const ref = parseRegistryUri(this.source.uri);
-    return ref !== undefined && isPinnedRegistryRef(ref);
+  ) {
+    const ref = parseRegistryUri(source.uri);
+    this.#pinned = source.sha256 !== undefined || (ref !== undefined && isPinnedRegistryRef(ref));
   }
 
   get label(): string {
