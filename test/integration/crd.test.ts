@@ -75,6 +75,7 @@ describe("the MaieDeployment CRD on a real apiserver", () => {
       "READY",
       "REPLICAS",
       "MODEL",
+      "REGISTERED",
       "LAST-PIPELINE",
       "LAST-BACKUP",
       "AGE",
