@@ -37,6 +37,8 @@ step "generated files are current"
 node dist/src/cli/main.js generate crd --out - | diff -u crds/maie.io_maiedeployments.yaml - >&2 || { echo "crds/ is stale: run npm run generate" >&2; exit 1; }
 node dist/src/cli/main.js generate crd-docs --out - | diff -u docs/crd-reference.md - >&2 || { echo "docs/crd-reference.md is stale: run npm run generate" >&2; exit 1; }
 node dist/src/cli/main.js generate api-docs --out - | diff -u docs/api-reference.md - >&2 || { echo "docs/api-reference.md is stale: run npm run generate" >&2; exit 1; }
+# The operator's time zone names are Go's (what Kubernetes checks a CronJob's timeZone with).
+(cd tools/time-zones && go run .) | diff -u src/operator/time-zones.generated.ts - >&2 || { echo "src/operator/time-zones.generated.ts is stale: run (cd tools/time-zones && go run .) > src/operator/time-zones.generated.ts" >&2; exit 1; }
 
 phase_done "lint and generated files"
 

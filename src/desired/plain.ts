@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { KubeObject } from "../kube/object.js";
+import { compareText } from "../util/compare-text.js";
 
 /**
  * Small pure helpers shared by the builders: turning typed models into the
@@ -55,7 +56,7 @@ function sortKeys(value: Json): Json {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === "object") {
     const out: { [key: string]: Json } = {};
-    const byKey = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const byKey = Object.entries(value).sort(([a], [b]) => compareText(a, b));
     for (const [k, v] of byKey) out[k] = sortKeys(v);
     return out;
   }

@@ -126,8 +126,19 @@ function keptAsWritten(num: string, denom: string, exponent: number, format: str
   return scale % 3 === 0 && !shifted.endsWith("000") && !shifted.startsWith("0");
 }
 
+/**
+ * A number in plain decimal notation (no exponent), so it keeps the decimal
+ * format: JavaScript's shortest round-trip digits with the point moved by hand.
+ * Not `toLocaleString`, which loads ICU's number data into the operator (about
+ * 9 MiB of RSS, docs/operator.md).
+ */
 function numberText(n: number): string {
   if (!Number.isFinite(n)) throw new Error(`invalid quantity ${n}`);
-  // Plain decimal notation (no exponent), so the number keeps the decimal format.
-  return n.toLocaleString("en-US", { useGrouping: false, maximumFractionDigits: 20 });
+  const text = String(n);
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (m === null) return text;
+  const [, sign = "", lead = "", fraction = "", exponent = "0"] = m;
+  const digits = lead + fraction;
+  const point = 1 + Number(exponent);
+  return point <= 0 ? `${sign}0.${"0".repeat(-point)}${digits}` : `${sign}${digits.padEnd(point, "0")}`;
 }

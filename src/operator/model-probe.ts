@@ -6,6 +6,7 @@ import type { KubeClient } from "../kube/rest.js";
 import type { RegistryVersion } from "../model-source/registry-uri.js";
 import { ReadyResponse } from "../scorer/schemas.js";
 import type { PodModelReport } from "./served-model.js";
+import { compareText } from "../util/compare-text.js";
 
 /**
  * Asks the running scorer pods which model they serve: a GET of /ready on
@@ -39,7 +40,7 @@ export function scorerModelProbe(client: KubeClient): ModelProbe {
       .filter(
         (p) => p.status?.phase === "Running" && p.status.podIP && p.metadata.deletionTimestamp === undefined,
       )
-      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+      .sort((a, b) => compareText(a.metadata.name, b.metadata.name))
       .slice(0, MAX_PROBED_PODS);
     const port = scorerMetricsPort(cr);
     return Promise.all(

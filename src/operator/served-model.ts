@@ -1,6 +1,7 @@
 import type { MaieDeployment } from "../api/resource.js";
 import type { ServedModel } from "../api/status.js";
 import { registryVersionRef, type RegistryVersion } from "../model-source/registry-uri.js";
+import { compareText } from "../util/compare-text.js";
 
 /**
  * What the scorer pods say they serve (their /ready), folded into
@@ -73,7 +74,7 @@ export function servedModel(cr: MaieDeployment, reports: readonly PodModelReport
   const ranked = [...serving].sort(
     (a, b) =>
       (counts.get(b.sha256) ?? 0) - (counts.get(a.sha256) ?? 0) ||
-      (b.loadedAt ?? "").localeCompare(a.loadedAt ?? ""),
+      compareText(b.loadedAt ?? "", a.loadedAt ?? ""),
   );
   const top = ranked[0];
   if (top === undefined) return { model: base };

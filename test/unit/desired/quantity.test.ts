@@ -71,6 +71,10 @@ describe("resourceQuantity", () => {
     expect(resourceQuantity(2)).toBe("2");
     expect(resourceQuantity(0.25)).toBe("250m");
     expect(resourceQuantity(1e21)).toBe("1");
+    // Numbers JavaScript writes with an exponent: the digits are moved, not rounded.
+    expect(resourceQuantity(1.5e-7)).toBe(resourceQuantity("0.00000015"));
+    expect(resourceQuantity(2.5e-3)).toBe("3m");
+    expect(resourceQuantity(1.25e21)).toBe(resourceQuantity("1250000000000000000000"));
   });
 
   test.each(["", ".", "5K", "1.2.3", "Gi", "1 Gi", "1gi", "--1"])("%j is refused", (bad) => {

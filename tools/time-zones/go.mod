@@ -1,0 +1,3 @@
+module maie.io/tools/time-zones
+
+go 1.22
