@@ -3,7 +3,7 @@ import type { KubeObject } from "../kube/object.js";
 import { APPLY_PATCH, KubeApiError, isConflict, isNotFound, type KubeClient } from "../kube/rest.js";
 import { resourcePath, resourceType } from "../kube/resources.js";
 import { isSubset, sameObject } from "./child-diff.js";
-import { cachedAsMetadata, inSyncByMetadata, leanObject } from "./lean-cache.js";
+import { cachesWholeContent, inSyncByMetadata, leanObject } from "./lean-cache.js";
 import { JSON_PATCH, reclaimPatch } from "./reclaim.js";
 
 export type ApplyResult = "created" | "updated" | "unchanged";
@@ -48,9 +48,9 @@ export async function applyChild(
 ): Promise<ApplyResult> {
   const path = pathOf(desired);
   let live = cached;
-  if (cachedAsMetadata(desired.kind)) {
+  if (!cachesWholeContent(desired.kind)) {
     if (inSyncByMetadata(desired, cached)) return "unchanged";
-    // The cache holds no content for this kind: compare with the whole object.
+    // The cache does not hold all of this kind's content: compare with the whole object.
     const read = await readLive(client, path);
     if (read === undefined) return (await createChild(client, desired)) === "created" ? "created" : "updated";
     live = read;

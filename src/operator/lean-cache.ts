@@ -1,5 +1,6 @@
 import { FIELD_MANAGER } from "../api/group.js";
 import type { KubeObject, ManagedFieldsEntry } from "../kube/object.js";
+import { isSubset } from "./child-diff.js";
 
 /**
  * What the operator's caches keep of a live object: only what a reconcile
@@ -18,6 +19,12 @@ import type { KubeObject, ManagedFieldsEntry } from "../kube/object.js";
  * - kubectl's `last-applied-configuration` copy of the object is dropped.
  * - A Job's pod template is dropped: the status is built from its
  *   conditions and owner only.
+ * - A Deployment's pod template and a CronJob's job template (most of
+ *   their size, with everything the apiserver defaults) are dropped; the
+ *   rest (replicas, schedule, suspend, status) is kept and compared as
+ *   usual. Whether the template is still ours is decided like a
+ *   metadata-only child: our hash, and no other writer under that field
+ *   (each writer's field set is kept only as "owns something under it").
  *
  * Pure functions; the informers apply `leanObject` to every object they
  * store, before any handler sees it.
@@ -31,6 +38,15 @@ const DROPPED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   Job: ["spec"],
 };
 
+/**
+ * The spec field never kept, by kind: the part of the content we write and
+ * never read, decided by hash and writers instead (`inSyncByMetadata`).
+ */
+const UNCACHED_SPEC_FIELD: Readonly<Record<string, string>> = {
+  Deployment: "template",
+  CronJob: "jobTemplate",
+};
+
 /** Annotations that repeat the whole object (kubectl client-side apply). */
 const DROPPED_ANNOTATIONS = ["kubectl.kubernetes.io/last-applied-configuration"];
 
@@ -41,22 +57,52 @@ export function cachedAsMetadata(kind: string): boolean {
   return METADATA_ONLY_KINDS.has(kind);
 }
 
+/** Whether the cache holds all of a child's content we set (else `inSyncByMetadata` decides, or it is read). */
+export function cachesWholeContent(kind: string): boolean {
+  return !METADATA_ONLY_KINDS.has(kind) && UNCACHED_SPEC_FIELD[kind] === undefined;
+}
+
 /**
- * A metadata-only child needs no apply when it carries the hash of what we
- * want now and nobody but us has written it: any other writer (kubectl
- * edit, another controller, a force-apply) leaves a managedFields entry in
- * its own name, and then the whole object is read and compared.
+ * Whether a child whose content the cache does not hold all of needs no
+ * apply. It must carry the hash of what we want now, with our own apply
+ * among its writers, and:
+ * - metadata-only kinds: nobody but us has written it (any other writer,
+ *   `kubectl edit`, another controller, a force-apply, leaves a
+ *   managedFields entry in its own name; a status writer aside);
+ * - kinds held without their template: nobody else owns anything under
+ *   the template, and the rest of what we want is in the cached object.
+ * Anything else is inconclusive: the whole object is read and compared.
  */
 export function inSyncByMetadata(desired: KubeObject, cached: KubeObject): boolean {
   const want = desired.metadata.annotations?.[DESIRED_HASH_ANNOTATION];
+  const writers = cached.metadata.managedFields ?? [];
+  if (want === undefined || cached.metadata.annotations?.[DESIRED_HASH_ANNOTATION] !== want) return false;
+  if (!writers.some(isOurApply)) return false;
+  if (METADATA_ONLY_KINDS.has(desired.kind)) {
+    // A status writer (a Prometheus Operator reporting where a rule is loaded) leaves our content alone.
+    return writers.every((m) => m.subresource === "status" || isOurApply(m));
+  }
+  const field = UNCACHED_SPEC_FIELD[desired.kind];
+  if (field === undefined) return false;
   return (
-    want !== undefined &&
-    cached.metadata.annotations?.[DESIRED_HASH_ANNOTATION] === want &&
-    (cached.metadata.managedFields ?? []).every(
-      // A status writer (a Prometheus Operator reporting where a rule is loaded) leaves our content alone.
-      (m) => m.subresource === "status" || (m.manager === FIELD_MANAGER && m.operation === "Apply"),
-    )
+    !writers.some((m) => !isOurApply(m) && specFieldsOf(m)?.[`f:${field}`] !== undefined) &&
+    isSubset(withoutSpecField(desired, field), cached)
   );
+}
+
+function isOurApply(m: ManagedFieldsEntry): boolean {
+  return m.manager === FIELD_MANAGER && m.operation === "Apply";
+}
+
+function specFieldsOf(m: ManagedFieldsEntry): Record<string, unknown> | undefined {
+  return (m.fieldsV1 as { "f:spec"?: Record<string, unknown> } | undefined)?.["f:spec"];
+}
+
+function withoutSpecField<T extends KubeObject>(obj: T, field: string): T {
+  const spec = obj["spec"] as Record<string, unknown> | undefined;
+  if (spec === undefined || !(field in spec)) return obj;
+  const { [field]: _dropped, ...rest } = spec;
+  return { ...obj, spec: rest };
 }
 
 export function leanObject<T extends KubeObject>(obj: T): T {
@@ -64,8 +110,9 @@ export function leanObject<T extends KubeObject>(obj: T): T {
   const out: Record<string, unknown> = Object.fromEntries(
     Object.entries(obj).filter(([field]) => !dropped.includes(field)),
   );
-  out["metadata"] = leanMetadata(obj);
-  return out as T;
+  const uncached = UNCACHED_SPEC_FIELD[obj.kind];
+  const lean = uncached === undefined ? (out as T) : withoutSpecField(out as T, uncached);
+  return { ...lean, metadata: leanMetadata(obj) };
 }
 
 function leanMetadata(obj: KubeObject): KubeObject["metadata"] {
@@ -82,16 +129,30 @@ function leanMetadata(obj: KubeObject): KubeObject["metadata"] {
   };
 }
 
+/**
+ * Who wrote, and of their field set only what a decision asks: on a
+ * Deployment, whether our apply owns `spec.replicas` (the HPA hand-over);
+ * on a kind held without its template, whether another writer owns
+ * anything under it.
+ */
 function writer(kind: string, entry: ManagedFieldsEntry): ManagedFieldsEntry {
-  const { manager, operation, subresource, fieldsV1 } = entry;
+  const { manager, operation, subresource } = entry;
   const who = {
     ...(manager !== undefined && { manager }),
     ...(operation !== undefined && { operation }),
     ...(subresource !== undefined && { subresource }),
   };
-  if (kind !== "Deployment" || manager !== FIELD_MANAGER) return who;
-  const spec = (fieldsV1 as { "f:spec"?: Record<string, unknown> } | undefined)?.["f:spec"];
-  return spec !== undefined && "f:replicas" in spec
-    ? { ...who, fieldsV1: { "f:spec": { "f:replicas": {} } } }
-    : who;
+  const spec = specFieldsOf(entry);
+  const kept = Object.fromEntries(
+    keptSpecFields(kind, isOurApply(entry))
+      .filter((f) => spec?.[f] !== undefined)
+      .map((f) => [f, {}]),
+  );
+  return Object.keys(kept).length > 0 ? { ...who, fieldsV1: { "f:spec": kept } } : who;
+}
+
+function keptSpecFields(kind: string, ours: boolean): string[] {
+  if (ours) return kind === "Deployment" ? ["f:replicas"] : [];
+  const uncached = UNCACHED_SPEC_FIELD[kind];
+  return uncached === undefined ? [] : [`f:${uncached}`];
 }

@@ -273,6 +273,17 @@ describe("the operator on a real control plane", () => {
     );
   });
 
+  test("kubectl rollout restart is left alone: another writer under the Deployment's template is read, not reverted", async () => {
+    // The cache holds no pod template (lean-cache.ts): this writer's entry makes each reconcile read the
+    // Deployment and compare; the restart annotation is not ours, so nothing is written (next test).
+    const restarted = await kubectl(kubeconfig, ["rollout", "restart", "-n", ns, "deployment", NAME]);
+    expect(restarted.code).toBe(0);
+    await new Promise((r) => setTimeout(r, 6000)); // one resync (5 s)
+    const template = (await get("Deployment", NAME))?.["spec"] as
+      { template: { metadata: { annotations?: Record<string, string> } } } | undefined;
+    expect(template?.template.metadata.annotations?.["kubectl.kubernetes.io/restartedAt"]).toBeDefined();
+  });
+
   test("an idle resync makes zero writes (counted on the operator's own client)", async () => {
     await converged();
     // Let in-flight events (the annotation above, pod status) settle, then count over two resync periods.

@@ -2,6 +2,7 @@ import { FIELD_MANAGER } from "../../../src/api/group.js";
 import type { KubeObject } from "../../../src/kube/object.js";
 import {
   cachedAsMetadata,
+  cachesWholeContent,
   DESIRED_HASH_ANNOTATION,
   inSyncByMetadata,
   leanObject,
@@ -97,5 +98,110 @@ describe("metadata-only children", () => {
     expect(inSyncByMetadata(desired(HASH), statusWriter)).toBe(true);
     // No hash on the desired object: never assumed in sync.
     expect(inSyncByMetadata({ ...desired(HASH), metadata: { name: "alpha" } }, onlyOurs)).toBe(false);
+    // Writers reset (a PUT with managedFields: [{}]): our apply is no longer on record, so it is read.
+    expect(
+      inSyncByMetadata(desired(HASH), { ...onlyOurs, metadata: { ...onlyOurs.metadata, managedFields: [] } }),
+    ).toBe(false);
+  });
+});
+
+describe("Deployments and CronJobs: held without their templates", () => {
+  const template = {
+    metadata: { labels: { app: "maie" } },
+    spec: { containers: [{ name: "scorer", image: "maie:1" }] },
+  };
+  const deployment = (writers: unknown[], replicas = 2): KubeObject =>
+    leanObject({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: {
+        name: "alpha",
+        namespace: "research",
+        annotations: { [DESIRED_HASH_ANNOTATION]: HASH, "deployment.kubernetes.io/revision": "3" },
+        managedFields: writers as KubeObject["metadata"]["managedFields"],
+      },
+      spec: { replicas, selector: { matchLabels: { app: "maie" } }, template },
+      status: { readyReplicas: replicas },
+    });
+  const want = (hash: string, replicas?: number): KubeObject => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "alpha", namespace: "research", annotations: { [DESIRED_HASH_ANNOTATION]: hash } },
+    spec: {
+      ...(replicas !== undefined && { replicas }),
+      selector: { matchLabels: { app: "maie" } },
+      template,
+    },
+  });
+  const ourApply = { ...ours, fieldsV1: { "f:spec": { "f:replicas": {}, "f:template": { "f:spec": {} } } } };
+  // What kube-controller-manager leaves: the revision annotation (no subresource) and the status.
+  const controllerWrites = [
+    {
+      manager: "kube-controller-manager",
+      operation: "Update",
+      fieldsV1: { "f:metadata": { "f:annotations": {} } },
+    },
+    {
+      manager: "kube-controller-manager",
+      operation: "Update",
+      subresource: "status",
+      fieldsV1: { "f:status": {} },
+    },
+  ];
+
+  test("the template is not held; replicas, selector, status and who wrote are", () => {
+    const lean = deployment([ourApply, ...controllerWrites]);
+    expect(lean["spec"]).toEqual({ replicas: 2, selector: { matchLabels: { app: "maie" } } });
+    expect(lean["status"]).toEqual({ readyReplicas: 2 });
+    expect(lean.metadata.managedFields).toEqual([
+      { ...ours, fieldsV1: { "f:spec": { "f:replicas": {} } } },
+      { manager: "kube-controller-manager", operation: "Update" },
+      { manager: "kube-controller-manager", operation: "Update", subresource: "status" },
+    ]);
+    expect(leanObject(lean)).toEqual(lean);
+    const cronJob = leanObject({
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: { name: "alpha-pipeline" },
+      spec: { schedule: "15 22 * * *", suspend: false, jobTemplate: { spec: { template } } },
+    });
+    expect(cronJob["spec"]).toEqual({ schedule: "15 22 * * *", suspend: false });
+    expect([
+      cachesWholeContent("Deployment"),
+      cachesWholeContent("CronJob"),
+      cachesWholeContent("Service"),
+    ]).toEqual([false, false, true]);
+  });
+
+  test("in sync with our hash, our apply on record and no other writer under the template", () => {
+    expect(inSyncByMetadata(want(HASH, 2), deployment([ourApply, ...controllerWrites]))).toBe(true);
+    // The HPA writes spec.replicas through the scale subresource; the template is still ours.
+    const hpa = {
+      manager: "kube-controller-manager",
+      operation: "Update",
+      subresource: "scale",
+      fieldsV1: { "f:spec": { "f:replicas": {} } },
+    };
+    expect(inSyncByMetadata(want(HASH), deployment([ourApply, hpa], 5))).toBe(true);
+  });
+
+  test("what is held is compared; a change of ours, a reset of writers or another writer under the template is read", () => {
+    // Replicas are held: a difference there is seen without the hash.
+    expect(inSyncByMetadata(want(HASH, 3), deployment([ourApply]))).toBe(false);
+    expect(inSyncByMetadata(want("fedcba9876543210", 2), deployment([ourApply]))).toBe(false);
+    expect(inSyncByMetadata(want(HASH, 2), deployment([]))).toBe(false);
+    // kubectl rollout restart, or a kubectl edit of the image: their entry owns fields under spec.template.
+    const restart = {
+      manager: "kubectl-rollout",
+      operation: "Update",
+      fieldsV1: { "f:spec": { "f:template": { "f:metadata": { "f:annotations": {} } } } },
+    };
+    const lean = deployment([ourApply, restart]);
+    expect(lean.metadata.managedFields?.[1]).toEqual({
+      manager: "kubectl-rollout",
+      operation: "Update",
+      fieldsV1: { "f:spec": { "f:template": {} } },
+    });
+    expect(inSyncByMetadata(want(HASH, 2), lean)).toBe(false);
   });
 });
