@@ -51,6 +51,17 @@ export function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/**
+ * The RSS split as the kernel counts it: file-backed pages (the node binary's
+ * code and embedded data that the process has touched: what it loaded, such
+ * as ICU's tables) and anonymous memory (V8's heap, malloc, stacks).
+ */
+export function rssSplit(pid: number): string {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return `RSS file-backed ${(kib("RssFile") / 1024).toFixed(1)} MiB + anonymous ${(kib("RssAnon") / 1024).toFixed(1)} MiB`;
+}
+
 /** Reads a process's RSS every `everyMs` and keeps the largest value. */
 export class RssSampler {
   peak = 0;
@@ -166,6 +177,31 @@ export class OperatorProcess {
       counts.set(verb, (counts.get(verb) ?? 0) + Number(m[2]));
     }
     return counts;
+  }
+
+  /**
+   * What V8 holds, from the default process metrics: committed and used MiB
+   * per heap space, and memory outside the heap (buffers). Tells a heap that
+   * grew with garbage from one that holds more.
+   */
+  async heapSpaces(): Promise<string> {
+    const text = await this.metrics();
+    const bySpace = (metric: string) =>
+      new Map(
+        [...text.matchAll(new RegExp(`^${metric}\\{space="([^"]+)"\\} (\\S+)$`, "gm"))].map((m) => [
+          m[1]!,
+          Number(m[2]) / 2 ** 20,
+        ]),
+      );
+    const total = bySpace("nodejs_heap_space_size_total_bytes");
+    const used = bySpace("nodejs_heap_space_size_used_bytes");
+    const external = Number(/^nodejs_external_memory_bytes (\S+)$/m.exec(text)?.[1] ?? "NaN") / 2 ** 20;
+    const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+    const spaces = [...total]
+      .filter(([, mib]) => mib >= 0.5)
+      .map(([space, mib]) => `${space} ${(used.get(space) ?? 0).toFixed(1)}/${mib.toFixed(1)}`)
+      .join(", ");
+    return `heap used/committed ${sum(used).toFixed(1)}/${sum(total).toFixed(1)} MiB (${spaces}); external ${external.toFixed(1)} MiB`;
   }
 
   async reconciles(): Promise<number> {

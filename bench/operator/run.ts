@@ -38,6 +38,7 @@ import {
   formatCounts,
   OperatorProcess,
   RssSampler,
+  rssSplit,
   subtractCounts,
   totalRequests,
   writeRequests,
@@ -150,6 +151,8 @@ interface OperatorResult {
   readonly idleWrites: number;
   readonly idleReconciles: number;
   readonly rss: { readonly peak: number; readonly converged: number; readonly settled: number };
+  /** The RSS split (rssSplit) and V8 heap spaces (OperatorProcess.heapSpaces), at convergence and once settled. */
+  readonly heap: { readonly converged: string; readonly settled: string };
   readonly heapSummary?: string;
 }
 
@@ -176,7 +179,11 @@ async function benchOperator(n: number): Promise<OperatorResult> {
     const t0 = performance.now();
     await createMaieDeployments(client, ns, n, "m", spec);
     await withProgress(log, label, op.orExit(watch.until(n)), () => `${watch.reconciled}/${n} reconciled`);
-    const converged = { seconds: seconds(t0), rss: rss.current() };
+    const converged = {
+      seconds: seconds(t0),
+      rss: rss.current(),
+      heap: `${rssSplit(op.pid)}; ${await op.heapSpaces()}`,
+    };
     const requests = subtractCounts(await op.apiRequests(), before);
     // "Idle" starts once the queue has drained (follow-up reconciles triggered by the children's own events are done).
     const drain = async () => {
@@ -194,6 +201,7 @@ async function benchOperator(n: number): Promise<OperatorResult> {
     const idleWrites = writeRequests(await op.apiRequests()) - w0;
     const idleReconciles = (await op.reconciles()) - r0;
     const settled = rss.current();
+    const settledHeap = `${rssSplit(op.pid)}; ${await op.heapSpaces()}`;
     rss.stop();
     const result = {
       seconds: converged.seconds,
@@ -202,6 +210,7 @@ async function benchOperator(n: number): Promise<OperatorResult> {
       idleWrites,
       idleReconciles,
       rss: { peak: rss.peak, converged: converged.rss, settled },
+      heap: { converged: converged.heap, settled: settledHeap },
     };
     if (heapDir === undefined) return result;
     log(`${label}: writing a heap snapshot to ${heapDir}`);
@@ -242,6 +251,8 @@ const out = [
   ...runs.flatMap(({ n, bare, op }) => [
     `N=${n}: operator requests ${formatCounts(op.requests)}; queue drained ${op.drainedSeconds.toFixed(1)} s after the start`,
     `N=${n}: bare requests ${formatCounts(bare.requests)}; peak in flight ${bare.peakInFlight} of ${maxInFlight}`,
+    `N=${n}: operator at convergence: ${op.heap.converged}`,
+    `N=${n}: operator settled: ${op.heap.settled}`,
   ]),
   "",
   "operator marginal cost per resource between successive counts:",
