@@ -8,8 +8,8 @@ import { isSubset } from "./child-diff.js";
  * managedFields-stripping transforms are the model).
  *
  * - Kinds whose content the operator writes but never reads (a dashboards
- *   ConfigMap of ~60 KiB, a PrometheusRule's rule groups) are watched as
- *   metadata only: the apiserver never sends their content to us. Whether
+ *   ConfigMap of ~60 KiB, a PrometheusRule's rule groups, a Service, an
+ *   Ingress, ...) are watched as metadata only: the apiserver never sends their content to us. Whether
  *   such a child needs an apply is decided from its metadata
  *   (`inSyncByMetadata`), and the whole object is read only when that
  *   cannot tell.
@@ -30,8 +30,23 @@ import { isSubset } from "./child-diff.js";
  * store, before any handler sees it.
  */
 
-/** Watched and cached as PartialObjectMetadata. */
-const METADATA_ONLY_KINDS: ReadonlySet<string> = new Set(["ConfigMap", "PrometheusRule"]);
+/**
+ * Watched and cached as PartialObjectMetadata: the kinds whose content we
+ * write and never read (the status reads only Deployments, CronJobs, Jobs
+ * and claims), and that nobody else writes outside a status subresource.
+ * Claims stay whole: the volume binder writes their spec and annotations.
+ */
+const METADATA_ONLY_KINDS: ReadonlySet<string> = new Set([
+  "ConfigMap",
+  "PrometheusRule",
+  "ServiceMonitor",
+  "Service",
+  "ServiceAccount",
+  "Ingress",
+  "HorizontalPodAutoscaler",
+  "PodDisruptionBudget",
+  "NetworkPolicy",
+]);
 
 /** Top-level fields never kept, by kind. */
 const DROPPED_FIELDS: Readonly<Record<string, readonly string[]>> = {

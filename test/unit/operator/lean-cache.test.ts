@@ -49,10 +49,10 @@ function desired(hash: string): KubeObject {
 
 describe("leanObject", () => {
   test("keeps who wrote (not their field sets) and drops kubectl's copy of the object", () => {
-    const lean = leanObject(live("Service", { spec: { ports: [{ port: 8000 }] } }));
+    const lean = leanObject(live("PersistentVolumeClaim", { spec: { volumeName: "pv-1" } }));
     expect(lean.metadata.managedFields).toEqual([ours, { manager: "kubectl-edit", operation: "Update" }]);
     expect(lean.metadata.annotations).toEqual({ [DESIRED_HASH_ANNOTATION]: HASH });
-    expect(lean["spec"]).toEqual({ ports: [{ port: 8000 }] });
+    expect(lean["spec"]).toEqual({ volumeName: "pv-1" });
     expect(lean.metadata.resourceVersion).toBe("42");
   });
 
@@ -74,9 +74,23 @@ describe("leanObject", () => {
 });
 
 describe("metadata-only children", () => {
-  test("the dashboards ConfigMap and the PrometheusRule are the kinds held as metadata only", () => {
-    expect(["ConfigMap", "PrometheusRule"].every(cachedAsMetadata)).toBe(true);
-    expect(["Deployment", "Service", "PersistentVolumeClaim", "Job"].some(cachedAsMetadata)).toBe(false);
+  test("kinds whose content we only write are held as metadata only; those the status reads, and claims, are not", () => {
+    const metadataOnly = [
+      "ConfigMap",
+      "PrometheusRule",
+      "ServiceMonitor",
+      "Service",
+      "ServiceAccount",
+      "Ingress",
+    ];
+    expect(
+      [...metadataOnly, "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"].every(
+        cachedAsMetadata,
+      ),
+    ).toBe(true);
+    expect(
+      ["Deployment", "CronJob", "PersistentVolumeClaim", "Job", "MaieDeployment"].some(cachedAsMetadata),
+    ).toBe(false);
   });
 
   test("in sync when the cached object carries the desired hash and only we wrote it", () => {
@@ -169,7 +183,7 @@ describe("Deployments and CronJobs: held without their templates", () => {
     expect([
       cachesWholeContent("Deployment"),
       cachesWholeContent("CronJob"),
-      cachesWholeContent("Service"),
+      cachesWholeContent("PersistentVolumeClaim"),
     ]).toEqual([false, false, true]);
   });
 
