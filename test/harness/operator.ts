@@ -2,7 +2,7 @@ import { pino } from "pino";
 import { loadOperatorConfig } from "../../src/operator/config.js";
 import { startOperator, type OperatorHandle } from "../../src/operator/operator.js";
 import type { RestClient } from "../../src/kube/rest.js";
-import type { PodCredentials } from "./cluster.js";
+import { createNamespace, restClient, sharedKubeconfig, type PodCredentials } from "./cluster.js";
 import { delay } from "../../tools/cluster/wait.js";
 
 export interface TestOperator {
@@ -50,6 +50,36 @@ export async function startTestOperator(
 }
 
 /** Polls until `check` returns a truthy value (or throws its last error after the timeout). */
+/** An in-process operator watching a namespace of its own on the shared control plane, and a client for the test. */
+export interface OperatorInNamespace {
+  readonly kubeconfig: string;
+  readonly client: RestClient;
+  readonly namespace: string;
+  readonly operator: TestOperator;
+  stop(): Promise<void>;
+}
+
+/** A new namespace named after `prefix`, and an operator watching it with a 5 s resync (unless `flags` say otherwise). */
+export async function operatorInNewNamespace(
+  prefix: string,
+  flags: Record<string, string> = {},
+): Promise<OperatorInNamespace> {
+  const kubeconfig = sharedKubeconfig();
+  const client = await restClient(kubeconfig);
+  const namespace = await createNamespace(client, prefix);
+  const operator = await startTestOperator(kubeconfig, namespace, { resyncSeconds: "5", ...flags });
+  return {
+    kubeconfig,
+    client,
+    namespace,
+    operator,
+    stop: async () => {
+      await operator.handle.stop();
+      client.close();
+    },
+  };
+}
+
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,
   timeoutMs = 30_000,

@@ -11,8 +11,13 @@ import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { MlflowServer, type RegisteredVersion } from "../../tools/cluster/mlflow-server.js";
 import { ObjectStoreServer } from "../../tools/cluster/object-store.js";
 import { applyMaieDeployments } from "../harness/apply.js";
-import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
-import { eventually, markPodsReady, startTestOperator, type TestOperator } from "../harness/operator.js";
+import { kubectl } from "../harness/cluster.js";
+import {
+  eventually,
+  markPodsReady,
+  operatorInNewNamespace,
+  type OperatorInNamespace,
+} from "../harness/operator.js";
 import { runProcess } from "../harness/process.js";
 import {
   loopbackPodIP,
@@ -303,23 +308,19 @@ describe("a registry whose artifact store is an S3 bucket", () => {
 describe("the operator reports the registered version the pods serve", () => {
   let client: RestClient;
   let ns: string;
-  let operator: TestOperator;
   let kubeconfig: string;
   const CR = "alpha";
   const SCORER_PODS = `app.kubernetes.io/instance=${CR},app.kubernetes.io/component=scorer`;
   const podIP = loopbackPodIP();
 
+  let setup: OperatorInNamespace;
+
   beforeAll(async () => {
-    kubeconfig = sharedKubeconfig();
-    client = await restClient(kubeconfig);
-    ns = await createNamespace(client, "mlflow");
-    operator = await startTestOperator(kubeconfig, ns, { resyncSeconds: "5" });
+    setup = await operatorInNewNamespace("mlflow");
+    ({ kubeconfig, client, namespace: ns } = setup);
   }, 60_000);
 
-  afterAll(async () => {
-    await operator.handle.stop();
-    client.close();
-  });
+  afterAll(() => setup.stop());
 
   const status = () => maieStatus(client, ns, CR);
 

@@ -10,8 +10,13 @@ import type { RestClient } from "../../src/kube/rest.js";
 import { ObjectStoreServer } from "../../tools/cluster/object-store.js";
 import { generateCerts } from "../../tools/cluster/certs.js";
 import { applyMaieDeployments } from "../harness/apply.js";
-import { createNamespace, kubectl, restClient, sharedKubeconfig } from "../harness/cluster.js";
-import { eventually, markPodsReady, startTestOperator, type TestOperator } from "../harness/operator.js";
+import { kubectl } from "../harness/cluster.js";
+import {
+  eventually,
+  markPodsReady,
+  operatorInNewNamespace,
+  type OperatorInNamespace,
+} from "../harness/operator.js";
 import { runProcess } from "../harness/process.js";
 import { loopbackPodIP, maieStatus, startScorerProcess } from "../harness/scorer-process.js";
 
@@ -229,17 +234,16 @@ describe("maie pipeline run --model-uri", () => {
 describe("the operator reports the model the scorer pods serve (status.model)", () => {
   let client: RestClient;
   let ns: string;
-  let operator: TestOperator;
   let kubeconfig: string;
   const NAME = "alpha";
   const SCORER_PODS = `app.kubernetes.io/instance=${NAME},app.kubernetes.io/component=scorer`;
   const podIP = loopbackPodIP();
 
+  let setup: OperatorInNamespace;
+
   beforeAll(async () => {
-    kubeconfig = sharedKubeconfig();
-    client = await restClient(kubeconfig);
-    ns = await createNamespace(client, "model-uri");
-    operator = await startTestOperator(kubeconfig, ns, { resyncSeconds: "5" });
+    setup = await operatorInNewNamespace("model-uri");
+    ({ kubeconfig, client, namespace: ns } = setup);
     await applyMaieDeployments(kubeconfig, ns, [
       {
         name: NAME,
@@ -252,10 +256,7 @@ describe("the operator reports the model the scorer pods serve (status.model)", 
     ]);
   }, 60_000);
 
-  afterAll(async () => {
-    await operator.handle.stop();
-    client.close();
-  });
+  afterAll(() => setup.stop());
 
   const status = () => maieStatus(client, ns, NAME);
 
