@@ -34,6 +34,7 @@ import {
   withProgress,
 } from "./bench-cluster.js";
 import { ConvergenceWatch } from "./converged.js";
+import { cpuMeter, cpuSecondsOfTree, formatCpu, ownProcessCpuSeconds, type CpuSplit } from "./process-cpu.js";
 import {
   formatCounts,
   OperatorProcess,
@@ -110,6 +111,7 @@ interface Cluster {
   readonly kubeconfig: string;
   /** Registers a clean-up, run (last first) before the control plane stops. */
   readonly defer: (cleanup: () => unknown) => void;
+  readonly serverPids: { readonly etcd: number; readonly apiserver: number };
 }
 
 /** A fresh control plane with namespace `ns`, stopped and removed after `fn`. */
@@ -121,7 +123,12 @@ async function onFreshCluster<T>(ns: string, fn: (cluster: Cluster) => Promise<T
       body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
     });
     await warmUp(client, ns, spec(0));
-    return await fn({ client, kubeconfig: cp.kubeconfigPath, defer: (c) => cleanups.push(c) });
+    return await fn({
+      client,
+      kubeconfig: cp.kubeconfigPath,
+      defer: (c) => cleanups.push(c),
+      serverPids: cp.serverPids,
+    });
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
     client.close();
@@ -129,8 +136,9 @@ async function onFreshCluster<T>(ns: string, fn: (cluster: Cluster) => Promise<T
   }
 }
 
-async function benchBare(n: number): Promise<BareResult & { seconds: number }> {
-  return onFreshCluster(`bare-${n}`, async ({ client, kubeconfig }) => {
+async function benchBare(n: number): Promise<BareResult & { seconds: number; cpu: CpuSplit }> {
+  return onFreshCluster(`bare-${n}`, async ({ client, kubeconfig, serverPids }) => {
+    const cpu = cpuMeter({ client: ownProcessCpuSeconds, ...serverPids });
     const t0 = performance.now();
     await createMaieDeployments(client, `bare-${n}`, n, "m", spec);
     let done = 0;
@@ -140,7 +148,7 @@ async function benchBare(n: number): Promise<BareResult & { seconds: number }> {
       applyAsBareClient(kubeconfig, `bare-${n}`, { concurrency, maxInFlight, onProgress: (d) => (done = d) }),
       () => `${done}/${n} applied`,
     );
-    return { ...result, seconds: seconds(t0) };
+    return { ...result, seconds: seconds(t0), cpu: cpu() };
   });
 }
 
@@ -148,6 +156,8 @@ interface OperatorResult {
   readonly seconds: number;
   readonly drainedSeconds: number;
   readonly requests: VerbCounts;
+  /** CPU seconds of the operator, kube-apiserver and etcd from the start until convergence. */
+  readonly cpu: CpuSplit;
   readonly idleWrites: number;
   readonly idleReconciles: number;
   readonly rss: { readonly peak: number; readonly converged: number; readonly settled: number };
@@ -158,7 +168,7 @@ interface OperatorResult {
 
 async function benchOperator(n: number): Promise<OperatorResult> {
   const ns = `op-${n}`;
-  return onFreshCluster(ns, async ({ client, kubeconfig, defer }) => {
+  return onFreshCluster(ns, async ({ client, kubeconfig, defer, serverPids }) => {
     const watch = await ConvergenceWatch.start(client, ns);
     defer(() => watch.stop());
     const op = await OperatorProcess.start({
@@ -176,11 +186,13 @@ async function benchOperator(n: number): Promise<OperatorResult> {
     defer(() => rss.stop());
     const label = `N=${n} operator`;
     const before = await op.apiRequests();
+    const cpu = cpuMeter({ client: () => cpuSecondsOfTree(op.pid), ...serverPids });
     const t0 = performance.now();
     await createMaieDeployments(client, ns, n, "m", spec);
     await withProgress(log, label, op.orExit(watch.until(n)), () => `${watch.reconciled}/${n} reconciled`);
     const converged = {
       seconds: seconds(t0),
+      cpu: cpu(),
       rss: rss.current(),
       heap: `${rssSplit(op.pid)}; ${await op.heapSpaces()}`,
     };
@@ -205,6 +217,7 @@ async function benchOperator(n: number): Promise<OperatorResult> {
     rss.stop();
     const result = {
       seconds: converged.seconds,
+      cpu: converged.cpu,
       drainedSeconds,
       requests,
       idleWrites,
@@ -251,6 +264,8 @@ const out = [
   ...runs.flatMap(({ n, bare, op }) => [
     `N=${n}: operator requests ${formatCounts(op.requests)}; queue drained ${op.drainedSeconds.toFixed(1)} s after the start`,
     `N=${n}: bare requests ${formatCounts(bare.requests)}; peak in flight ${bare.peakInFlight} of ${maxInFlight}`,
+    `N=${n}: operator run ${formatCpu(op.cpu, op.seconds, "operator")}`,
+    `N=${n}: bare run ${formatCpu(bare.cpu, bare.seconds, "bare client and bench")}`,
     `N=${n}: operator at convergence: ${op.heap.converged}`,
     `N=${n}: operator settled: ${op.heap.settled}`,
   ]),

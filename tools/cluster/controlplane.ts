@@ -345,6 +345,13 @@ export class ControlPlane {
     return this.kubeNodes;
   }
 
+  /** Process ids of etcd and kube-apiserver (their guard shells: the server is the child), for CPU accounting. */
+  get serverPids(): { readonly etcd: number; readonly apiserver: number } {
+    if (this.etcd === undefined || this.apiserver === undefined)
+      throw new Error("the control plane is not running");
+    return { etcd: this.etcd.pid, apiserver: this.apiserver.pid };
+  }
+
   /** The node network's namespace name (undefined without nodes). */
   get netns(): string | undefined {
     return this.network?.netns;
