@@ -9,10 +9,10 @@ import { isSubset } from "./child-diff.js";
  *
  * - Kinds whose content the operator writes but never reads (a dashboards
  *   ConfigMap of ~60 KiB, a PrometheusRule's rule groups, a Service, an
- *   Ingress, ...) are watched as metadata only: the apiserver never sends their content to us. Whether
- *   such a child needs an apply is decided from its metadata
- *   (`inSyncByMetadata`), and the whole object is read only when that
- *   cannot tell.
+ *   Ingress, ...) are watched as metadata only: the apiserver never sends
+ *   their content to us. Whether such a child needs an apply is decided
+ *   from its metadata (`inSyncByMetadata`), and the whole object is read
+ *   only when that cannot tell.
  * - `managedFields` keep who wrote (manager, operation, subresource) but not
  *   the field sets, except on Deployments, where the one path
  *   `replicas-handover.ts` asks about is kept.
@@ -83,7 +83,8 @@ export function cachesWholeContent(kind: string): boolean {
  * among its writers, and:
  * - metadata-only kinds: nobody but us has written it (any other writer,
  *   `kubectl edit`, another controller, a force-apply, leaves a
- *   managedFields entry in its own name; a status writer aside);
+ *   managedFields entry in its own name; a status writer aside; our own
+ *   plain patch of a list we had to take back, reclaim.ts, is ours);
  * - kinds held without their template: nobody else owns anything under
  *   the template, and the rest of what we want is in the cached object.
  * Anything else is inconclusive: the whole object is read and compared.
@@ -95,12 +96,12 @@ export function inSyncByMetadata(desired: KubeObject, cached: KubeObject): boole
   if (!writers.some(isOurApply)) return false;
   if (METADATA_ONLY_KINDS.has(desired.kind)) {
     // A status writer (a Prometheus Operator reporting where a rule is loaded) leaves our content alone.
-    return writers.every((m) => m.subresource === "status" || isOurApply(m));
+    return writers.every((m) => m.subresource === "status" || m.manager === FIELD_MANAGER);
   }
   const field = UNCACHED_SPEC_FIELD[desired.kind];
   if (field === undefined) return false;
   return (
-    !writers.some((m) => !isOurApply(m) && specFieldsOf(m)?.[`f:${field}`] !== undefined) &&
+    !writers.some((m) => m.manager !== FIELD_MANAGER && specFieldsOf(m)?.[`f:${field}`] !== undefined) &&
     isSubset(withoutSpecField(desired, field), cached)
   );
 }
@@ -159,15 +160,16 @@ function writer(kind: string, entry: ManagedFieldsEntry): ManagedFieldsEntry {
   };
   const spec = specFieldsOf(entry);
   const kept = Object.fromEntries(
-    keptSpecFields(kind, isOurApply(entry))
+    keptSpecFields(kind, entry)
       .filter((f) => spec?.[f] !== undefined)
       .map((f) => [f, {}]),
   );
   return Object.keys(kept).length > 0 ? { ...who, fieldsV1: { "f:spec": kept } } : who;
 }
 
-function keptSpecFields(kind: string, ours: boolean): string[] {
-  if (ours) return kind === "Deployment" ? ["f:replicas"] : [];
+function keptSpecFields(kind: string, entry: ManagedFieldsEntry): string[] {
+  if (isOurApply(entry)) return kind === "Deployment" ? ["f:replicas"] : [];
+  if (entry.manager === FIELD_MANAGER) return [];
   const uncached = UNCACHED_SPEC_FIELD[kind];
   return uncached === undefined ? [] : [`f:${uncached}`];
 }

@@ -110,6 +110,15 @@ describe("metadata-only children", () => {
       },
     };
     expect(inSyncByMetadata(desired(HASH), statusWriter)).toBe(true);
+    // Our own plain patch, taking back a list another writer held (reclaim.ts), is still us.
+    const reclaimed = {
+      ...onlyOurs,
+      metadata: {
+        ...onlyOurs.metadata,
+        managedFields: [ours, { manager: FIELD_MANAGER, operation: "Update" }],
+      },
+    };
+    expect(inSyncByMetadata(desired(HASH), reclaimed)).toBe(true);
     // No hash on the desired object: never assumed in sync.
     expect(inSyncByMetadata({ ...desired(HASH), metadata: { name: "alpha" } }, onlyOurs)).toBe(false);
     // Writers reset (a PUT with managedFields: [{}]): our apply is no longer on record, so it is read.
