@@ -10,7 +10,9 @@
  *    queue or status (bare-client.ts);
  *  - the API requests each made meanwhile;
  *  - API writes during idle resyncs (target 0);
- *  - the operator's RSS: peak, at convergence, and settled after a resync;
+ *  - the operator's RSS: peak, at convergence, and settled after a resync,
+ *    split into file-backed and anonymous pages, with V8's heap spaces;
+ *  - the CPU seconds of the client, kube-apiserver and etcd over each run;
  *  - optionally, what the settled operator's heap holds (tools/heap-summary.ts).
  * The bench's own requests (creating the resources, the watch, a warm-up of
  * the fresh apiserver's write path before the clock starts) go through a
@@ -162,7 +164,7 @@ interface OperatorResult {
   readonly idleReconciles: number;
   readonly rss: { readonly peak: number; readonly converged: number; readonly settled: number };
   /** The RSS split (rssSplit) and V8 heap spaces (OperatorProcess.heapSpaces), at convergence and once settled. */
-  readonly heap: { readonly converged: string; readonly settled: string };
+  readonly memory: { readonly converged: string; readonly settled: string };
   readonly heapSummary?: string;
 }
 
@@ -194,7 +196,7 @@ async function benchOperator(n: number): Promise<OperatorResult> {
       seconds: seconds(t0),
       cpu: cpu(),
       rss: rss.current(),
-      heap: `${rssSplit(op.pid)}; ${await op.heapSpaces()}`,
+      memory: `${rssSplit(op.pid)}; ${await op.heapSpaces()}`,
     };
     const requests = subtractCounts(await op.apiRequests(), before);
     // "Idle" starts once the queue has drained (follow-up reconciles triggered by the children's own events are done).
@@ -213,7 +215,7 @@ async function benchOperator(n: number): Promise<OperatorResult> {
     const idleWrites = writeRequests(await op.apiRequests()) - w0;
     const idleReconciles = (await op.reconciles()) - r0;
     const settled = rss.current();
-    const settledHeap = `${rssSplit(op.pid)}; ${await op.heapSpaces()}`;
+    const settledMemory = `${rssSplit(op.pid)}; ${await op.heapSpaces()}`;
     rss.stop();
     const result = {
       seconds: converged.seconds,
@@ -223,7 +225,7 @@ async function benchOperator(n: number): Promise<OperatorResult> {
       idleWrites,
       idleReconciles,
       rss: { peak: rss.peak, converged: converged.rss, settled },
-      heap: { converged: converged.heap, settled: settledHeap },
+      memory: { converged: converged.memory, settled: settledMemory },
     };
     if (heapDir === undefined) return result;
     log(`${label}: writing a heap snapshot to ${heapDir}`);
@@ -266,8 +268,8 @@ const out = [
     `N=${n}: bare requests ${formatCounts(bare.requests)}; peak in flight ${bare.peakInFlight} of ${maxInFlight}`,
     `N=${n}: operator run ${formatCpu(op.cpu, op.seconds, "operator")}`,
     `N=${n}: bare run ${formatCpu(bare.cpu, bare.seconds, "bare client and bench")}`,
-    `N=${n}: operator at convergence: ${op.heap.converged}`,
-    `N=${n}: operator settled: ${op.heap.settled}`,
+    `N=${n}: operator at convergence: ${op.memory.converged}`,
+    `N=${n}: operator settled: ${op.memory.settled}`,
   ]),
   "",
   "operator marginal cost per resource between successive counts:",
