@@ -1,12 +1,35 @@
 import { FIELD_MANAGER } from "../api/group.js";
 import type { KubeObject } from "../kube/object.js";
-import { APPLY_PATCH, KubeApiError, isConflict, isNotFound, type KubeClient } from "../kube/rest.js";
+import {
+  APPLY_PATCH,
+  KubeApiError,
+  PARTIAL_METADATA,
+  isConflict,
+  isNotFound,
+  type KubeClient,
+} from "../kube/rest.js";
 import { resourcePath, resourceType } from "../kube/resources.js";
 import { isSubset, sameObject } from "./child-diff.js";
 import { cachesWholeContent, inSyncByMetadata, leanObject } from "./lean-cache.js";
 import { JSON_PATCH, reclaimPatch } from "./reclaim.js";
 
 export type ApplyResult = "created" | "updated" | "unchanged";
+
+/**
+ * What an apply did, and the resourceVersion at which the child was seen
+ * to hold what we want (verified-children.ts), or undefined when no single
+ * version is known to (e.g. a Deployment whose replicas were handed over).
+ */
+export interface ApplyOutcome {
+  readonly result: ApplyResult;
+  readonly resourceVersion: string | undefined;
+}
+
+/**
+ * Our writes' answers are read for their version only: asking for the
+ * metadata spares the apiserver encoding, and us parsing, the whole object.
+ */
+const METADATA_ANSWER = { accept: PARTIAL_METADATA } as const;
 
 /**
  * A server-side apply that only creates: `metadata.resourceVersion: "1"` is
@@ -18,15 +41,16 @@ export type ApplyResult = "created" | "updated" | "unchanged";
  */
 const NO_OBJECT_VERSION = "1";
 
-/** "created", or "exists" when an object of that name is already there (ours under watch lag, or someone else's). */
-export async function createChild(client: KubeClient, desired: KubeObject): Promise<"created" | "exists"> {
+/** Created (at the version returned), or "exists" when an object of that name is already there (ours under watch lag, or someone else's). */
+export async function createChild(client: KubeClient, desired: KubeObject): Promise<ApplyOutcome | "exists"> {
   try {
-    await client.request<KubeObject>("PATCH", pathOf(desired), {
+    const created = await client.request<KubeObject>("PATCH", pathOf(desired), {
       body: { ...desired, metadata: { ...desired.metadata, resourceVersion: NO_OBJECT_VERSION } },
       contentType: APPLY_PATCH,
       query: { fieldManager: FIELD_MANAGER, force: true },
+      ...METADATA_ANSWER,
     });
-    return "created";
+    return { result: "created", resourceVersion: created.metadata.resourceVersion };
   } catch (err) {
     if (isConflict(err)) return "exists";
     throw err;
@@ -45,26 +69,41 @@ export async function applyChild(
   client: KubeClient,
   desired: KubeObject,
   cached: KubeObject,
-): Promise<ApplyResult> {
+): Promise<ApplyOutcome> {
   const path = pathOf(desired);
+  const unchanged = (o: KubeObject): ApplyOutcome => ({
+    result: "unchanged",
+    resourceVersion: o.metadata.resourceVersion,
+  });
   let live = cached;
   if (!cachesWholeContent(desired.kind)) {
-    if (inSyncByMetadata(desired, cached)) return "unchanged";
+    if (inSyncByMetadata(desired, cached)) return unchanged(cached);
     // The cache does not hold all of this kind's content: compare with the whole object.
     const read = await readLive(client, path);
-    if (read === undefined) return (await createChild(client, desired)) === "created" ? "created" : "updated";
+    if (read === undefined) {
+      const created = await createChild(client, desired);
+      return created === "exists" ? { result: "updated", resourceVersion: undefined } : created;
+    }
     live = read;
   }
-  if (isSubset(desired, live)) return "unchanged";
+  if (isSubset(desired, live)) return unchanged(live);
   const query = { fieldManager: FIELD_MANAGER, force: true };
+  const apply = () =>
+    client.request<KubeObject>("PATCH", path, {
+      body: desired,
+      contentType: APPLY_PATCH,
+      query,
+      ...METADATA_ANSWER,
+    });
+  let written: KubeObject;
   try {
     const dryRun = await client.request<KubeObject>("PATCH", path, {
       body: desired,
       contentType: APPLY_PATCH,
       query: { ...query, dryRun: "All" },
     });
-    if (sameObject(leanObject(dryRun), leanObject(live))) return "unchanged";
-    await client.request<KubeObject>("PATCH", path, { body: desired, contentType: APPLY_PATCH, query });
+    if (sameObject(leanObject(dryRun), leanObject(live))) return unchanged(live);
+    written = await apply();
   } catch (err) {
     // Another writer's list entry can make our apply invalid forever (see reclaim.ts): remove it, then apply.
     const patch = isInvalid(err) ? reclaimPatch(desired, live) : undefined;
@@ -73,10 +112,11 @@ export async function applyChild(
       body: patch,
       contentType: JSON_PATCH,
       query: { fieldManager: FIELD_MANAGER },
+      ...METADATA_ANSWER,
     });
-    await client.request<KubeObject>("PATCH", path, { body: desired, contentType: APPLY_PATCH, query });
+    written = await apply();
   }
-  return "updated";
+  return { result: "updated", resourceVersion: written.metadata.resourceVersion };
 }
 
 function pathOf(obj: KubeObject): string {

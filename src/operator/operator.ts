@@ -19,6 +19,7 @@ import { splitImage, type OperatorConfig } from "./config.js";
 import { createEventRecorder } from "./events.js";
 import { startOperatorHttpServer } from "./http-server.js";
 import { createOperatorMetrics, type OperatorMetrics } from "./metrics.js";
+import { VerifiedChildren } from "./verified-children.js";
 import { CHILD_KINDS, MONITORING_KINDS, reconcile } from "./reconciler.js";
 import { childIndexKey } from "./child-index.js";
 import { cachedAsMetadata, leanObject } from "./lean-cache.js";
@@ -107,6 +108,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
 
   const events = createEventRecorder(client, config.identity, logger);
   const modelProbe = scorerModelProbe(client);
+  const verified = new VerifiedChildren();
   const controller = new Controller({
     queue,
     concurrency: config.concurrency,
@@ -124,6 +126,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
         clock: realClock,
         resyncMs: config.resyncSeconds * 1000,
         modelProbe,
+        verified,
       }),
     observe: (result, seconds) => {
       metrics.reconcileTotal.inc({ result });

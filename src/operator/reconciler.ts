@@ -16,7 +16,14 @@ import { APPLY_PATCH, type KubeClient } from "../kube/rest.js";
 import { RESOURCE_TYPES, resourcePath, resourceType, type KindName } from "../kube/resources.js";
 import { childConflict } from "./adoption.js";
 import { specProblems } from "./spec-checks.js";
-import { applyChild, createChild, deleteChild, readLive, type ApplyResult } from "./apply.js";
+import {
+  applyChild,
+  createChild,
+  deleteChild,
+  readLive,
+  type ApplyOutcome,
+  type ApplyResult,
+} from "./apply.js";
 import { resourceIndexKey } from "./child-index.js";
 import { DESIRED_HASH_ANNOTATION } from "./lean-cache.js";
 import { handOverReplicas } from "./replicas-handover.js";
@@ -26,6 +33,7 @@ import { cronJobFacts, deploymentFacts, pendingClaims } from "./observe.js";
 import type { ModelProbe } from "./model-probe.js";
 import { modelChangedNote, servedModel, type PodModelReport } from "./served-model.js";
 import { durationSeconds } from "../monitoring/promql.js";
+import { desiredFingerprint, type VerifiedChild, type VerifiedChildren } from "./verified-children.js";
 import { computeStatus, invalidSpecStatus, type ChildOutcome, type MonitoringOutcome } from "./status.js";
 
 /** Kinds the operator creates and may prune: the builders' own list, split by whether a CRD must be served. */
@@ -52,6 +60,8 @@ export interface ReconcilerDeps {
   readonly resyncMs: number;
   /** Asks the scorer pods which model they serve (status.model). */
   readonly modelProbe: ModelProbe;
+  /** The children's versions last seen to hold what each resource wants (skips rebuilding an unchanged one). */
+  readonly verified: VerifiedChildren;
 }
 
 export class ReconcileError extends Error {
@@ -71,13 +81,17 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
   // tsc needs the intersection (KubeObject's status is unknown); the rule judges the two types identical.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   const raw = deps.resources.get(namespace, name) as (KubeObject & RawMaieDeployment) | undefined;
-  if (raw === undefined || raw.metadata.deletionTimestamp !== undefined) return Action.awaitChange();
+  if (raw === undefined || raw.metadata.deletionTimestamp !== undefined) {
+    deps.verified.forget(key);
+    return Action.awaitChange();
+  }
 
   // 2. Parse the spec with every default, then check what the schema cannot (an unknown time zone); an invalid
   //    spec is reported in status, not retried in a loop, and nothing is applied.
   const parsed = parseMaieDeployment(raw);
   const now = new Date(deps.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
   const reportInvalid = async (message: string): Promise<Action> => {
+    deps.verified.forget(key);
     const status = invalidSpecStatus(raw.status, raw.metadata.generation ?? 0, message, now);
     // Once per change of the status, like the Event: a spec that stays invalid is not news at every resync.
     if (await writeStatus(deps, raw, status)) {
@@ -96,23 +110,40 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
 
   // 3. Compute the desired children: a pure function of the resource and the cluster's capabilities.
   //    A spec no valid child can be built from (e.g. the app container on the scorer's port) is InvalidSpec too.
+  //    When nothing it is built from changed and every child is still at the version last seen to hold what
+  //    we want (a follow-up to our own writes, an idle resync), building and comparing are skipped.
   const capabilities = deps.capabilities();
   const ctx: DesiredContext = { capabilities, defaultImage: deps.defaultImage };
-  let desired: KubeObject[];
-  try {
-    desired = desiredChildren(cr, ctx).map(withDesiredHash);
-  } catch (err) {
-    if (err instanceof InvalidSpecError) return reportInvalid(err.message);
-    throw err;
-  }
-
-  // 4. Apply the children concurrently (server-side apply needs no order: a Deployment
-  //    whose ServiceAccount lands a moment later just waits), writing only what would change.
-  //    One Event per kind of change lists the children: a new resource is one "created" Event, not twelve.
+  const fingerprint = desiredFingerprint(cr, ctx);
   const ownChildren = resourceIndexKey(cr.metadata.namespace, cr.metadata.name);
-  const applied = await Promise.all(desired.map((child) => applyOne(deps, cr, child, log)));
+  const verified = deps.verified.unchanged(
+    key,
+    fingerprint,
+    (kind, name) => deps.children.get(kind)?.get(cr.metadata.namespace, name)?.metadata.resourceVersion,
+  );
+  let applied: AppliedChild[];
+  if (verified !== undefined) {
+    applied = verified.map((c) => ({
+      outcome: { kind: c.kind, name: c.name, applied: true },
+      result: "unchanged",
+      resourceVersion: c.resourceVersion,
+    }));
+  } else {
+    let desired: KubeObject[];
+    try {
+      desired = desiredChildren(cr, ctx).map(withDesiredHash);
+    } catch (err) {
+      if (err instanceof InvalidSpecError) return reportInvalid(err.message);
+      throw err;
+    }
+    // 4. Apply the children concurrently (server-side apply needs no order: a Deployment
+    //    whose ServiceAccount lands a moment later just waits), writing only what would change.
+    applied = await Promise.all(desired.map((child) => applyOne(deps, cr, child, log)));
+    rememberVerified(deps, key, fingerprint, applied);
+  }
   const outcomes: ChildOutcome[] = applied.map((a) => a.outcome);
   let changed = applied.filter((a) => a.result !== "unchanged" && a.result !== undefined).length;
+  // One Event per kind of change lists the children: a new resource is one "created" Event, not twelve.
   for (const [result, reason] of [
     ["created", "ChildCreated"],
     ["updated", "ChildUpdated"],
@@ -124,7 +155,7 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
   }
 
   // 5. Prune children this resource owns that are no longer desired (e.g. ingress turned off).
-  const wanted = new Set(desired.map((c) => `${c.kind}/${c.metadata.name}`));
+  const wanted = new Set(applied.map((a) => `${a.outcome.kind}/${a.outcome.name}`));
   const prunable = [...CHILD_KINDS, ...(capabilities.prometheusOperator ? MONITORING_KINDS : [])].filter(
     (k) => !NEVER_PRUNED.has(k),
   );
@@ -171,9 +202,9 @@ export async function reconcile(key: string, deps: ReconcilerDeps): Promise<Acti
         ? cronJobFacts(cronJobs?.get(cr.metadata.namespace, names.backupCronJob(cr)), jobs)
         : "disabled",
       pendingClaims: pendingClaims(
-        desired
+        outcomes
           .filter((c) => c.kind === "PersistentVolumeClaim")
-          .map((c) => deps.children.get(c.kind)?.get(cr.metadata.namespace, c.metadata.name)),
+          .map((c) => deps.children.get(c.kind)?.get(cr.metadata.namespace, c.name)),
       ),
       changed,
       model,
@@ -245,6 +276,23 @@ interface AppliedChild {
   readonly outcome: ChildOutcome;
   /** What the apply did; undefined when it was not applied (a conflict or an error). */
   readonly result: ApplyResult | undefined;
+  /** The version seen to hold what we want (ApplyOutcome), when one is known. */
+  readonly resourceVersion?: string | undefined;
+}
+
+/** Records the children's versions when every one is known to hold what we want; otherwise the next reconcile compares again. */
+function rememberVerified(
+  deps: ReconcilerDeps,
+  key: string,
+  fingerprint: string,
+  applied: readonly AppliedChild[],
+): void {
+  const children: VerifiedChild[] = [];
+  for (const { outcome, result, resourceVersion } of applied) {
+    if (result === undefined || resourceVersion === undefined) return deps.verified.forget(key);
+    children.push({ kind: outcome.kind, name: outcome.name, resourceVersion });
+  }
+  deps.verified.record(key, fingerprint, children);
 }
 
 async function applyOne(
@@ -265,7 +313,8 @@ async function applyOne(
     if (live === undefined) {
       // The informers see only labelled children, so a cache miss may hide someone else's object of
       // this name: the create-only apply refuses to touch it, and only then is it read and judged.
-      if ((await createChild(deps.client, child)) === "created") return done(deps, child, log, "created");
+      const created = await createChild(deps.client, child);
+      if (created !== "exists") return done(deps, child, log, created);
       live = await readLive(
         deps.client,
         resourcePath(resourceType(child.kind), child.metadata.namespace, child.metadata.name),
@@ -278,8 +327,10 @@ async function applyOne(
       log.warn({ kind: child.kind, child: child.metadata.name, reason: conflict }, "child conflict");
       return { outcome: outcome({ applied: false, conflict }), result: undefined };
     }
-    await handOverReplicas(deps.client, child, live);
-    return done(deps, child, log, await applyChild(deps.client, child, live));
+    const handedOver = await handOverReplicas(deps.client, child, live);
+    const result = await applyChild(deps.client, child, live);
+    // A hand-over wrote a version this reconcile has not seen: leave it to the next one to judge.
+    return done(deps, child, log, handedOver ? { ...result, resourceVersion: undefined } : result);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     deps.metrics.applyTotal.inc({ kind: child.kind, result: "error" });
@@ -289,11 +340,16 @@ async function applyOne(
   }
 }
 
-function done(deps: ReconcilerDeps, child: KubeObject, log: Logger, result: ApplyResult): AppliedChild {
+function done(
+  deps: ReconcilerDeps,
+  child: KubeObject,
+  log: Logger,
+  { result, resourceVersion }: ApplyOutcome,
+): AppliedChild {
   deps.metrics.applyTotal.inc({ kind: child.kind, result });
   if (result !== "unchanged")
     log.info({ kind: child.kind, child: child.metadata.name, result }, "applied child");
-  return { outcome: { kind: child.kind, name: child.metadata.name, applied: true }, result };
+  return { outcome: { kind: child.kind, name: child.metadata.name, applied: true }, result, resourceVersion };
 }
 
 function splitKey(key: string): [string, string] {

@@ -19,6 +19,7 @@ import {
   type ReconcilerDeps,
 } from "../../../src/operator/reconciler.js";
 import type { PodModelReport } from "../../../src/operator/served-model.js";
+import { VerifiedChildren } from "../../../src/operator/verified-children.js";
 import { MemoryKube } from "./memory-kube.js";
 
 /**
@@ -84,6 +85,7 @@ function world(
     resyncMs: RESYNC_MS,
     // What the scorer pods answer on /ready; tests change it in place to play a model rollout.
     modelProbe: () => Promise.resolve([...pods]),
+    verified: new VerifiedChildren(),
   };
   return { kube, events, deps };
 }
@@ -189,6 +191,36 @@ describe("reconcile() against an in-memory apiserver", () => {
     await expect(reconcile(KEY, w.deps)).resolves.toEqual({ kind: "requeue", afterMs: RESYNC_MS });
     expect(w.kube.log.slice(before).filter((r) => r.method !== "GET")).toEqual([]);
     expect(w.events).toHaveLength(events);
+  });
+
+  test("an unchanged resource whose children are at the versions it applied is not rebuilt: no request at all", async () => {
+    const w = world();
+    await reconcile(KEY, w.deps);
+    await reconcile(KEY, w.deps);
+    const before = w.kube.log.length;
+    await reconcile(KEY, w.deps);
+    expect(w.kube.log.slice(before)).toEqual([]);
+  });
+
+  test("a child another writer changed, or a new spec, is compared and applied again", async () => {
+    const w = world();
+    await reconcile(KEY, w.deps);
+    await reconcile(KEY, w.deps);
+    const path = resourcePath(resourceType("Service"), NS, NAME);
+    const service = w.kube.objects.get(path)!;
+    put(w, {
+      ...service,
+      metadata: { ...service.metadata, resourceVersion: "99", labels: {} },
+    });
+    w.kube.log.length = 0;
+    await reconcile(KEY, w.deps);
+    expect(applied(w)).toEqual([`Service/${NAME}`]);
+
+    const raw = w.kube.objects.get(resourcePath(RESOURCE_TYPES.MaieDeployment, NS, NAME))!;
+    put(w, { ...raw, spec: { replicas: 3 }, metadata: { ...raw.metadata, generation: 2 } });
+    w.kube.log.length = 0;
+    await reconcile(KEY, w.deps);
+    expect(applied(w)).toContain(`Deployment/${NAME}`);
   });
 
   test("prunes owned children that are no longer desired, never PVCs nor objects it does not own", async () => {
