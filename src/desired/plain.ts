@@ -17,6 +17,11 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
  * values JSON cannot carry (functions, Dates, non-finite numbers).
  */
 export function toPlain(value: unknown, path = "$"): Json {
+  return plainCopy(value, path, false);
+}
+
+/** `toPlain`, with each object's keys inserted in `compareText` order when `sorted` (one pass for canonicalJson). */
+function plainCopy(value: unknown, path: string, sorted: boolean): Json {
   if (value === null) return null;
   switch (typeof value) {
     case "string":
@@ -26,14 +31,16 @@ export function toPlain(value: unknown, path = "$"): Json {
       if (!Number.isFinite(value)) throw new Error(`${path}: ${value} is not a finite number`);
       return value;
     case "object": {
-      if (Array.isArray(value)) return value.map((v, i) => toPlain(v, `${path}[${i}]`));
+      if (Array.isArray(value)) return value.map((v, i) => plainCopy(v, `${path}[${i}]`, sorted));
       const proto = Object.getPrototypeOf(value) as unknown;
       if (proto !== Object.prototype && proto !== null) {
         throw new Error(`${path}: only plain objects are allowed in desired state`);
       }
       const out: { [key: string]: Json } = {};
-      for (const [k, v] of Object.entries(value)) {
-        if (v !== undefined) out[k] = toPlain(v, `${path}.${k}`);
+      const entries = Object.entries(value);
+      if (sorted) entries.sort(([a], [b]) => compareText(a, b));
+      for (const [k, v] of entries) {
+        if (v !== undefined) out[k] = plainCopy(v, `${path}.${k}`, sorted);
       }
       return out;
     }
@@ -49,18 +56,7 @@ export function toKubeObject(value: { apiVersion?: string; kind?: string; metada
 
 /** JSON with object keys sorted at every level, so equal values give equal text. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(toPlain(value)));
-}
-
-function sortKeys(value: Json): Json {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
-    const out: { [key: string]: Json } = {};
-    const byKey = Object.entries(value).sort(([a], [b]) => compareText(a, b));
-    for (const [k, v] of byKey) out[k] = sortKeys(v);
-    return out;
-  }
-  return value;
+  return JSON.stringify(plainCopy(value, "$", true));
 }
 
 /** Hex sha256 of the canonical JSON of `value`. */

@@ -63,16 +63,19 @@ export class VerifiedChildren {
 /**
  * Everything the desired children are built from (design: a pure function
  * of the resource and the cluster's capabilities): the resource's identity
- * and its spec as stored (not its status, labels or annotations, which no
- * builder reads), plus the context. A spec re-encoded in another key order
- * gives another fingerprint: that only costs one full reconcile.
+ * and its parsed spec (not its status, labels or annotations, which no
+ * builder reads), plus the whole context. A spec encoded in another key
+ * order gives another fingerprint: that only costs one full reconcile.
  */
 export function desiredFingerprint(
-  resource: { readonly metadata: { readonly uid?: string; readonly name: string }; readonly spec?: unknown },
+  resource: {
+    readonly metadata: { readonly uid?: string; readonly name: string; readonly namespace?: string };
+    readonly spec?: unknown;
+  },
   ctx: DesiredContext,
 ): string {
-  const { uid, name } = resource.metadata;
+  const { uid, name, namespace } = resource.metadata;
   return createHash("sha256")
-    .update(JSON.stringify([uid ?? null, name, resource.spec ?? null, ctx.capabilities, ctx.defaultImage]))
+    .update(JSON.stringify([uid ?? null, namespace ?? null, name, resource.spec ?? null, ctx]))
     .digest("base64");
 }

@@ -39,4 +39,19 @@ describe("canonicalJson and sha256Of", () => {
     expect(sha256Of({ a: 1, b: undefined })).toBe(sha256Of({ a: 1 }));
     expect(sha256Of({ a: 1 })).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  // Hashes of this text are stamped on every child and pod template: the same input must give the same text
+  // across releases, or an upgrade re-applies every child and rolls every pod.
+  test("the text is pinned: code-unit key order at every depth, integer-like keys first (as JSON.stringify puts them)", () => {
+    expect(
+      canonicalJson({ b: [{ y: 1, x: undefined, w: null }], "10": 2, "2": 3, a: undefined, é: 4, Z: 5 }),
+    ).toBe('{"2":3,"10":2,"Z":5,"b":[{"w":null,"y":1}],"é":4}');
+    expect(sha256Of({ kind: "ConfigMap", data: { k: "v" } })).toBe(
+      "9039be3cdc7a12d5523fc43e96373552f7257b5130dbbfacbe38760e3e45206b",
+    );
+  });
+
+  test("refuses what toPlain refuses, naming where", () => {
+    expect(() => canonicalJson({ a: [{ b: Number.NaN }] })).toThrow("$.a[0].b: NaN is not a finite number");
+  });
 });
