@@ -158,6 +158,8 @@ interface OperatorResult {
   readonly seconds: number;
   readonly drainedSeconds: number;
   readonly requests: VerbCounts;
+  /** Made between convergence and the drained queue (follow-up reconciles to the children's own events). */
+  readonly drainRequests: VerbCounts;
   /** CPU seconds of the operator, kube-apiserver and etcd from the start until convergence. */
   readonly cpu: CpuSplit;
   readonly idleWrites: number;
@@ -198,7 +200,8 @@ async function benchOperator(n: number): Promise<OperatorResult> {
       rss: rss.current(),
       memory: `${rssSplit(op.pid)}; ${await op.heapSpaces()}`,
     };
-    const requests = subtractCounts(await op.apiRequests(), before);
+    const atConvergence = await op.apiRequests();
+    const requests = subtractCounts(atConvergence, before);
     // "Idle" starts once the queue has drained (follow-up reconciles triggered by the children's own events are done).
     const drain = async () => {
       for (let quiet = 0; quiet < 5;) {
@@ -208,6 +211,7 @@ async function benchOperator(n: number): Promise<OperatorResult> {
     };
     await withProgress(log, label, op.orExit(drain()), () => "waiting for the queue to drain");
     const drainedSeconds = seconds(t0);
+    const drainRequests = subtractCounts(await op.apiRequests(), atConvergence);
     const w0 = writeRequests(await op.apiRequests());
     const r0 = await op.reconciles();
     log(`${label}: converged, idle for ${resyncSeconds + 5} s (one resync)`);
@@ -221,6 +225,7 @@ async function benchOperator(n: number): Promise<OperatorResult> {
       seconds: converged.seconds,
       cpu: converged.cpu,
       drainedSeconds,
+      drainRequests,
       requests,
       idleWrites,
       idleReconciles,
@@ -264,7 +269,7 @@ const out = [
   ),
   "",
   ...runs.flatMap(({ n, bare, op }) => [
-    `N=${n}: operator requests ${formatCounts(op.requests)}; queue drained ${op.drainedSeconds.toFixed(1)} s after the start`,
+    `N=${n}: operator requests ${formatCounts(op.requests)}; queue drained ${op.drainedSeconds.toFixed(1)} s after the start, with ${formatCounts(op.drainRequests)} more requests after convergence`,
     `N=${n}: bare requests ${formatCounts(bare.requests)}; peak in flight ${bare.peakInFlight} of ${maxInFlight}`,
     `N=${n}: operator run ${formatCpu(op.cpu, op.seconds, "operator")}`,
     `N=${n}: bare run ${formatCpu(bare.cpu, bare.seconds, "bare client and bench")}`,
