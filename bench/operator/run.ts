@@ -36,6 +36,7 @@ import {
   withProgress,
 } from "./bench-cluster.js";
 import { ConvergenceWatch } from "./converged.js";
+import { median } from "../median.js";
 import { cpuMeter, cpuSecondsOfTree, formatCpu, ownProcessCpuSeconds, type CpuSplit } from "./process-cpu.js";
 import {
   formatCounts,
@@ -53,6 +54,8 @@ const USAGE = `Usage: node dist/bench/operator/run.js [options]
 For each count N: the bare client, then the operator, each on a fresh control plane.
 
   --counts N,N,...      MaieDeployments per run (default 100,1000,3000)
+  --repeats R           pairs of runs per count, the side that goes first alternating (bare then operator, operator
+                        then bare, ...); the table gives the medians, each pair's ratio, and the largest RSS (default 1)
   --max-in-flight N     API requests in flight at once, the same budget for both (default 8)
   --concurrency N       workers, for both: operator reconciles at once, bare-client resources at once (default 4)
   --resync-seconds S    operator resync period; the idle phase lasts S + 5 s (default 20)
@@ -67,6 +70,7 @@ For each count N: the bare client, then the operator, each on a fresh control pl
 const { values } = parseArgs({
   options: {
     counts: { type: "string", default: "100,1000,3000" },
+    repeats: { type: "string", default: "1" },
     "max-in-flight": { type: "string", default: "8" },
     concurrency: { type: "string", default: "4" },
     "resync-seconds": { type: "string", default: "20" },
@@ -91,6 +95,7 @@ const positive = (flag: string, text: string): number => {
 const counts = values.counts.split(",").map((c) => positive("counts", c));
 const maxInFlight = positive("max-in-flight", values["max-in-flight"]);
 const concurrency = positive("concurrency", values.concurrency);
+const repeats = positive("repeats", values.repeats);
 const resyncSeconds = positive("resync-seconds", values["resync-seconds"]);
 const memoryLimitMiB = values["memory-limit"] === "0" ? 0 : positive("memory-limit", values["memory-limit"]);
 const heapDir = values["heap-snapshot"] === undefined ? undefined : resolve(values["heap-snapshot"]);
@@ -245,48 +250,96 @@ async function benchOperator(n: number): Promise<OperatorResult> {
   });
 }
 
-const runs: { n: number; bare: Awaited<ReturnType<typeof benchBare>>; op: OperatorResult }[] = [];
+interface Pair {
+  readonly bare: Awaited<ReturnType<typeof benchBare>>;
+  readonly op: OperatorResult;
+}
+const ratio = ({ bare, op }: Pair) => op.seconds / bare.seconds;
+
+// Alternating which side goes first keeps a drift of the host (steal time, page cache) from favouring one side.
+const runs: { n: number; pairs: Pair[] }[] = [];
 for (const n of counts) {
-  log(`N=${n}: bare client`);
-  const bare = await benchBare(n);
-  log(`N=${n}: operator`);
-  runs.push({ n, bare, op: await benchOperator(n) });
+  const pairs: Pair[] = [];
+  for (let r = 0; r < repeats; r += 1) {
+    const pair = repeats === 1 ? "" : ` pair ${r + 1}/${repeats}`;
+    const bareRun = () => {
+      log(`N=${n}${pair}: bare client`);
+      return benchBare(n);
+    };
+    const opRun = () => {
+      log(`N=${n}${pair}: operator`);
+      return benchOperator(n);
+    };
+    if (r % 2 === 0) {
+      const bare = await bareRun();
+      pairs.push({ bare, op: await opRun() });
+    } else {
+      const op = await opRun();
+      pairs.push({ op, bare: await bareRun() });
+    }
+  }
+  runs.push({ n, pairs });
 }
 
 const mib = (v: number) => v.toFixed(0);
+const times = (v: number) => `${v.toFixed(2)}×`;
+const medianOf = (pairs: readonly Pair[], pick: (p: Pair) => number) => median(pairs.map(pick));
+const maxOf = (pairs: readonly Pair[], pick: (p: Pair) => number) => Math.max(...pairs.map(pick));
+const ratioCell = (pairs: readonly Pair[]) =>
+  pairs.length === 1
+    ? `**${times(ratio(pairs[0]!))}**`
+    : `**${times(medianOf(pairs, ratio))}** (${pairs.map((p) => times(ratio(p))).join(", ")})`;
+const pairLabel = (n: number, i: number) => (repeats === 1 ? `N=${n}` : `N=${n} pair ${i + 1}`);
 const out = [
   "",
   `in-flight budget ${maxInFlight} requests and ${concurrency} workers for both; each run on a fresh etcd + kube-apiserver on loopback; ${cpus().length} cores; operator resync ${resyncSeconds} s`,
   "times: from creating the resources (outside the budget) until every child is applied (operator: and every status written, seen by a watch)",
   "API requests: made by each between that start and convergence",
   `operator Node flags: ${values["node-options"] === "" ? "none" : values["node-options"]}; memory limit (cgroup, as in its pod): ${memoryLimitMiB === 0 ? "none" : `${memoryLimitMiB} MiB`}`,
+  ...(repeats === 1
+    ? []
+    : [
+        `${repeats} pairs of runs per count, alternating which side goes first: times and requests are medians, the ratio is the median of the pairs' ratios (each pair's in brackets), RSS and idle writes are the largest of any run`,
+      ]),
   "",
   "| resources | child objects | in-flight budget | operator time | bare time | ratio | operator API requests | bare API requests | API writes during idle resync | operator RSS peak / converged / settled |",
   "|---|---|---|---|---|---|---|---|---|---|",
   ...runs.map(
-    ({ n, bare, op }) =>
-      `| ${n} | ${bare.objects} | ${maxInFlight} | ${op.seconds.toFixed(1)} s | ${bare.seconds.toFixed(1)} s | ${(op.seconds / bare.seconds).toFixed(2)}× | ${totalRequests(op.requests)} | ${totalRequests(bare.requests)} | ${op.idleWrites} (over ${op.idleReconciles} idle reconciles) | ${mib(op.rss.peak)} / ${mib(op.rss.converged)} / ${mib(op.rss.settled)} MiB |`,
+    ({ n, pairs }) =>
+      `| ${n} | ${pairs[0]!.bare.objects} | ${maxInFlight} | ${medianOf(pairs, (p) => p.op.seconds).toFixed(1)} s | ${medianOf(pairs, (p) => p.bare.seconds).toFixed(1)} s | ${ratioCell(pairs)} | ${medianOf(pairs, (p) => totalRequests(p.op.requests))} | ${medianOf(pairs, (p) => totalRequests(p.bare.requests))} | ${maxOf(pairs, (p) => p.op.idleWrites)} (over ${medianOf(pairs, (p) => p.op.idleReconciles)} idle reconciles) | ${mib(maxOf(pairs, (p) => p.op.rss.peak))} / ${mib(maxOf(pairs, (p) => p.op.rss.converged))} / ${mib(maxOf(pairs, (p) => p.op.rss.settled))} MiB |`,
   ),
   "",
-  ...runs.flatMap(({ n, bare, op }) => [
-    `N=${n}: operator requests ${formatCounts(op.requests)}; queue drained ${op.drainedSeconds.toFixed(1)} s after the start, with ${formatCounts(op.drainRequests)} more requests after convergence`,
-    `N=${n}: bare requests ${formatCounts(bare.requests)}; peak in flight ${bare.peakInFlight} of ${maxInFlight}`,
-    `N=${n}: operator run ${formatCpu(op.cpu, op.seconds, "operator")}`,
-    `N=${n}: bare run ${formatCpu(bare.cpu, bare.seconds, "bare client and bench")}`,
-    `N=${n}: operator at convergence: ${op.memory.converged}`,
-    `N=${n}: operator settled: ${op.memory.settled}`,
-  ]),
+  ...runs.flatMap(({ n, pairs }) =>
+    pairs.flatMap(({ bare, op }, i) => [
+      ...(repeats === 1
+        ? []
+        : [
+            `${pairLabel(n, i)} (${i % 2 === 0 ? "bare first" : "operator first"}): operator ${op.seconds.toFixed(1)} s, bare ${bare.seconds.toFixed(1)} s, ${times(op.seconds / bare.seconds)}; operator RSS ${mib(op.rss.peak)} / ${mib(op.rss.converged)} / ${mib(op.rss.settled)} MiB; ${op.idleWrites} idle writes`,
+          ]),
+      `${pairLabel(n, i)}: operator requests ${formatCounts(op.requests)}; queue drained ${op.drainedSeconds.toFixed(1)} s after the start, with ${formatCounts(op.drainRequests)} more requests after convergence`,
+      `${pairLabel(n, i)}: bare requests ${formatCounts(bare.requests)}; peak in flight ${bare.peakInFlight} of ${maxInFlight}`,
+      `${pairLabel(n, i)}: operator run ${formatCpu(op.cpu, op.seconds, "operator")}`,
+      `${pairLabel(n, i)}: bare run ${formatCpu(bare.cpu, bare.seconds, "bare client and bench")}`,
+      `${pairLabel(n, i)}: operator at convergence: ${op.memory.converged}`,
+      `${pairLabel(n, i)}: operator settled: ${op.memory.settled}`,
+    ]),
+  ),
   "",
-  "operator marginal cost per resource between successive counts:",
+  `operator marginal cost per resource between successive counts${repeats === 1 ? "" : " (medians)"}:`,
   ...(runs.length < 2
     ? ["  (one count: none)"]
-    : runs.slice(1).map(({ n, op }, i) => {
+    : runs.slice(1).map(({ n, pairs }, i) => {
         const prev = runs[i]!;
-        const per = (v: number) => v / (n - prev.n);
-        return `  ${prev.n} → ${n}: ${per(op.seconds - prev.op.seconds).toFixed(4)} s/resource, ${per(op.rss.settled - prev.op.rss.settled).toFixed(3)} MiB/resource settled (${per(op.rss.peak - prev.op.rss.peak).toFixed(3)} peak)`;
+        const per = (pick: (p: Pair) => number) =>
+          (medianOf(pairs, pick) - medianOf(prev.pairs, pick)) / (n - prev.n);
+        return `  ${prev.n} → ${n}: ${per((p) => p.op.seconds).toFixed(4)} s/resource, ${per((p) => p.op.rss.settled).toFixed(3)} MiB/resource settled (${per((p) => p.op.rss.peak).toFixed(3)} peak)`;
       })),
-  ...runs.flatMap(({ n, op }) =>
-    op.heapSummary === undefined ? [] : ["", `operator heap once settled, N=${n}:`, op.heapSummary.trimEnd()],
+  ...runs.flatMap(({ n, pairs }) =>
+    pairs.flatMap(({ op }, i) =>
+      op.heapSummary === undefined
+        ? []
+        : ["", `operator heap once settled, ${pairLabel(n, i)}:`, op.heapSummary.trimEnd()],
+    ),
   ),
 ];
 process.stdout.write(out.join("\n") + "\n");

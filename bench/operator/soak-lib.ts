@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { delay } from "../../tools/cluster/wait.js";
+import { median } from "../median.js";
 import { MERGE_PATCH, type RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import { createMaieDeployments, operatorPodCredentials, pool } from "./bench-cluster.js";
@@ -322,10 +323,4 @@ export function formatReport(
     `reconcile errors: ${r.reconcileErrors} in total, ${r.errorsWhenQuiet} in the ${r.quietSeconds} s quiet window (${r.reconcilesWhenQuiet} reconciles in it)`,
     `end: ${r.unconvergedAtEnd.length === 0 ? `every resource converged (observedGeneration == generation, all children applied) ${r.finalConvergenceSeconds.toFixed(1)} s after the last round` : `${r.unconvergedAtEnd.length} NOT converged: ${r.unconvergedAtEnd.slice(0, 10).join(", ")}`}`,
   ].join("\n");
-}
-
-function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }

@@ -23,6 +23,7 @@ import { parseArgs } from "node:util";
 import { computeFeatures } from "../../src/features/index.js";
 import type { PricePanel } from "../../src/prices/index.js";
 import { FEATURES_60 } from "./features60.js";
+import { median } from "../median.js";
 
 const { values } = parseArgs({
   options: {
@@ -169,7 +170,6 @@ print(json.dumps({"rows": len(X), "ms": round(best * 1000), "cpuMs": round(best_
       { encoding: "utf8" },
     ),
   ) as { rows: number; ms: number; cpuMs: number };
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const out = {
     tickers: nT,
     days: nD,
