@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { MaieDeployment } from "../api/resource.js";
 import { API_VERSION, KIND } from "../api/group.js";
-import type { KubeClient } from "../kube/rest.js";
+import { PARTIAL_METADATA, type KubeClient } from "../kube/rest.js";
 import { RESOURCE_TYPES, resourcePath } from "../kube/resources.js";
 
 /**
@@ -44,8 +44,12 @@ export function createEventRecorder(client: KubeClient, identity: string, logger
           uid: cr.metadata.uid,
         },
       };
+      // The answer is never read: a metadata-only one spares the apiserver encoding, and us parsing, the Event.
       client
-        .request("POST", resourcePath(RESOURCE_TYPES.Event, cr.metadata.namespace), { body })
+        .request("POST", resourcePath(RESOURCE_TYPES.Event, cr.metadata.namespace), {
+          body,
+          accept: PARTIAL_METADATA,
+        })
         .catch((err: unknown) => {
           logger.warn(
             { err: err instanceof Error ? err.message : String(err), reason },
