@@ -8,6 +8,7 @@ import { ControlPlane } from "../../tools/cluster/controlplane.js";
 import { installCrds, prometheusOperatorCrds, readYamlObjects } from "../../tools/cluster/install-crds.js";
 import { parseMaieDeployment } from "../../src/api/parse.js";
 import { desiredChildren } from "../../src/desired/children.js";
+import type { DesiredContext } from "../../src/desired/meta.js";
 import { APPLY_PATCH, RestClient } from "../../src/kube/rest.js";
 import { RESOURCE_TYPES, resourcePath, resourceType } from "../../src/kube/resources.js";
 import type { KubeObject } from "../../src/kube/object.js";
@@ -79,14 +80,17 @@ export async function withProgress<T>(
   }
 }
 
-/** The children the operator applies for a MaieDeployment as read from the API (Prometheus Operator CRDs served). */
+/** What the operator's children are built from on the bench's control plane (Prometheus Operator CRDs served). */
+export const BENCH_CONTEXT: DesiredContext = {
+  capabilities: { prometheusOperator: true },
+  defaultImage: { repository: "ghcr.io/maie/maie", tag: "latest" },
+};
+
+/** The children the operator applies for a MaieDeployment as read from the API. */
 export function childrenOf(raw: KubeObject): KubeObject[] {
   const parsed = parseMaieDeployment(raw);
   if (!parsed.ok) throw new Error(parsed.message);
-  return desiredChildren(parsed.value, {
-    capabilities: { prometheusOperator: true },
-    defaultImage: { repository: "ghcr.io/maie/maie", tag: "latest" },
-  });
+  return desiredChildren(parsed.value, BENCH_CONTEXT);
 }
 
 /** Server-side-applies `o` as `fieldManager` (`dryRun`: validated and admitted, not stored). */
