@@ -10,6 +10,9 @@
  *    queue or status (bare-client.ts);
  *  - the API requests each made meanwhile;
  *  - API writes during idle resyncs (target 0);
+ *  - with --repeats, several such pairs per count, the side that goes
+ *    first alternating, reported as medians with each pair's ratio (a run
+ *    of a few seconds on 2 shared cores moves by a third from run to run);
  *  - the operator's RSS: peak, at convergence, and settled after a resync,
  *    split into file-backed and anonymous pages, with V8's heap spaces;
  *  - the CPU seconds of the client, kube-apiserver and etcd over each run;
@@ -51,7 +54,8 @@ import {
 
 const USAGE = `Usage: node dist/bench/operator/run.js [options]
 
-For each count N: the bare client, then the operator, each on a fresh control plane.
+For each count N: the bare client, then the operator, each on a fresh control plane (with --repeats, the
+side that goes first alternates from pair to pair).
 
   --counts N,N,...      MaieDeployments per run (default 100,1000,3000)
   --repeats R           pairs of runs per count, the side that goes first alternating (bare then operator, operator
