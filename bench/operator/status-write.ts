@@ -170,7 +170,9 @@ try {
       const cpu = cpuMeter({ client: ownProcessCpuSeconds, ...cp.serverPids });
       let writes = 0;
       await pool(created, 8, async (raw) => {
-        writes += await write(client, method, raw);
+        // Not `writes += await ...`: that reads `writes` before the await and loses the other workers' counts.
+        const written = await write(client, method, raw);
+        writes += written;
       });
       const used = cpu();
       const row = perWrite.get(method)!;
