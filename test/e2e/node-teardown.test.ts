@@ -18,6 +18,20 @@ const NODE_MOUNT_PLACES = [
   "/run/containerd",
 ];
 
+/**
+ * The entries of `dir`, none when it does not exist: on a fresh host no
+ * kubelet has created /var/log/containers yet, and ours never creates
+ * /var/log/pods (its pod logs go under the cluster's directory).
+ */
+function entriesOf(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+}
+
 function readlinkSafe(path: string): string {
   try {
     return readlinkSync(path);
@@ -58,10 +72,10 @@ function hostState(): HostState {
     cgroups: readdirSync("/sys/fs/cgroup/memory").filter((d) => d.startsWith("maie-") && ours(d)),
     iptables: lines("iptables-save", []).filter((l) => !l.startsWith(":")),
     // Links are named after pods; whose they are shows in where they point.
-    containerLogLinks: readdirSync("/var/log/containers").filter((n) =>
+    containerLogLinks: entriesOf("/var/log/containers").filter((n) =>
       ours(readlinkSafe(join("/var/log/containers", n))),
     ),
-    podLogs: readdirSync("/var/log/pods").filter(ours),
+    podLogs: entriesOf("/var/log/pods").filter(ours),
     // A zombie ("<defunct>") holds no mount, cgroup or socket, only a pid entry that its
     // parent reaps on its own schedule: one left by an earlier test file was reaped mid-test
     // and failed CI. Live processes are what a leak looks like.
