@@ -40,6 +40,7 @@ import {
 } from "./bench-cluster.js";
 import { ConvergenceWatch } from "./converged.js";
 import { median } from "../median.js";
+import { positiveInteger } from "../cli-args.js";
 import { cpuMeter, cpuSecondsOfTree, formatCpu, ownProcessCpuSeconds, type CpuSplit } from "./process-cpu.js";
 import {
   formatCounts,
@@ -88,14 +89,7 @@ if (values.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-const positive = (flag: string, text: string): number => {
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < 1) {
-    process.stderr.write(`--${flag} must be a positive integer, got ${JSON.stringify(text)}\n${USAGE}`);
-    process.exit(2);
-  }
-  return v;
-};
+const positive = (flag: string, text: string) => positiveInteger(flag, text, USAGE);
 const counts = values.counts.split(",").map((c) => positive("counts", c));
 const maxInFlight = positive("max-in-flight", values["max-in-flight"]);
 const concurrency = positive("concurrency", values.concurrency);

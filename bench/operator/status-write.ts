@@ -32,6 +32,7 @@ import {
 } from "./bench-cluster.js";
 import { cpuMeter, ownProcessCpuSeconds } from "./process-cpu.js";
 import { median } from "../median.js";
+import { positiveInteger } from "../cli-args.js";
 
 const METHODS = ["apply", "apply-metadata", "merge-patch", "children"] as const;
 type Method = (typeof METHODS)[number];
@@ -62,12 +63,7 @@ const fail = (message: string): never => {
   process.stderr.write(`${message}\n${USAGE}`);
   process.exit(2);
 };
-const positive = (flag: string, text: string): number => {
-  const v = Number(text);
-  return Number.isInteger(v) && v > 0
-    ? v
-    : fail(`--${flag} must be a positive integer, got ${JSON.stringify(text)}`);
-};
+const positive = (flag: string, text: string) => positiveInteger(flag, text, USAGE);
 const resources = positive("resources", values.resources);
 const rounds = positive("rounds", values.rounds);
 const methods = values.methods
