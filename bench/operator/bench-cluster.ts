@@ -80,6 +80,16 @@ export async function withProgress<T>(
   }
 }
 
+/** The spec of the bench's i-th MaieDeployment: replicas, ingress on and off, and monitoring vary with i. */
+export function benchSpec(i: number): object {
+  return {
+    replicas: 1 + (i % 3),
+    monitoring: { serviceMonitor: { enabled: "Enabled" }, alerts: { enabled: "Enabled" } },
+    scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
+    ingress: { enabled: i % 2 === 0, host: `m${i}.example.com` },
+  };
+}
+
 /** What the operator's children are built from on the bench's control plane (Prometheus Operator CRDs served). */
 export const BENCH_CONTEXT: DesiredContext = {
   capabilities: { prometheusOperator: true },

@@ -32,6 +32,7 @@ import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import type { RestClient } from "../../src/kube/rest.js";
 import { applyAsBareClient, type BareResult } from "./bare-client.js";
 import {
+  benchSpec,
   createMaieDeployments,
   operatorPodCredentials,
   startBenchCluster,
@@ -101,15 +102,6 @@ if (heapDir !== undefined) mkdirSync(heapDir, { recursive: true });
 const log = (m: string) => process.stderr.write(`[bench/operator] ${m}\n`);
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
-function spec(i: number) {
-  return {
-    replicas: 1 + (i % 3),
-    monitoring: { serviceMonitor: { enabled: "Enabled" }, alerts: { enabled: "Enabled" } },
-    scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
-    ingress: { enabled: i % 2 === 0, host: `m${i}.example.com` },
-  };
-}
-
 interface Cluster {
   /** The bench's own client: no in-flight limit, counted by neither side. */
   readonly client: RestClient;
@@ -127,7 +119,7 @@ async function onFreshCluster<T>(ns: string, fn: (cluster: Cluster) => Promise<T
     await client.request("POST", resourcePath(RESOURCE_TYPES.Namespace), {
       body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
     });
-    await warmUp(client, ns, spec(0));
+    await warmUp(client, ns, benchSpec(0));
     return await fn({
       client,
       kubeconfig: cp.kubeconfigPath,
@@ -145,7 +137,7 @@ async function benchBare(n: number): Promise<BareResult & { seconds: number; cpu
   return onFreshCluster(`bare-${n}`, async ({ client, kubeconfig, serverPids }) => {
     const cpu = cpuMeter({ client: ownProcessCpuSeconds, ...serverPids });
     const t0 = performance.now();
-    await createMaieDeployments(client, `bare-${n}`, n, "m", spec);
+    await createMaieDeployments(client, `bare-${n}`, n, "m", benchSpec);
     let done = 0;
     const result = await withProgress(
       log,
@@ -195,7 +187,7 @@ async function benchOperator(n: number): Promise<OperatorResult> {
     const before = await op.apiRequests();
     const cpu = cpuMeter({ client: () => cpuSecondsOfTree(op.pid), ...serverPids });
     const t0 = performance.now();
-    await createMaieDeployments(client, ns, n, "m", spec);
+    await createMaieDeployments(client, ns, n, "m", benchSpec);
     await withProgress(log, label, op.orExit(watch.until(n)), () => `${watch.reconciled}/${n} reconciled`);
     const converged = {
       seconds: seconds(t0),

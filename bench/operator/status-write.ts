@@ -24,6 +24,7 @@ import { RESOURCE_TYPES, resourcePath } from "../../src/kube/resources.js";
 import {
   applyObject,
   BENCH_CONTEXT,
+  benchSpec,
   childrenOf,
   createMaieDeployments,
   pool,
@@ -72,13 +73,6 @@ const methods = values.methods
 const log = (m: string) => process.stderr.write(`[bench/status-write] ${m}\n`);
 
 const NAMESPACE = "status-write";
-const spec = (i: number) => ({
-  replicas: 1 + (i % 3),
-  monitoring: { serviceMonitor: { enabled: "Enabled" }, alerts: { enabled: "Enabled" } },
-  scorer: { auth: { tokenSecretRef: { name: "maie-token" } } },
-  ingress: { enabled: i % 2 === 0, host: `m${i}.example.com` },
-});
-
 /** The status the operator's first reconcile writes: every child just created, nothing observed yet. */
 function firstStatus(raw: KubeObject): object {
   const parsed = parseMaieDeployment(raw);
@@ -104,6 +98,11 @@ function firstStatus(raw: KubeObject): object {
 
 /** Makes the writes of `method` for one resource; returns how many objects it wrote. */
 async function write(client: RestClient, method: Method, raw: KubeObject): Promise<number> {
+  if (method === "children") {
+    const children = childrenOf(raw);
+    await Promise.all(children.map((o) => applyObject(client, o, "bench-status-write")));
+    return children.length;
+  }
   const type = RESOURCE_TYPES.MaieDeployment;
   const path = resourcePath(type, NAMESPACE, raw.metadata.name, "status");
   const status = firstStatus(raw);
@@ -134,11 +133,6 @@ async function write(client: RestClient, method: Method, raw: KubeObject): Promi
         accept: PARTIAL_METADATA,
       });
       return 1;
-    case "children": {
-      const children = childrenOf(raw);
-      await Promise.all(children.map((o) => applyObject(client, o, "bench-status-write")));
-      return children.length;
-    }
   }
 }
 
@@ -150,11 +144,11 @@ try {
   await client.request("POST", resourcePath(RESOURCE_TYPES.Namespace), {
     body: { apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } },
   });
-  await warmUp(client, NAMESPACE, spec(0));
+  await warmUp(client, NAMESPACE, benchSpec(0));
   for (let round = 0; round < rounds; round += 1) {
     for (const method of methods) {
       const prefix = `r${round}-${method}-`;
-      await createMaieDeployments(client, NAMESPACE, resources, prefix, spec);
+      await createMaieDeployments(client, NAMESPACE, resources, prefix, benchSpec);
       const created = await Promise.all(
         Array.from({ length: resources }, (_, i) =>
           client.request<KubeObject>(
